@@ -1,0 +1,70 @@
+//! Pure, synchronous enrichment of news text: text in, annotations out.
+//!
+//! Two stages live here, and nothing else: no I/O beyond loading a model,
+//! no async, no threads. That keeps them testable, benchmarkable and
+//! fuzzable alone.
+//!
+//! - **Entities**: a trained sequence tagger finds PER, ORG, LOC and MISC
+//!   mentions; mentions of one entity are then grouped under its fullest
+//!   name ("Erdoğan" -> "Recep Tayyip Erdoğan").
+//! - **Figures**: a number recogniser finds every number (digits and words),
+//!   and the figure stage keeps those the article reports, with their kind,
+//!   qualifier, event and subject.
+//!
+//! ```no_run
+//! let extractor = newsflow_extract::Extractor::bundled().unwrap();
+//! let notes = extractor.extract("At least 34,049 Palestinians have been killed, Hamas said.");
+//! assert_eq!(notes.figures[0].text, "At least 34,049");
+//! ```
+
+pub mod figures;
+pub mod ner;
+mod types;
+
+pub use types::{
+    Annotations, Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier,
+};
+
+use std::path::Path;
+
+/// Runs entity and figure extraction over article bodies.
+///
+/// Cheap to share: extraction takes `&self`, so one extractor serves every
+/// thread.
+pub struct Extractor {
+    tagger: ner::Tagger,
+}
+
+impl Extractor {
+    /// The extractor with the model shipped in this crate.
+    pub fn bundled() -> Result<Extractor, ner::ModelError> {
+        Ok(Extractor {
+            tagger: ner::Tagger::bundled()?,
+        })
+    }
+
+    /// An extractor with a model file written by `newsflow train ner`.
+    pub fn from_model_file(path: &Path) -> Result<Extractor, ner::ModelError> {
+        Ok(Extractor {
+            tagger: ner::Tagger::load(path)?,
+        })
+    }
+
+    /// The entities named in `text`, in order of first mention.
+    pub fn entities(&self, text: &str) -> Vec<Entity> {
+        self.tagger.entities(text)
+    }
+
+    /// The figures `text` reports, in order of appearance.
+    pub fn figures(&self, text: &str) -> Vec<Figure> {
+        figures::extract(text)
+    }
+
+    /// Entities and figures together.
+    pub fn extract(&self, text: &str) -> Annotations {
+        Annotations {
+            entities: self.entities(text),
+            figures: self.figures(text),
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! One module per subcommand.
+
+pub mod bench;
+pub mod eval_conll;
+pub mod eval_numbers;
+pub mod train_ner;

@@ -1,0 +1,57 @@
+//! The `newsflow` command line.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Streaming ingestion pipeline for news: sources -> enrichment -> sinks.
+#[derive(Parser)]
+#[command(name = "newsflow", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a model.
+    #[command(subcommand)]
+    Train(TrainCommand),
+    /// Measure extraction quality against a reference file.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+    /// Measure enrichment speed and memory on one thread.
+    Bench(commands::bench::Args),
+}
+
+#[derive(Subcommand)]
+enum TrainCommand {
+    /// Train the entity tagger on CoNLL-2003-format data.
+    Ner(commands::train_ner::Args),
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Span-exact precision, recall and F1 of the entity stage on a CoNLL file.
+    Conll(commands::eval_conll::Args),
+    /// Share of Recognizers-Text spec cases the number recogniser gets right.
+    Numbers(commands::eval_numbers::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(TrainCommand::Ner(args)) => commands::train_ner::run(args),
+        Command::Eval(EvalCommand::Conll(args)) => commands::eval_conll::run(args),
+        Command::Eval(EvalCommand::Numbers(args)) => commands::eval_numbers::run(args),
+        Command::Bench(args) => commands::bench::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
