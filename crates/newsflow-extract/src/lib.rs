@@ -18,11 +18,15 @@
 //! ```
 
 pub mod figures;
+pub mod gazetteer;
 pub mod ner;
+pub mod numbers;
+pub mod resolve;
 mod types;
 
 pub use types::{
     Annotations, Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier,
+    TaggedSpan,
 };
 
 use std::path::Path;

@@ -173,3 +173,16 @@ pub struct Annotations {
     /// Figures, in order of appearance.
     pub figures: Vec<Figure>,
 }
+
+/// A mention found by the tagger, before mentions are grouped into entities.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TaggedSpan {
+    /// Code-point offset of the first character.
+    pub start: usize,
+    /// Code-point offset just past the last character.
+    pub end: usize,
+    /// Entity class.
+    pub kind: EntityType,
+    /// The tagger's confidence in this span, in `[0, 1]`.
+    pub confidence: f64,
+}

@@ -19,7 +19,10 @@ impl Tagger {
 
     /// A model from a file.
     pub fn load(path: &Path) -> Result<Tagger, ModelError> {
-        Err(ModelError(format!("{}: no model format yet", path.display())))
+        Err(ModelError(format!(
+            "{}: no model format yet",
+            path.display()
+        )))
     }
 
     /// Entities in `text`.

@@ -1,0 +1,1 @@
+//! Gazetteers and word clusters. PLACEHOLDER: replaced by the data work.

@@ -1,0 +1,1 @@
+//! The number recogniser. PLACEHOLDER: replaced by the figures work.
