@@ -1,10 +1,125 @@
-//! PLACEHOLDER: implemented with the extraction work.
+//! `newsflow bench`: speed and memory of full enrichment on one thread.
 
-/// Arguments.
+use anyhow::Context;
+use newsflow_extract::ner::conll;
+use newsflow_extract::Extractor;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Arguments of `newsflow bench`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Articles: `.txt` files (one article each), directories of them, or
+    /// CoNLL files (each `-DOCSTART-` document becomes one article).
+    #[arg(required = true)]
+    corpus: Vec<PathBuf>,
+    /// The corpus is cycled until it holds at least this many megabytes.
+    #[arg(long, default_value_t = 10.0)]
+    min_mb: f64,
+    /// Model file to use instead of the bundled one.
+    #[arg(long)]
+    model: Option<PathBuf>,
+}
+
+/// Collects articles from a file or directory.
+fn collect(path: &Path, articles: &mut Vec<String>) -> anyhow::Result<()> {
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()?;
+        entries.sort();
+        for entry in entries {
+            if entry.is_dir() || entry.extension().is_some_and(|e| e == "txt") {
+                collect(&entry, articles)?;
+            }
+        }
+        return Ok(());
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    if text.contains("-DOCSTART-") {
+        for doc in conll::parse(&text) {
+            let sentences: Vec<String> = doc
+                .sentences
+                .iter()
+                .map(|s| doc.tokens[s.clone()].join(" "))
+                .collect();
+            articles.push(sentences.join("\n"));
+        }
+    } else {
+        articles.push(text);
+    }
+    Ok(())
+}
+
+/// Peak resident memory of this process, from /proc (Linux).
+fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
 
 /// Runs the command.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut articles = Vec::new();
+    for path in &args.corpus {
+        collect(path, &mut articles)?;
+    }
+    articles.retain(|a| !a.trim().is_empty());
+    anyhow::ensure!(!articles.is_empty(), "the corpus holds no articles");
+    let unique_bytes: usize = articles.iter().map(String::len).sum();
+    let target = (args.min_mb * 1e6) as usize;
+    let mut corpus: Vec<&str> = Vec::new();
+    let mut bytes = 0;
+    while bytes < target.max(1) {
+        for a in &articles {
+            corpus.push(a);
+            bytes += a.len();
+        }
+    }
+    let words: usize = corpus.iter().map(|a| a.split_whitespace().count()).sum();
+
+    let loading = Instant::now();
+    let extractor = match &args.model {
+        Some(path) => Extractor::from_model_file(path)?,
+        None => Extractor::bundled()?,
+    };
+    let load_seconds = loading.elapsed().as_secs_f64();
+
+    let started = Instant::now();
+    let (mut entities, mut figures) = (0usize, 0usize);
+    for article in &corpus {
+        let notes = extractor.extract(article);
+        entities += notes
+            .entities
+            .iter()
+            .map(|e| e.mentions.len())
+            .sum::<usize>();
+        figures += notes.figures.len();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "corpus: {} articles ({} distinct, {:.1} MB distinct), {:.1} MB, {} words",
+        corpus.len(),
+        articles.len(),
+        unique_bytes as f64 / 1e6,
+        bytes as f64 / 1e6,
+        words
+    );
+    println!("model loaded in {:.3} s", load_seconds);
+    println!(
+        "one thread: {:.1} s, {:.0} words/s, {:.2} MB/s; {} entity mentions, {} figures",
+        seconds,
+        words as f64 / seconds,
+        bytes as f64 / 1e6 / seconds,
+        entities,
+        figures
+    );
+    match peak_memory_mb() {
+        Some(mb) => println!("peak memory: {mb:.1} MB"),
+        None => println!("peak memory: unavailable on this platform"),
+    }
+    Ok(())
 }

@@ -1,10 +1,75 @@
-//! PLACEHOLDER: implemented with the extraction work.
+//! `newsflow train ner`: trains the entity tagger on CoNLL-2003-format data.
 
-/// Arguments.
+use anyhow::Context;
+use newsflow_extract::ner::{conll, train};
+use std::path::PathBuf;
+
+/// Arguments of `newsflow train ner`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Training data, CoNLL format (IOB1 or IOB2), e.g. ../shared/data/conll2003/eng.train.
+    #[arg(long)]
+    train: PathBuf,
+    /// Development data, scored after every epoch; the best epoch's model is kept.
+    #[arg(long)]
+    dev: PathBuf,
+    /// Where to write the model.
+    #[arg(long)]
+    out: PathBuf,
+    /// Passes over the training data.
+    #[arg(long, default_value_t = 12)]
+    epochs: usize,
+    /// Seed of the sentence shuffle (same seed and data, same model).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+fn read_conll(path: &PathBuf) -> anyhow::Result<Vec<conll::Document>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let docs = conll::parse(&text);
+    anyhow::ensure!(!docs.is_empty(), "{}: no CoNLL documents", path.display());
+    Ok(docs)
+}
 
 /// Runs the command.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    anyhow::ensure!(args.epochs > 0, "--epochs must be at least 1");
+    let train_docs = read_conll(&args.train)?;
+    let dev_docs = read_conll(&args.dev)?;
+    let tokens: usize = train_docs.iter().map(|d| d.tokens.len()).sum();
+    println!(
+        "training on {} documents ({tokens} tokens), {} epochs, seed {}",
+        train_docs.len(),
+        args.epochs,
+        args.seed
+    );
+    let options = train::Options {
+        epochs: args.epochs,
+        seed: args.seed,
+    };
+    let model = train::train(&train_docs, &dev_docs, options, |r| {
+        let o = &r.dev.overall;
+        println!(
+            "epoch {:>2}: dev P {:.4} R {:.4} F1 {:.4}  ({} wrong training sentences, {} features, {:.1}s)",
+            r.epoch,
+            o.precision(),
+            o.recall(),
+            o.f1(),
+            r.mistakes,
+            r.features,
+            r.seconds
+        );
+    });
+    let bytes = model.to_bytes();
+    std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
+    println!(
+        "kept the best epoch: {} features, confidence temperature {}; wrote {} ({:.1} MB)",
+        model.feature_count(),
+        model.temperature(),
+        args.out.display(),
+        bytes.len() as f64 / 1e6
+    );
+    println!("{}", train::evaluate(&model, &dev_docs));
+    Ok(())
 }

@@ -1,6 +1,26 @@
-//! Named-entity recognition. PLACEHOLDER: replaced by the trained tagger.
+//! Named-entity recognition: a trained sequence tagger for PER, ORG, LOC
+//! and MISC (the CoNLL-2003 scheme).
+//!
+//! Text is split into tokens and sentences ([`tokenize`]), each token gets
+//! hashed sparse features (`features`), an averaged structured perceptron
+//! ([`train`]) scores BILOU labels, and Viterbi decoding over allowed
+//! transitions picks the labels ([`Model`]). Each span's confidence is the
+//! probability of its labels under a softmax of the model's scores.
 
-use crate::Entity;
+pub mod conll;
+mod features;
+pub mod labels;
+mod model;
+pub mod tokenize;
+pub mod train;
+
+pub use labels::TokenSpan;
+pub use model::Model;
+
+use crate::{Entity, TaggedSpan};
+use features::FeatureBuffer;
+use labels::LABELS;
+use std::ops::Range;
 use std::path::Path;
 
 /// A model file could not be read or is not a model.
@@ -8,25 +28,133 @@ use std::path::Path;
 #[error("{0}")]
 pub struct ModelError(String);
 
+impl ModelError {
+    fn new(message: impl Into<String>) -> ModelError {
+        ModelError(message.into())
+    }
+}
+
+/// The model trained by `newsflow train ner` on CoNLL-2003 eng.train,
+/// compiled into the binary so that it works from any directory.
+static BUNDLED_MODEL: &[u8] = include_bytes!("../../models/ner.bin");
+
 /// The entity tagger.
-pub struct Tagger;
+pub struct Tagger {
+    model: Model,
+}
 
 impl Tagger {
     /// The model shipped with the crate.
     pub fn bundled() -> Result<Tagger, ModelError> {
-        Ok(Tagger)
+        Model::from_bytes(BUNDLED_MODEL).map(Tagger::from_model)
     }
 
-    /// A model from a file.
+    /// A model from a file written by `newsflow train ner`.
     pub fn load(path: &Path) -> Result<Tagger, ModelError> {
-        Err(ModelError(format!(
-            "{}: no model format yet",
-            path.display()
-        )))
+        let bytes =
+            std::fs::read(path).map_err(|e| ModelError::new(format!("{}: {e}", path.display())))?;
+        Model::from_bytes(&bytes)
+            .map(Tagger::from_model)
+            .map_err(|e| ModelError::new(format!("{}: {e}", path.display())))
     }
 
-    /// Entities in `text`.
-    pub fn entities(&self, _text: &str) -> Vec<Entity> {
-        Vec::new()
+    /// A tagger using `model`.
+    pub fn from_model(model: Model) -> Tagger {
+        Tagger { model }
     }
+
+    /// The tagger's model.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Entity mentions in `text`, in order, with code-point offsets.
+    pub fn tag(&self, text: &str) -> Vec<TaggedSpan> {
+        let tokens = tokenize::tokenize(text);
+        let sentences = tokenize::split_sentences(text, &tokens);
+        let words: Vec<&str> = tokens.iter().map(|t| t.text(text)).collect();
+        let mut buffer = FeatureBuffer::default();
+        tag_tokens(&self.model, &words, &sentences, &mut buffer, true)
+            .into_iter()
+            .map(|(span, confidence)| TaggedSpan {
+                start: tokens[span.start].start,
+                end: tokens[span.end - 1].end,
+                kind: span.kind,
+                confidence,
+            })
+            .collect()
+    }
+
+    /// Entity spans of an already tokenized document (`sentences` are token
+    /// index ranges), each with its confidence.
+    pub fn tag_document(
+        &self,
+        tokens: &[&str],
+        sentences: &[Range<usize>],
+    ) -> Vec<(TokenSpan, f64)> {
+        let mut buffer = FeatureBuffer::default();
+        tag_tokens(&self.model, tokens, sentences, &mut buffer, true)
+    }
+
+    /// Entities in `text`: tagged mentions grouped by the resolution step.
+    pub fn entities(&self, text: &str) -> Vec<Entity> {
+        crate::resolve::resolve(text, &self.tag(text))
+    }
+}
+
+/// Tags a tokenized document; confidences are computed only if asked
+/// (training-time evaluation does without them).
+fn tag_tokens(
+    model: &Model,
+    tokens: &[&str],
+    sentences: &[Range<usize>],
+    buffer: &mut FeatureBuffer,
+    with_confidence: bool,
+) -> Vec<(TokenSpan, f64)> {
+    // Sentences must cover the tokens in order for features to line up.
+    let well_formed = sentences.iter().try_fold(0, |at, s| {
+        (s.start == at && s.end >= s.start).then_some(s.end)
+    }) == Some(tokens.len());
+    let whole = 0..tokens.len();
+    let sentences = if well_formed {
+        sentences
+    } else {
+        std::slice::from_ref(&whole)
+    };
+    features::extract(tokens, sentences, buffer);
+    let mut out = Vec::new();
+    let mut emissions: Vec<[f32; LABELS]> = Vec::new();
+    for s in sentences {
+        emissions.clear();
+        for i in s.clone() {
+            let mut e = [0f32; LABELS];
+            model.emissions(buffer.token(i), &mut e);
+            emissions.push(e);
+        }
+        let path = model::viterbi(&emissions, model.transitions());
+        let spans = labels::decode(&path);
+        if spans.is_empty() {
+            continue;
+        }
+        let confidences = if with_confidence {
+            model::span_confidences(
+                &emissions,
+                model.transitions(),
+                model.temperature(),
+                &path,
+                &spans,
+            )
+        } else {
+            vec![0.0; spans.len()]
+        };
+        out.extend(spans.into_iter().zip(confidences).map(|(span, c)| {
+            let shifted = TokenSpan {
+                start: span.start + s.start,
+                end: span.end + s.start,
+                kind: span.kind,
+            };
+            (shifted, c)
+        }));
+    }
+    out
 }

@@ -1,0 +1,383 @@
+//! Feature extraction: every token becomes a list of hashed feature keys.
+//!
+//! Features are 64-bit hashes of (template, values), computed from per-token
+//! attributes that are hashed once per token, so extraction allocates nothing
+//! per token. The templates are chosen to carry to unseen news: word shapes,
+//! affixes, a two-token context window, casing at sentence starts and in
+//! all-caps headlines, and document-level casing evidence (how the same word
+//! is written elsewhere in the article, which tells "Japan" from "JAPAN" in a
+//! headline and "Hope" the name from "Hope" starting a sentence).
+//!
+//! The hash function and templates define the model file format: changing
+//! either requires bumping [`FEATURE_VERSION`] and retraining.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// Version of the feature templates; stored in model files.
+pub const FEATURE_VERSION: u32 = 1;
+
+const MUL: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Final avalanche of MurmurHash3, so that keys are uniformly spread.
+fn fmix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// Incremental hash of a character sequence.
+#[derive(Clone, Copy)]
+struct CharHash(u64);
+
+impl CharHash {
+    fn new(seed: u64) -> CharHash {
+        CharHash(seed.wrapping_mul(MUL))
+    }
+    fn push(&mut self, c: char) {
+        self.0 = (self.0.rotate_left(5) ^ c as u64).wrapping_mul(MUL);
+    }
+    fn finish(self) -> u64 {
+        fmix(self.0)
+    }
+}
+
+/// Maps typographic variants to the ASCII forms the training data uses.
+fn normalise(c: char) -> char {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '`' | '\u{00B4}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}' => '"',
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2212}' => '-',
+        '\u{2026}' => '.',
+        _ => c,
+    }
+}
+
+/// How a token is capitalised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Casing {
+    /// No letters.
+    None = 0,
+    /// All letters lower case.
+    Lower = 1,
+    /// First letter upper case, the rest lower case.
+    Title = 2,
+    /// Two or more letters, all upper case.
+    Upper = 3,
+    /// A single upper-case letter (possibly with punctuation: "J.").
+    Initial = 4,
+    /// Anything else ("McDonald", "iPhone").
+    Mixed = 5,
+}
+
+/// Per-token values that feature templates combine.
+#[derive(Clone, Copy)]
+struct TokenInfo {
+    word: u64,
+    lower: u64,
+    shape: u64,
+    short_shape: u64,
+    prefixes: [u64; 4],
+    suffixes: [u64; 4],
+    casing: Casing,
+    length: u8,
+}
+
+const PAD_BEFORE: u64 = 0x5EED_0001;
+const PAD_AFTER: u64 = 0x5EED_0002;
+
+impl TokenInfo {
+    fn padding(value: u64) -> TokenInfo {
+        TokenInfo {
+            word: value,
+            lower: value,
+            shape: value,
+            short_shape: value,
+            prefixes: [value; 4],
+            suffixes: [value; 4],
+            casing: Casing::None,
+            length: 0,
+        }
+    }
+
+    fn new(token: &str) -> TokenInfo {
+        // A lone dash of any kind reads as the "--" of the training data.
+        let dash = matches!(token, "\u{2014}" | "\u{2013}" | "-");
+        let mut word = CharHash::new(1);
+        let mut lower = CharHash::new(2);
+        let mut shape = CharHash::new(3);
+        let mut short_shape = CharHash::new(4);
+        let (mut upper_letters, mut lower_letters, mut first_upper, mut letters_seen) =
+            (0usize, 0usize, false, false);
+        let mut last_class = '\0';
+        let mut run = 0;
+        let mut prefixes = [0u64; 4];
+        let mut prefix_hash = CharHash::new(5);
+        let mut length = 0usize;
+        let chars = token.chars().map(normalise);
+        for c in if dash {
+            "--".chars().map(normalise)
+        } else {
+            token.chars().map(normalise)
+        } {
+            word.push(c);
+            let class = if c.is_uppercase() {
+                upper_letters += 1;
+                if !letters_seen {
+                    first_upper = true;
+                }
+                letters_seen = true;
+                'X'
+            } else if c.is_lowercase() {
+                lower_letters += 1;
+                letters_seen = true;
+                'x'
+            } else if c.is_numeric() {
+                'd'
+            } else if c.is_alphabetic() {
+                letters_seen = true;
+                'a' // letters without case (Arabic, CJK)
+            } else {
+                c
+            };
+            // Digits are folded to 0 in the lower-case form: "1996" and "1997" share evidence.
+            let folded = if class == 'd' { '0' } else { c };
+            for l in folded.to_lowercase() {
+                lower.push(l);
+                if length < 4 {
+                    prefix_hash.push(l);
+                    prefixes[length] = prefix_hash.finish();
+                }
+                length += 1;
+            }
+            if class == last_class {
+                run += 1;
+            } else {
+                run = 1;
+                short_shape.push(class);
+            }
+            if run <= 4 {
+                shape.push(class);
+            }
+            last_class = class;
+        }
+        // Suffixes: hash the last 1..4 lower-case characters.
+        let mut suffixes = [0u64; 4];
+        let mut tail: [char; 4] = ['\0'; 4];
+        let mut n = 0;
+        for c in chars.flat_map(|c| c.to_lowercase()) {
+            let folded = if c.is_numeric() { '0' } else { c };
+            tail.rotate_left(1);
+            tail[3] = folded;
+            n += 1;
+        }
+        for (k, suffix) in suffixes.iter_mut().enumerate() {
+            let mut h = CharHash::new(6);
+            for &c in &tail[4 - (k + 1).min(n)..] {
+                h.push(c);
+            }
+            *suffix = h.finish();
+        }
+        for k in length.min(4)..4 {
+            prefixes[k] = prefixes[k.saturating_sub(1)];
+        }
+        let casing = match (upper_letters, lower_letters) {
+            (0, 0) => Casing::None,
+            (0, _) => Casing::Lower,
+            (1, 0) => Casing::Initial,
+            (_, 0) => Casing::Upper,
+            (1, _) if first_upper => Casing::Title,
+            _ => Casing::Mixed,
+        };
+        TokenInfo {
+            word: word.finish(),
+            lower: lower.finish(),
+            shape: shape.finish(),
+            short_shape: short_shape.finish(),
+            prefixes,
+            suffixes,
+            casing,
+            length: length.min(255) as u8,
+        }
+    }
+}
+
+/// Where a token stands, for how much its casing says.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Position {
+    /// Inside a normally cased sentence: capitals carry meaning.
+    Normal = 0,
+    /// First word of a sentence (after any opening punctuation).
+    Initial = 1,
+    /// In an all-caps sentence (a headline).
+    Headline = 2,
+}
+
+/// How a word is written elsewhere in the document, at normal positions.
+const SEEN_LOWER: u8 = 1;
+const SEEN_TITLE: u8 = 2;
+const SEEN_UPPER: u8 = 4;
+
+/// Feature keys for every token of a document, flat.
+#[derive(Default)]
+pub struct FeatureBuffer {
+    /// All keys, token after token.
+    pub keys: Vec<u64>,
+    /// `keys[offsets[i]..offsets[i + 1]]` are token `i`'s keys.
+    pub offsets: Vec<usize>,
+}
+
+impl FeatureBuffer {
+    /// Token `i`'s feature keys.
+    pub fn token(&self, i: usize) -> &[u64] {
+        &self.keys[self.offsets[i]..self.offsets[i + 1]]
+    }
+}
+
+/// Combines a template id with values into a feature key (never 0).
+fn key(template: u64, values: &[u64]) -> u64 {
+    let mut h = template.wrapping_mul(MUL) ^ 0xA076_1D64_78BD_642F;
+    for &v in values {
+        h = (h.rotate_left(23) ^ v).wrapping_mul(MUL);
+    }
+    fmix(h) | 1
+}
+
+/// Extracts the features of a document: `tokens` split into `sentences`
+/// (token index ranges, in order, covering the tokens).
+pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuffer) {
+    out.keys.clear();
+    out.offsets.clear();
+    out.offsets.push(0);
+    let infos: Vec<TokenInfo> = tokens.iter().map(|t| TokenInfo::new(t)).collect();
+    let mut positions = vec![Position::Normal; tokens.len()];
+    let mut dateline = vec![false; tokens.len()];
+    for s in sentences {
+        let sentence = &infos[s.clone()];
+        let cased = |c: Casing| matches!(c, Casing::Lower | Casing::Title | Casing::Mixed);
+        let headline = sentence.iter().any(|t| t.casing == Casing::Upper)
+            && !sentence.iter().any(|t| cased(t.casing));
+        // A Reuters-style dateline: a few words then a date ("BRUSSELS 1996-08-22").
+        let is_dateline = s.len() <= 5
+            && tokens[s.clone()]
+                .last()
+                .is_some_and(|t| t.len() == 10 && t.bytes().filter(|b| *b == b'-').count() == 2);
+        let first_word = s
+            .clone()
+            .find(|&i| infos[i].casing != Casing::None || infos[i].length > 1);
+        for i in s.clone() {
+            positions[i] = if headline {
+                Position::Headline
+            } else if Some(i) == first_word {
+                Position::Initial
+            } else {
+                Position::Normal
+            };
+            dateline[i] = is_dateline;
+        }
+    }
+    // Document-level casing evidence from positions where casing is informative.
+    let mut seen: HashMap<u64, u8> = HashMap::new();
+    for (info, &pos) in infos.iter().zip(&positions) {
+        if pos == Position::Normal {
+            let bit = match info.casing {
+                Casing::Lower => SEEN_LOWER,
+                Casing::Title => SEEN_TITLE,
+                Casing::Upper => SEEN_UPPER,
+                _ => 0,
+            };
+            *seen.entry(info.lower).or_default() |= bit;
+        }
+    }
+
+    let pad_before = TokenInfo::padding(PAD_BEFORE);
+    let pad_after = TokenInfo::padding(PAD_AFTER);
+    for s in sentences {
+        for i in s.clone() {
+            let at = |offset: isize| -> &TokenInfo {
+                let j = i as isize + offset;
+                if j < s.start as isize {
+                    &pad_before
+                } else if j >= s.end as isize {
+                    &pad_after
+                } else {
+                    &infos[j as usize]
+                }
+            };
+            let (p2, p1, t, n1, n2) = (at(-2), at(-1), at(0), at(1), at(2));
+            let keys = &mut out.keys;
+            let mut add = |template: u64, values: &[u64]| keys.push(key(template, values));
+            let casing = t.casing as u64;
+            let pos = positions[i] as u64;
+            add(1, &[]);
+            add(2, &[t.word]);
+            add(3, &[t.lower]);
+            add(4, &[p1.lower]);
+            add(5, &[n1.lower]);
+            add(6, &[p2.lower]);
+            add(7, &[n2.lower]);
+            add(8, &[p1.lower, t.lower]);
+            add(9, &[t.lower, n1.lower]);
+            add(10, &[t.shape]);
+            add(11, &[p1.shape]);
+            add(12, &[n1.shape]);
+            add(13, &[p1.short_shape, t.short_shape]);
+            add(14, &[t.short_shape, n1.short_shape]);
+            add(15, &[p1.short_shape, t.short_shape, n1.short_shape]);
+            for k in 0..4 {
+                add(16 + k as u64, &[t.prefixes[k]]);
+                add(20 + k as u64, &[t.suffixes[k]]);
+            }
+            add(24, &[casing, pos]);
+            add(25, &[p1.lower, t.short_shape]);
+            add(26, &[t.short_shape, n1.lower]);
+            add(27, &[p1.casing as u64, casing, n1.casing as u64]);
+            add(28, &[casing, (t.length as u64).min(8)]);
+            let evidence = seen.get(&t.lower).copied().unwrap_or(0) as u64;
+            add(29, &[casing, pos, evidence]);
+            add(30, &[t.lower, pos]);
+            if dateline[i] {
+                add(31, &[casing]);
+            }
+            add(32, &[p2.lower, p1.lower]);
+            add(33, &[n1.lower, n2.lower]);
+            out.offsets.push(out.keys.len());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn casing_and_shapes() {
+        let info = |s: &str| TokenInfo::new(s);
+        assert_eq!(info("Japan").casing, Casing::Title);
+        assert_eq!(info("JAPAN").casing, Casing::Upper);
+        assert_eq!(info("J.").casing, Casing::Initial);
+        assert_eq!(info("McDonald").casing, Casing::Mixed);
+        assert_eq!(info("1996").casing, Casing::None);
+        assert_eq!(info("Japan").lower, info("JAPAN").lower);
+        assert_ne!(info("Japan").word, info("JAPAN").word);
+        assert_eq!(info("1996").lower, info("2024").lower);
+        assert_eq!(info("’").word, info("'").word);
+        assert_eq!(info("Berlin").short_shape, info("Xy").short_shape);
+        assert_eq!(info("Berlin").suffixes[2], info("Stalin").suffixes[2]);
+        assert_eq!(info("Berlin").prefixes[2], info("berry").prefixes[2]);
+        assert_ne!(info("Berlin").suffixes[3], info("Stalin").suffixes[3]);
+    }
+
+    #[test]
+    fn one_key_list_per_token() {
+        let tokens = ["JAPAN", "WIN", ".", "Japan", "won", "in", "Tokyo", "."];
+        let mut out = FeatureBuffer::default();
+        extract(&tokens, &[0..3, 3..8], &mut out);
+        assert_eq!(out.offsets.len(), tokens.len() + 1);
+        // The headline "JAPAN" and the body "Japan" differ in casing evidence.
+        assert_ne!(out.token(0), out.token(3));
+        assert!(out.keys.iter().all(|&k| k != 0));
+    }
+}

@@ -1,0 +1,72 @@
+//! The bundled entity tagger on text it has never seen, and on hostile input.
+
+use newsflow_extract::ner::Tagger;
+use newsflow_extract::{EntityType, TaggedSpan};
+
+fn spans(text: &str) -> Vec<(String, EntityType, f64)> {
+    let tagger = Tagger::bundled().expect("bundled model loads");
+    tagger
+        .tag(text)
+        .into_iter()
+        .map(|s: TaggedSpan| {
+            let t: String = text.chars().skip(s.start).take(s.end - s.start).collect();
+            (t, s.kind, s.confidence)
+        })
+        .collect()
+}
+
+#[test]
+fn finds_entities_with_code_point_offsets() {
+    let text = "Çelik said on Tuesday that German Chancellor Olaf Scholz met Sheikh Tamim bin Hamad Al Thani in Doha, and the United Nations welcomed the talks.";
+    let found = spans(text);
+    let has = |t: &str, k: EntityType| found.iter().any(|(s, kind, _)| s == t && *kind == k);
+    assert!(has("Olaf Scholz", EntityType::Person), "{found:?}");
+    assert!(has("Doha", EntityType::Location), "{found:?}");
+    assert!(has("United Nations", EntityType::Organisation), "{found:?}");
+    assert!(has("German", EntityType::Miscellaneous), "{found:?}");
+    for (_, _, c) in &found {
+        assert!((0.0..=1.0).contains(c), "{found:?}");
+    }
+    // Confidences come from the model, so they differ between spans.
+    assert!(found.windows(2).any(|w| w[0].2 != w[1].2), "{found:?}");
+}
+
+#[test]
+fn headline_capitals_are_read_from_the_body() {
+    let text = "JAPAN BEAT CHINA IN TOKYO\n\nJapan beat China 2-1 in Tokyo on Sunday.";
+    let found = spans(text);
+    let locations = found
+        .iter()
+        .filter(|(_, k, _)| *k == EntityType::Location)
+        .count();
+    assert!(locations >= 4, "{found:?}");
+}
+
+#[test]
+fn hostile_input_is_safe() {
+    let tagger = Tagger::bundled().unwrap();
+    let digits = "9".repeat(20_000);
+    let junk: String = (0u32..60_000).filter_map(char::from_u32).collect();
+    let long = "The European Commission said on Thursday. ".repeat(20_000);
+    let inputs = [
+        "",
+        " ",
+        "\n\n\n",
+        ".",
+        "'s",
+        "n't",
+        "U.S.",
+        "שלום עולם. مرحبا بالعالم",
+        "e\u{301}\u{301}\u{301} A\u{308}ngstro\u{308}m",
+        &digits,
+        &junk,
+        &long,
+    ];
+    for text in inputs {
+        let n = text.chars().count();
+        for s in tagger.tag(text) {
+            assert!(s.start < s.end && s.end <= n);
+            assert!((0.0..=1.0).contains(&s.confidence));
+        }
+    }
+}
