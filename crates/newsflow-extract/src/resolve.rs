@@ -13,6 +13,11 @@
 //!    "Erdoğan", "Hamas"). For persons, leading office titles
 //!    ("President", "Prime Minister", "Dr.", "Mr.", "First Lady") are not part
 //!    of the mention either. A mention that is nothing but a title is dropped.
+//!    Two person spans with only a lower-case name particle between them
+//!    ("Sheikha Moza" bint "Nasser Al Missned") are one name. A non-person
+//!    span that hyphenates names the article also gives alone
+//!    ("Israel-Palestine") is one mention per name, each typed as the
+//!    article's own mentions of it vote.
 //! 3. **Styled honorifics** ("Sheikh", "Sheikha", "King", "Prince", "Pope",
 //!    "Sir"...) before a person's name, inside the span or just before it,
 //!    stay in the mention but are set aside when comparing names. They stay
@@ -38,7 +43,11 @@
 //!      longer name, or the reverse ("International Court of Justice (ICJ)").
 //!
 //!    A form that is the short form of no other one is a *full form*, and
-//!    each full form is one entity named by it.
+//!    each full form is one entity named by it. A form whose vote went to
+//!    another type is still short for a full form when some of its mentions
+//!    were tagged with the full form's type and the full form's own
+//!    confidence then tips the vote ("Haniyeh" as ORG 0.68 and PER 0.53,
+//!    "Ismail Haniyeh" as PER 0.99).
 //! 6. **Ambiguous short mentions** (a surname two full forms share) go to the
 //!    candidate named most recently before the mention, else to the one named
 //!    soonest after it. "Named" means a mention that identifies that entity
@@ -62,7 +71,7 @@ use std::collections::HashMap;
 /// mentions in order; see the module documentation for the rules.
 pub fn resolve(text: &str, spans: &[TaggedSpan]) -> Vec<Entity> {
     let spans = disjoint_spans(text.chars().count(), spans);
-    let mentions = clean_mentions(text, &spans);
+    let mentions = split_juxtaposed_names(clean_mentions(text, &spans));
     if mentions.is_empty() {
         return Vec::new();
     }
@@ -374,18 +383,109 @@ struct CleanMention {
 /// Cleans every span; spans that hold no name are dropped.
 fn clean_mentions(text: &str, spans: &[TaggedSpan]) -> Vec<CleanMention> {
     let mut cursor = CodePointCursor::new(text);
+    let located: Vec<(TaggedSpan, usize, usize)> = spans
+        .iter()
+        .map(|span| (*span, cursor.byte_at(span.start), cursor.byte_at(span.end)))
+        .collect();
     let mut mentions = Vec::with_capacity(spans.len());
     let mut previous_end_byte = 0;
-    for span in spans {
-        let byte_start = cursor.byte_at(span.start);
-        let byte_end = cursor.byte_at(span.end);
+    for (span, byte_start, byte_end) in join_particle_names(text, located) {
         let before = &text[previous_end_byte..byte_start];
         previous_end_byte = byte_end;
-        if let Some(mention) = clean_mention(text, span, byte_start, byte_end, before) {
+        if let Some(mention) = clean_mention(text, &span, byte_start, byte_end, before) {
             mentions.push(mention);
         }
     }
     mentions
+}
+
+/// Joins two person spans that a lower-case name particle separates
+/// ("Sheikha Moza" bint "Nasser Al Missned", "Ludwig" van "Beethoven"): a
+/// tagger that reads the particle as an ordinary word splits one name in
+/// two. The joined span is as confident as the less confident half.
+fn join_particle_names(
+    text: &str,
+    located: Vec<(TaggedSpan, usize, usize)>,
+) -> Vec<(TaggedSpan, usize, usize)> {
+    let mut joined: Vec<(TaggedSpan, usize, usize)> = Vec::with_capacity(located.len());
+    for (span, byte_start, byte_end) in located {
+        if let Some((last, _, last_end)) = joined.last_mut() {
+            let both_persons = last.kind == EntityType::Person && span.kind == EntityType::Person;
+            if both_persons && is_joining_particle(&text[*last_end..byte_start]) {
+                last.end = span.end;
+                last.confidence = last.confidence.min(span.confidence);
+                *last_end = byte_end;
+                continue;
+            }
+        }
+        joined.push((span, byte_start, byte_end));
+    }
+    joined
+}
+
+/// Whether `gap` is a lone lower-case name particle between single spaces.
+fn is_joining_particle(gap: &str) -> bool {
+    gap.strip_prefix(' ')
+        .and_then(|rest| rest.strip_suffix(' '))
+        .is_some_and(|word| {
+            NAME_PARTICLES.contains(&word) && !GENERATIONAL_SUFFIXES.contains(&word)
+        })
+}
+
+/// Replaces a non-person mention that joins with hyphens names the article
+/// also gives on their own ("Israel-Palestine", "Türkiye-Qatar") by one
+/// mention per name: it names two entities side by side, not a third one.
+/// Each part takes the type the article's own mentions of it voted for.
+fn split_juxtaposed_names(mentions: Vec<CleanMention>) -> Vec<CleanMention> {
+    let mut standalone: HashMap<String, TypeWeights> = HashMap::new();
+    for mention in mentions.iter().filter(|m| m.words.len() == 1) {
+        standalone
+            .entry(mention.words[0].clone())
+            .or_default()
+            .add(mention);
+    }
+    let mut out = Vec::with_capacity(mentions.len());
+    for mention in mentions {
+        let splittable = mention.kind != EntityType::Person
+            && mention.words.len() >= 2
+            && !mention.core.chars().any(char::is_whitespace)
+            && mention.core.split(is_word_separator).all(starts_upper)
+            && mention.words.iter().all(|w| standalone.contains_key(w));
+        if !splittable {
+            out.push(mention);
+            continue;
+        }
+        let mut start = mention.start;
+        let mut byte_start = mention.byte_start;
+        for part in mention.core.split(is_word_separator) {
+            let length = part.chars().count();
+            let kind = comparison_words(part)
+                .first()
+                .and_then(|w| standalone.get(w))
+                .map_or(mention.kind, |weights| weights.winner().0);
+            out.push(CleanMention::new(
+                NamePlace {
+                    start,
+                    end: start + length,
+                    byte_start,
+                    byte_end: byte_start + part.len(),
+                },
+                kind,
+                mention.confidence,
+                part.to_string(),
+                part.to_string(),
+                None,
+            ));
+            // One separator character follows each part.
+            start += length + 1;
+            byte_start += part.len()
+                + mention.core[byte_start - mention.byte_start + part.len()..]
+                    .chars()
+                    .next()
+                    .map_or(0, char::len_utf8);
+        }
+    }
+    out
 }
 
 /// Lower-cases a word for comparison with the word lists, without the full
@@ -586,29 +686,55 @@ fn clean_mention(
             }
         }
     }
-    let start = span.start + lo;
-    let end = span.start + hi;
     let byte_of = |i: usize| byte_start + chars[..i].iter().map(|c| c.len_utf8()).sum::<usize>();
-    let mention_text: String = chars[lo..hi].iter().collect();
-    let core: String = chars[core_lo..hi].iter().collect();
-    let words = comparison_words(&core);
-    if words.is_empty() {
-        return None;
-    }
-    Some(CleanMention {
-        start,
-        end,
-        byte_start: byte_of(lo),
-        byte_end: byte_of(hi),
-        text: mention_text,
-        kind: span.kind,
-        confidence: span.confidence,
-        initials: initials(&core),
-        acronym: acronym(&core),
-        core,
+    let mention = CleanMention::new(
+        NamePlace {
+            start: span.start + lo,
+            end: span.start + hi,
+            byte_start: byte_of(lo),
+            byte_end: byte_of(hi),
+        },
+        span.kind,
+        span.confidence,
+        chars[lo..hi].iter().collect(),
+        chars[core_lo..hi].iter().collect(),
         honorific,
-        words,
-    })
+    );
+    (!mention.words.is_empty()).then_some(mention)
+}
+
+/// Where a mention sits: code-point and byte offsets, end exclusive.
+struct NamePlace {
+    start: usize,
+    end: usize,
+    byte_start: usize,
+    byte_end: usize,
+}
+
+impl CleanMention {
+    fn new(
+        place: NamePlace,
+        kind: EntityType,
+        confidence: f64,
+        text: String,
+        core: String,
+        honorific: Option<String>,
+    ) -> CleanMention {
+        CleanMention {
+            start: place.start,
+            end: place.end,
+            byte_start: place.byte_start,
+            byte_end: place.byte_end,
+            text,
+            kind,
+            confidence,
+            words: comparison_words(&core),
+            initials: initials(&core),
+            acronym: acronym(&core),
+            core,
+            honorific,
+        }
+    }
 }
 
 /// A styled honorific written just before a person's span ("Sheikha" in
@@ -666,6 +792,8 @@ struct SurfaceForm {
     mentions: Vec<usize>,
     /// The confidence-weighted vote of the mentions' types.
     kind: EntityType,
+    /// The confidence behind each type.
+    weights: TypeWeights,
     /// The first mention, whose words, initials and acronym stand for all.
     first: usize,
 }
@@ -680,6 +808,7 @@ impl SurfaceForms {
                 forms.push(SurfaceForm {
                     mentions: Vec::new(),
                     kind: mention.kind,
+                    weights: TypeWeights::default(),
                     first: i,
                 });
                 forms.len() - 1
@@ -688,37 +817,60 @@ impl SurfaceForms {
             form_of.push(form);
         }
         for form in &mut forms {
-            form.kind = vote(form.mentions.iter().map(|&m| &mentions[m])).0;
+            form.weights = TypeWeights::of(form.mentions.iter().map(|&m| &mentions[m]));
+            form.kind = form.weights.winner().0;
         }
         SurfaceForms { forms, form_of }
     }
 }
 
-/// The type with the most confidence behind it (ties: most mentions, then
-/// the order of [`EntityType::ALL`]), with its share of all the confidence.
-fn vote<'a>(mentions: impl Iterator<Item = &'a CleanMention>) -> (EntityType, f64) {
-    let mut weight = [0.0f64; 4];
-    let mut count = [0usize; 4];
-    for mention in mentions {
-        let slot = type_slot(mention.kind);
-        weight[slot] += mention.confidence;
-        count[slot] += 1;
+/// The tagger's confidence behind each type, summed over mentions.
+#[derive(Debug, Clone, Copy, Default)]
+struct TypeWeights {
+    weight: [f64; 4],
+    count: [usize; 4],
+}
+
+impl TypeWeights {
+    fn of<'a>(mentions: impl Iterator<Item = &'a CleanMention>) -> TypeWeights {
+        let mut weights = TypeWeights::default();
+        for mention in mentions {
+            weights.add(mention);
+        }
+        weights
     }
-    let best = (0..4)
-        .max_by(|&a, &b| {
-            weight[a]
-                .total_cmp(&weight[b])
-                .then(count[a].cmp(&count[b]))
-                .then(b.cmp(&a))
-        })
-        .unwrap_or(0);
-    let total: f64 = weight.iter().sum();
-    let share = if total > 0.0 {
-        weight[best] / total
-    } else {
-        0.0
-    };
-    (EntityType::ALL[best], share)
+
+    fn add(&mut self, mention: &CleanMention) {
+        let slot = type_slot(mention.kind);
+        self.weight[slot] += mention.confidence;
+        self.count[slot] += 1;
+    }
+
+    fn of_type(&self, kind: EntityType) -> f64 {
+        self.weight[type_slot(kind)]
+    }
+
+    /// The type with the most confidence behind it (ties: most mentions,
+    /// then the order of [`EntityType::ALL`]), with its share of all the
+    /// confidence.
+    fn winner(&self) -> (EntityType, f64) {
+        let (weight, count) = (&self.weight, &self.count);
+        let best = (0..4)
+            .max_by(|&a, &b| {
+                weight[a]
+                    .total_cmp(&weight[b])
+                    .then(count[a].cmp(&count[b]))
+                    .then(b.cmp(&a))
+            })
+            .unwrap_or(0);
+        let total: f64 = weight.iter().sum();
+        let share = if total > 0.0 {
+            weight[best] / total
+        } else {
+            0.0
+        };
+        (EntityType::ALL[best], share)
+    }
 }
 
 fn type_slot(kind: EntityType) -> usize {
@@ -889,7 +1041,7 @@ fn full_form_candidates(
             found
         })
         .collect();
-    let is_full: Vec<bool> = parents.iter().map(Vec::is_empty).collect();
+    let mut is_full: Vec<bool> = parents.iter().map(Vec::is_empty).collect();
     // Longer forms first, so a form's parents are settled before it; a plural
     // has as many words as its singular but more letters.
     let mut order: Vec<usize> = (0..count).collect();
@@ -903,7 +1055,13 @@ fn full_form_candidates(
     let mut candidates: Vec<Vec<usize>> = vec![Vec::new(); count];
     for id in order {
         if is_full[id] {
-            candidates[id] = vec![id];
+            let across = other_type_full_forms(id, mentions, forms, &answering, &is_full);
+            if across.is_empty() {
+                candidates[id] = vec![id];
+            } else {
+                is_full[id] = false;
+                candidates[id] = across;
+            }
             continue;
         }
         // Full forms that answer to this form directly, or through a bracket.
@@ -934,6 +1092,44 @@ fn full_form_candidates(
         candidates[id] = found;
     }
     candidates
+}
+
+/// Full forms of another type that a form is short for, when the tagger gave
+/// the form that type at least once and the full form's confidence tips the
+/// vote: "Haniyeh" tagged ORG 0.68 and PER 0.53 is short for "Ismail
+/// Haniyeh" (PER 0.99), while "Israel", a place twenty times and a person
+/// once, is no short form of the minister "Israel Katz".
+fn other_type_full_forms(
+    id: usize,
+    mentions: &[CleanMention],
+    forms: &SurfaceForms,
+    answering: &HashMap<FormKey, Vec<usize>>,
+    is_full: &[bool],
+) -> Vec<usize> {
+    let form = &forms.forms[id];
+    let own_weight = form.weights.of_type(form.kind);
+    let mut found = Vec::new();
+    for kind in EntityType::ALL {
+        let weight = form.weights.of_type(kind);
+        if kind == form.kind || weight <= 0.0 {
+            continue;
+        }
+        for key in own_keys(&mentions[form.first], kind) {
+            for &full in answering.get(&key).into_iter().flatten() {
+                let full_form = &forms.forms[full];
+                if full != id
+                    && is_full[full]
+                    && full_form.kind == kind
+                    && weight + full_form.weights.of_type(kind) > own_weight
+                {
+                    found.push(full);
+                }
+            }
+        }
+    }
+    found.sort_unstable();
+    found.dedup();
+    found
 }
 
 /// For each mention, the full form it belongs to (rule 6).
@@ -996,7 +1192,7 @@ fn build_entities(
     groups
         .into_iter()
         .map(|(full, members)| {
-            let (kind, share) = vote(members.iter().map(|&m| &mentions[m]));
+            let (kind, share) = TypeWeights::of(members.iter().map(|&m| &mentions[m])).winner();
             let best = members
                 .iter()
                 .map(|&m| mentions[m].confidence)

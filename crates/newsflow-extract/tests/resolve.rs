@@ -677,3 +677,87 @@ fn many_mentions_stay_fast() {
     assert_eq!(entities.len(), 20_000);
     assert!(entities.iter().all(|e| e.mentions.len() == 2));
 }
+
+#[test]
+fn name_split_at_a_particle_is_joined() {
+    let text = "She met Sheikha Moza bint Nasser Al Missned and Ludwig van Beethoven. \
+                Sheikha Moza spoke; Donald Trump jr spoke too.";
+    let spans = vec![
+        span_of(text, "Sheikha Moza", 0, PER, 0.8),
+        span_of(text, "Nasser Al Missned", 0, PER, 0.9),
+        span_of(text, "Ludwig", 0, PER, 0.7),
+        span_of(text, "Beethoven", 0, PER, 0.95),
+        span_of(text, "Sheikha Moza", 1, PER, 0.9),
+        span_of(text, "Donald Trump", 0, PER, 0.9),
+        span_of(text, "spoke too", 0, PER, 0.1),
+    ];
+    let entities = run(text, &spans);
+    assert_eq!(
+        names(&entities),
+        [
+            "Sheikha Moza bint Nasser Al Missned (PER)",
+            "Ludwig van Beethoven (PER)",
+            "Donald Trump (PER)",
+            "spoke too (PER)",
+        ]
+    );
+    assert_eq!(
+        mention_texts(&entities[0]),
+        ["Sheikha Moza bint Nasser Al Missned", "Sheikha Moza"]
+    );
+    // The joined span is as sure as its less sure half.
+    assert!((entities[1].confidence - 0.7).abs() < 1e-12);
+}
+
+#[test]
+fn hyphenated_names_given_alone_elsewhere_are_split() {
+    let text = "Israel struck. The Israel-Palestine conflict and Austria-Hungary's \
+                legacy; Palestine replied. Smith-Jones, Smith and Jones met.";
+    let spans = vec![
+        span_of(text, "Israel", 0, LOC, 0.9),
+        span_of(text, "Israel-Palestine", 0, MISC, 0.6),
+        span_of(text, "Austria-Hungary", 0, LOC, 0.8),
+        span_of(text, "Palestine", 1, LOC, 0.7),
+        span_of(text, "Smith-Jones", 0, PER, 0.9),
+        span_of(text, "Smith", 1, PER, 0.9),
+        span_of(text, "Jones", 1, PER, 0.9),
+    ];
+    let entities = run(text, &spans);
+    assert_eq!(
+        names(&entities),
+        [
+            "Israel (LOC)",
+            "Palestine (LOC)",
+            "Austria-Hungary (LOC)",
+            "Smith-Jones (PER)",
+        ]
+    );
+    // A person's double-barrelled name stays whole.
+    assert_eq!(entities[3].mentions.len(), 3);
+    assert_eq!(mention_texts(&entities[0]), ["Israel", "Israel"]);
+    assert_eq!(mention_texts(&entities[1]), ["Palestine", "Palestine"]);
+    assert!((entities[1].confidence - 0.7).abs() < 1e-12);
+}
+
+#[test]
+fn a_form_voted_another_type_joins_a_full_form_that_tips_the_vote() {
+    let text = "Ismail Haniyeh arrived. Haniyeh spoke. Haniyeh left. Israel Katz said \
+                Israel, Israel and Israel would respond. Israel waited.";
+    let spans = vec![
+        span_of(text, "Ismail Haniyeh", 0, PER, 0.99),
+        span_of(text, "Haniyeh", 1, ORG, 0.68),
+        span_of(text, "Haniyeh", 2, PER, 0.53),
+        span_of(text, "Israel Katz", 0, PER, 0.95),
+        span_of(text, "Israel", 1, LOC, 0.9),
+        span_of(text, "Israel", 2, LOC, 0.9),
+        span_of(text, "Israel", 3, LOC, 0.9),
+        span_of(text, "Israel", 4, PER, 0.3),
+    ];
+    let entities = run(text, &spans);
+    assert_eq!(
+        names(&entities),
+        ["Ismail Haniyeh (PER)", "Israel Katz (PER)", "Israel (LOC)"]
+    );
+    assert_eq!(entities[0].mentions.len(), 3);
+    assert_eq!(entities[2].mentions.len(), 4);
+}
