@@ -22,6 +22,12 @@ pub struct Args {
     /// Seed of the sentence shuffle (same seed and data, same model).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Train only the first tagging pass (no document-level second pass).
+    #[arg(long)]
+    single_pass: bool,
+    /// Folds for cross-training the first-pass labels the second pass learns from.
+    #[arg(long, default_value_t = 4)]
+    folds: usize,
 }
 
 fn read_conll(path: &PathBuf) -> anyhow::Result<Vec<conll::Document>> {
@@ -38,6 +44,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let train_docs = read_conll(&args.train)?;
     let dev_docs = read_conll(&args.dev)?;
     let tokens: usize = train_docs.iter().map(|d| d.tokens.len()).sum();
+    anyhow::ensure!(args.folds >= 2, "--folds must be at least 2");
     println!(
         "training on {} documents ({tokens} tokens), {} epochs, seed {}",
         train_docs.len(),
@@ -47,11 +54,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let options = train::Options {
         epochs: args.epochs,
         seed: args.seed,
+        second_pass: !args.single_pass,
+        folds: args.folds,
     };
     let model = train::train(&train_docs, &dev_docs, options, |r| {
         let o = &r.dev.overall;
         println!(
-            "epoch {:>2}: dev P {:.4} R {:.4} F1 {:.4}  ({} wrong training sentences, {} features, {:.1}s)",
+            "pass {} epoch {:>2}: dev P {:.4} R {:.4} F1 {:.4}  ({} wrong training sentences, {} features, {:.1}s)",
+            r.pass,
             r.epoch,
             o.precision(),
             o.recall(),

@@ -11,6 +11,7 @@
 //! The hash function and templates define the model file format: changing
 //! either requires bumping [`FEATURE_VERSION`] and retraining.
 
+use super::labels::LABELS;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -247,7 +248,18 @@ fn key(template: u64, values: &[u64]) -> u64 {
 
 /// Extracts the features of a document: `tokens` split into `sentences`
 /// (token index ranges, in order, covering the tokens).
-pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuffer) {
+///
+/// With `first_pass` (a label per token from a first tagging pass), adds the
+/// second pass's document-level features: how the first pass labelled the
+/// other occurrences of the same word in the document. Names are usually
+/// introduced in full and unambiguous context once ("Franz Fischler"), then
+/// repeated alone, at sentence starts or in headlines.
+pub fn extract(
+    tokens: &[&str],
+    sentences: &[Range<usize>],
+    first_pass: Option<&[u8]>,
+    out: &mut FeatureBuffer,
+) {
     out.keys.clear();
     out.offsets.clear();
     out.offsets.push(0);
@@ -289,6 +301,20 @@ pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuf
                 _ => 0,
             };
             *seen.entry(info.lower).or_default() |= bit;
+        }
+    }
+
+    // First-pass label counts of every capitalised word form in the document.
+    let capitalised = |c: Casing| !matches!(c, Casing::Lower | Casing::None);
+    let mut labelled: HashMap<u64, [u16; LABELS]> = HashMap::new();
+    let first_pass = first_pass.filter(|labels| labels.len() == tokens.len());
+    if let Some(labels) = first_pass {
+        for (info, &label) in infos.iter().zip(labels) {
+            if capitalised(info.casing) {
+                let counts = labelled.entry(info.lower).or_insert([0; LABELS]);
+                let c = &mut counts[(label as usize).min(LABELS - 1)];
+                *c = c.saturating_add(1);
+            }
         }
     }
 
@@ -343,6 +369,36 @@ pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuf
             }
             add(32, &[p2.lower, p1.lower]);
             add(33, &[n1.lower, n2.lower]);
+            if let Some(labels) = first_pass {
+                let own = (labels[i] as usize).min(LABELS - 1);
+                add(40, &[own as u64]);
+                if let Some(counts) = labelled.get(&t.lower).filter(|_| capitalised(t.casing)) {
+                    let mut others = *counts;
+                    others[own] = others[own].saturating_sub(1);
+                    let mut by_type = [0u32; 5];
+                    for (label, &n) in others.iter().enumerate() {
+                        by_type[label.div_ceil(4)] += n as u32;
+                    }
+                    for (kind, &n) in by_type.iter().enumerate() {
+                        if n > 0 {
+                            add(41, &[kind as u64, casing]);
+                        }
+                    }
+                    let majority = |v: &[u32]| {
+                        v.iter()
+                            .enumerate()
+                            .filter(|(_, &n)| n > 0)
+                            .max_by_key(|(k, &n)| (n, std::cmp::Reverse(*k)))
+                            .map(|(k, _)| k as u64)
+                    };
+                    if let Some(kind) = majority(&by_type) {
+                        add(42, &[kind, pos]);
+                    }
+                    if let Some(label) = majority(&others.map(u32::from)) {
+                        add(43, &[label]);
+                    }
+                }
+            }
             out.offsets.push(out.keys.len());
         }
     }
@@ -374,7 +430,7 @@ mod tests {
     fn one_key_list_per_token() {
         let tokens = ["JAPAN", "WIN", ".", "Japan", "won", "in", "Tokyo", "."];
         let mut out = FeatureBuffer::default();
-        extract(&tokens, &[0..3, 3..8], &mut out);
+        extract(&tokens, &[0..3, 3..8], None, &mut out);
         assert_eq!(out.offsets.len(), tokens.len() + 1);
         // The headline "JAPAN" and the body "Japan" differ in casing evidence.
         assert_ne!(out.token(0), out.token(3));

@@ -15,7 +15,7 @@ pub mod tokenize;
 pub mod train;
 
 pub use labels::TokenSpan;
-pub use model::Model;
+pub use model::{Linear, Model};
 
 use crate::{Entity, TaggedSpan};
 use features::FeatureBuffer;
@@ -121,27 +121,28 @@ fn tag_tokens(
     } else {
         std::slice::from_ref(&whole)
     };
-    features::extract(tokens, sentences, buffer);
-    let mut out = Vec::new();
-    let mut emissions: Vec<[f32; LABELS]> = Vec::new();
-    for s in sentences {
-        emissions.clear();
-        for i in s.clone() {
-            let mut e = [0f32; LABELS];
-            model.emissions(buffer.token(i), &mut e);
-            emissions.push(e);
+    features::extract(tokens, sentences, None, buffer);
+    let first = decode(model.first(), sentences, buffer);
+    let (scorer, decoded) = match model.second() {
+        Some(second) => {
+            let labels: Vec<u8> = first.into_iter().flat_map(|d| d.path).collect();
+            features::extract(tokens, sentences, Some(&labels), buffer);
+            (second, decode(second, sentences, buffer))
         }
-        let path = model::viterbi(&emissions, model.transitions());
-        let spans = labels::decode(&path);
+        None => (model.first(), first),
+    };
+    let mut out = Vec::new();
+    for (s, d) in sentences.iter().zip(decoded) {
+        let spans = labels::decode(&d.path);
         if spans.is_empty() {
             continue;
         }
         let confidences = if with_confidence {
             model::span_confidences(
-                &emissions,
-                model.transitions(),
+                &d.emissions,
+                scorer.transitions(),
                 model.temperature(),
-                &path,
+                &d.path,
                 &spans,
             )
         } else {
@@ -157,4 +158,29 @@ fn tag_tokens(
         }));
     }
     out
+}
+
+/// One decoded sentence: its label scores and best labels.
+struct Decoded {
+    emissions: Vec<[f32; LABELS]>,
+    path: Vec<u8>,
+}
+
+/// Scores and decodes every sentence with `scorer`.
+fn decode(scorer: &Linear, sentences: &[Range<usize>], buffer: &FeatureBuffer) -> Vec<Decoded> {
+    sentences
+        .iter()
+        .map(|s| {
+            let emissions: Vec<[f32; LABELS]> = s
+                .clone()
+                .map(|i| {
+                    let mut e = [0f32; LABELS];
+                    scorer.emissions(buffer.token(i), &mut e);
+                    e
+                })
+                .collect();
+            let path = model::viterbi(&emissions, scorer.transitions());
+            Decoded { emissions, path }
+        })
+        .collect()
 }

@@ -1,10 +1,11 @@
 //! The trained model: hashed feature weights, label transitions, decoding.
 //!
-//! File format (little endian), version 1:
+//! File format (little endian), version 2:
 //! `b"NFNER\0"`, u16 format version, u32 feature version, u32 label count L,
-//! f32 weight scale, f32 temperature, (L+2)*L f32 transition scores (rows:
-//! start, then each previous label, then end), u32 feature count N, N u64
-//! keys (sorted), N*L i16 quantised weights.
+//! f32 confidence temperature, u8 number of passes (1 or 2), then per pass:
+//! f32 weight scale, (L+2)*L f32 transition scores (rows: start, then each
+//! previous label, then end), u32 feature count N, N u64 keys (sorted),
+//! N*L i16 quantised weights.
 //!
 //! Weights are quantised to i16 with one scale for the model: the file stays
 //! small, and summing integers is faster than summing floats.
@@ -14,7 +15,7 @@ use super::labels::{self, LABELS};
 use super::ModelError;
 
 const MAGIC: &[u8; 6] = b"NFNER\0";
-const FORMAT_VERSION: u16 = 1;
+const FORMAT_VERSION: u16 = 2;
 
 /// Transition scores: from sentence start, between labels, to sentence end.
 #[derive(Clone)]
@@ -38,8 +39,8 @@ impl Transitions {
     }
 }
 
-/// A trained tagging model.
-pub struct Model {
+/// One linear scorer: hashed feature weights and transition scores.
+pub struct Linear {
     /// Open-addressing table: (key, row); key 0 marks an empty slot.
     slots: Vec<(u64, u32)>,
     mask: usize,
@@ -47,20 +48,13 @@ pub struct Model {
     keys: Vec<u64>,
     weights: Vec<i16>,
     scale: f32,
-    /// Softmax temperature for confidences, calibrated on dev data.
-    temperature: f32,
     transitions: Transitions,
 }
 
-impl Model {
-    /// Builds a model from real-valued weights (`weights[row * LABELS + label]`
+impl Linear {
+    /// Builds a scorer from real-valued weights (`weights[row * LABELS + label]`
     /// for `keys[row]`), dropping features whose weights all round to zero.
-    pub fn from_weights(
-        keys: &[u64],
-        weights: &[f32],
-        transitions: Transitions,
-        temperature: f32,
-    ) -> Model {
+    pub fn from_weights(keys: &[u64], weights: &[f32], transitions: Transitions) -> Linear {
         let max = weights.iter().fold(0f32, |m, w| m.max(w.abs()));
         let scale = if max > 0.0 {
             max / i16::MAX as f32
@@ -82,16 +76,10 @@ impl Model {
         rows.dedup_by_key(|r| r.0);
         let keys: Vec<u64> = rows.iter().map(|r| r.0).collect();
         let weights: Vec<i16> = rows.into_iter().flat_map(|r| r.1).collect();
-        Model::assemble(keys, weights, scale, temperature, transitions)
+        Linear::assemble(keys, weights, scale, transitions)
     }
 
-    fn assemble(
-        keys: Vec<u64>,
-        weights: Vec<i16>,
-        scale: f32,
-        temperature: f32,
-        transitions: Transitions,
-    ) -> Model {
+    fn assemble(keys: Vec<u64>, weights: Vec<i16>, scale: f32, transitions: Transitions) -> Linear {
         let capacity = (keys.len() * 2).next_power_of_two().max(16);
         let mask = capacity - 1;
         let mut slots = vec![(0u64, 0u32); capacity];
@@ -102,13 +90,12 @@ impl Model {
             }
             slots[i] = (key, row as u32);
         }
-        Model {
+        Linear {
             slots,
             mask,
             keys,
             weights,
             scale,
-            temperature,
             transitions,
         }
     }
@@ -116,16 +103,6 @@ impl Model {
     /// Number of features with a non-zero weight.
     pub fn feature_count(&self) -> usize {
         self.keys.len()
-    }
-
-    /// The confidence temperature.
-    pub fn temperature(&self) -> f32 {
-        self.temperature
-    }
-
-    /// Sets the confidence temperature.
-    pub fn set_temperature(&mut self, temperature: f32) {
-        self.temperature = temperature;
     }
 
     fn row(&self, key: u64) -> Option<usize> {
@@ -163,15 +140,8 @@ impl Model {
         &self.transitions
     }
 
-    /// Serialises the model.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(64 + self.keys.len() * (8 + 2 * LABELS));
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.extend_from_slice(&FEATURE_VERSION.to_le_bytes());
-        out.extend_from_slice(&(LABELS as u32).to_le_bytes());
+    fn write(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.scale.to_le_bytes());
-        out.extend_from_slice(&self.temperature.to_le_bytes());
         let t = &self.transitions;
         for row in std::iter::once(&t.start)
             .chain(t.between.iter())
@@ -187,6 +157,104 @@ impl Model {
         }
         for w in &self.weights {
             out.extend_from_slice(&w.to_le_bytes());
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Linear, ModelError> {
+        let scale = f32::from_le_bytes(r.array()?);
+        if !(scale.is_finite() && scale > 0.0) {
+            return Err(ModelError::new("model has an invalid scale"));
+        }
+        let mut transitions = Transitions::zero();
+        let mut read_row = |row: &mut [f32; LABELS]| -> Result<(), ModelError> {
+            for v in row.iter_mut() {
+                *v = f32::from_le_bytes(r.array()?);
+                if !v.is_finite() {
+                    return Err(ModelError::new("model has an invalid transition score"));
+                }
+            }
+            Ok(())
+        };
+        read_row(&mut transitions.start)?;
+        for row in transitions.between.iter_mut() {
+            read_row(row)?;
+        }
+        read_row(&mut transitions.end)?;
+        let n = u32::from_le_bytes(r.array()?) as usize;
+        let key_bytes = r.take(n.checked_mul(8).ok_or_else(truncated)?)?;
+        let keys: Vec<u64> = key_bytes
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+            .collect();
+        if keys.contains(&0) || keys.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(ModelError::new("model keys are corrupt"));
+        }
+        let weight_bytes = r.take(n.checked_mul(2 * LABELS).ok_or_else(truncated)?)?;
+        let weights: Vec<i16> = weight_bytes
+            .chunks_exact(2)
+            .map(|c| i16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        Ok(Linear::assemble(keys, weights, scale, transitions))
+    }
+}
+
+/// A trained tagging model: a first-pass scorer over local features and,
+/// optionally, a second pass that also sees document-level features derived
+/// from the first pass's labels.
+pub struct Model {
+    first: Linear,
+    second: Option<Linear>,
+    /// Softmax temperature for confidences, calibrated on dev data.
+    temperature: f32,
+}
+
+impl Model {
+    /// A model from its passes.
+    pub fn new(first: Linear, second: Option<Linear>, temperature: f32) -> Model {
+        Model {
+            first,
+            second,
+            temperature,
+        }
+    }
+
+    /// The first-pass scorer.
+    pub fn first(&self) -> &Linear {
+        &self.first
+    }
+
+    /// The second-pass scorer, if the model has one.
+    pub fn second(&self) -> Option<&Linear> {
+        self.second.as_ref()
+    }
+
+    /// Number of features with a non-zero weight, over both passes.
+    pub fn feature_count(&self) -> usize {
+        self.first.feature_count() + self.second.as_ref().map_or(0, Linear::feature_count)
+    }
+
+    /// The confidence temperature.
+    pub fn temperature(&self) -> f32 {
+        self.temperature
+    }
+
+    /// Sets the confidence temperature.
+    pub fn set_temperature(&mut self, temperature: f32) {
+        self.temperature = temperature;
+    }
+
+    /// Serialises the model.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&FEATURE_VERSION.to_le_bytes());
+        out.extend_from_slice(&(LABELS as u32).to_le_bytes());
+        out.extend_from_slice(&self.temperature.to_le_bytes());
+        out.push(1 + self.second.is_some() as u8);
+        self.first.write(&mut out);
+        if let Some(second) = &self.second {
+            second.write(&mut out);
         }
         out
     }
@@ -212,47 +280,24 @@ impl Model {
         if u32::from_le_bytes(r.array()?) as usize != LABELS {
             return Err(ModelError::new("model has another label set"));
         }
-        let scale = f32::from_le_bytes(r.array()?);
         let temperature = f32::from_le_bytes(r.array()?);
-        if !(scale.is_finite() && scale > 0.0 && temperature.is_finite() && temperature > 0.0) {
-            return Err(ModelError::new("model has an invalid scale"));
+        if !(temperature.is_finite() && temperature > 0.0) {
+            return Err(ModelError::new("model has an invalid temperature"));
         }
-        let mut transitions = Transitions::zero();
-        let mut read_row = |row: &mut [f32; LABELS]| -> Result<(), ModelError> {
-            for v in row.iter_mut() {
-                *v = f32::from_le_bytes(r.array()?);
-            }
-            Ok(())
+        let passes = r.array::<1>()?[0];
+        if !(1..=2).contains(&passes) {
+            return Err(ModelError::new("model has an invalid number of passes"));
+        }
+        let first = Linear::read(&mut r)?;
+        let second = if passes == 2 {
+            Some(Linear::read(&mut r)?)
+        } else {
+            None
         };
-        read_row(&mut transitions.start)?;
-        for row in transitions.between.iter_mut() {
-            read_row(row)?;
-        }
-        read_row(&mut transitions.end)?;
-        let n = u32::from_le_bytes(r.array()?) as usize;
-        let key_bytes = r.take(n.checked_mul(8).ok_or_else(truncated)?)?;
-        let keys: Vec<u64> = key_bytes
-            .chunks_exact(8)
-            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
-            .collect();
-        if keys.contains(&0) || keys.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(ModelError::new("model keys are corrupt"));
-        }
-        let weight_bytes = r.take(n.checked_mul(2 * LABELS).ok_or_else(truncated)?)?;
-        let weights: Vec<i16> = weight_bytes
-            .chunks_exact(2)
-            .map(|c| i16::from_le_bytes([c[0], c[1]]))
-            .collect();
         if r.at != bytes.len() {
             return Err(ModelError::new("trailing bytes after the model"));
         }
-        Ok(Model::assemble(
-            keys,
-            weights,
-            scale,
-            temperature,
-            transitions,
-        ))
+        Ok(Model::new(first, second, temperature))
     }
 }
 
@@ -523,12 +568,14 @@ mod tests {
         weights[1] = 2.0;
         weights[LABELS + 5] = -1.5;
         // The third feature has all-zero weights and is dropped.
-        let model = Model::from_weights(&keys, &weights, Transitions::zero(), 2.0);
-        assert_eq!(model.feature_count(), 2);
+        let first = Linear::from_weights(&keys, &weights, Transitions::zero());
+        let second = Linear::from_weights(&keys[..1], &weights[..LABELS], Transitions::zero());
+        let model = Model::new(first, Some(second), 2.0);
+        assert_eq!(model.feature_count(), 3);
         let bytes = model.to_bytes();
         let back = Model::from_bytes(&bytes).unwrap();
         let mut e = [0f32; LABELS];
-        back.emissions(&[3, 7, 99], &mut e);
+        back.first().emissions(&[3, 7, 99], &mut e);
         assert!((e[1] - 2.0).abs() < 1e-3 && (e[5] + 1.5).abs() < 1e-3);
         assert_eq!(back.temperature(), 2.0);
         for cut in 0..bytes.len() {

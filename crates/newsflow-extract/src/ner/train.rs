@@ -12,27 +12,35 @@
 use super::conll::{Document, Score};
 use super::features::{self, FeatureBuffer};
 use super::labels::{self, LABELS};
-use super::model::{self, Model, Transitions};
+use super::model::{self, Linear, Model, Transitions};
 use std::collections::HashMap;
 use std::time::Instant;
 
 /// Training settings.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
-    /// Passes over the training data.
+    /// Passes over the training data, for each tagging pass.
     pub epochs: usize,
     /// Seed of the sentence shuffle; equal seeds give equal models.
     pub seed: u64,
+    /// Whether to train a second tagging pass with document-level features
+    /// from the first pass's labels (stacked: the first-pass labels of the
+    /// training data come from models trained without that data).
+    pub second_pass: bool,
+    /// Folds of that cross-training.
+    pub folds: usize,
 }
 
 /// What one epoch achieved.
 #[derive(Debug, Clone)]
 pub struct EpochReport {
+    /// Which tagging pass is being trained (1 or 2).
+    pub pass: usize,
     /// 1-based epoch number.
     pub epoch: usize,
     /// Training sentences the model got wrong during the epoch.
     pub mistakes: usize,
-    /// Scores of the averaged model on the dev data.
+    /// Scores on the dev data after the epoch (averaged weights).
     pub dev: Score,
     /// Features with a non-zero weight after quantisation.
     pub features: usize,
@@ -63,20 +71,20 @@ struct Sentence {
     gold: Vec<u8>,
 }
 
-/// Trains a model on `train`, measuring on `dev` after every epoch, and
-/// returns the model of the best dev epoch.
-pub fn train(
-    train: &[Document],
-    dev: &[Document],
-    options: Options,
-    mut report: impl FnMut(&EpochReport),
-) -> Model {
+/// Features of training documents, as rows of one weight table.
+struct Indexed {
+    keys: Vec<u64>,
+    sentences: Vec<Sentence>,
+}
+
+fn index(docs: &[&Document], first_pass: Option<&[Vec<u8>]>) -> Indexed {
     let mut index: HashMap<u64, u32> = HashMap::new();
     let mut keys: Vec<u64> = Vec::new();
     let mut sentences = Vec::new();
     let mut buffer = FeatureBuffer::default();
-    for doc in train {
-        features::extract(&doc.token_strs(), &doc.sentences, &mut buffer);
+    for (d, doc) in docs.iter().enumerate() {
+        let labels = first_pass.map(|l| l[d].as_slice());
+        features::extract(&doc.token_strs(), &doc.sentences, labels, &mut buffer);
         let gold = labels::encode(doc.tokens.len(), &doc.spans);
         for s in &doc.sentences {
             let mut rows = Vec::new();
@@ -98,40 +106,154 @@ pub fn train(
             });
         }
     }
-    drop(index);
+    Indexed { keys, sentences }
+}
 
-    let mut learner = Learner::new(keys.len());
-    let mut order: Vec<usize> = (0..sentences.len()).collect();
+/// Trains a model on `train`, measuring on `dev` after every epoch and
+/// keeping each pass's best dev epoch.
+pub fn train(
+    train: &[Document],
+    dev: &[Document],
+    options: Options,
+    mut report: impl FnMut(&EpochReport),
+) -> Model {
+    let all: Vec<&Document> = train.iter().collect();
+    let (first, best_epoch) = fit(
+        &index(&all, None),
+        options,
+        Some(Dev {
+            docs: dev,
+            first_pass: None,
+        }),
+        1,
+        &mut report,
+    );
+    let second = options.second_pass.then(|| {
+        // Cross-trained first-pass labels for the training documents.
+        let folds = options.folds.clamp(2, train.len().max(2));
+        let mut labels = vec![Vec::new(); train.len()];
+        for fold in 0..folds {
+            let rest: Vec<&Document> = all
+                .iter()
+                .enumerate()
+                .filter(|(d, _)| d % folds != fold)
+                .map(|(_, doc)| *doc)
+                .collect();
+            let fold_options = Options {
+                epochs: best_epoch,
+                ..options
+            };
+            let (scorer, _) = fit(&index(&rest, None), fold_options, None, 1, &mut |_| {});
+            for (d, doc) in train.iter().enumerate().filter(|(d, _)| d % folds == fold) {
+                labels[d] = first_pass_labels(&scorer, doc);
+            }
+        }
+        let dev_labels: Vec<Vec<u8>> = dev.iter().map(|d| first_pass_labels(&first, d)).collect();
+        let indexed = index(&all, Some(&labels));
+        fit(
+            &indexed,
+            options,
+            Some(Dev {
+                docs: dev,
+                first_pass: Some(&dev_labels),
+            }),
+            2,
+            &mut report,
+        )
+        .0
+    });
+    let mut model = Model::new(first, second, 1.0);
+    calibrate_temperature(&mut model, dev);
+    model
+}
+
+/// The first pass's labels for every token of `doc`.
+fn first_pass_labels(scorer: &Linear, doc: &Document) -> Vec<u8> {
+    let mut buffer = FeatureBuffer::default();
+    features::extract(&doc.token_strs(), &doc.sentences, None, &mut buffer);
+    super::decode(scorer, &doc.sentences, &buffer)
+        .into_iter()
+        .flat_map(|d| d.path)
+        .collect()
+}
+
+/// Span-exact scores of one pass on gold documents, given first-pass labels
+/// when it is the second pass.
+fn score_pass(scorer: &Linear, docs: &[Document], first_pass: Option<&[Vec<u8>]>) -> Score {
+    let mut score = Score::default();
+    let mut buffer = FeatureBuffer::default();
+    for (d, doc) in docs.iter().enumerate() {
+        let labels = first_pass.map(|l| l[d].as_slice());
+        features::extract(&doc.token_strs(), &doc.sentences, labels, &mut buffer);
+        let predicted: Vec<labels::TokenSpan> = super::decode(scorer, &doc.sentences, &buffer)
+            .into_iter()
+            .zip(&doc.sentences)
+            .flat_map(|(decoded, s)| {
+                labels::decode(&decoded.path)
+                    .into_iter()
+                    .map(move |span| labels::TokenSpan {
+                        start: span.start + s.start,
+                        end: span.end + s.start,
+                        kind: span.kind,
+                    })
+            })
+            .collect();
+        score.add(doc.tokens.len(), &doc.spans, &predicted);
+    }
+    score
+}
+
+/// Dev documents, with first-pass labels when scoring a second pass.
+#[derive(Clone, Copy)]
+struct Dev<'a> {
+    docs: &'a [Document],
+    first_pass: Option<&'a [Vec<u8>]>,
+}
+
+/// Runs the perceptron; with dev data, returns the best epoch's scorer and
+/// that epoch, else the last.
+fn fit(
+    data: &Indexed,
+    options: Options,
+    dev: Option<Dev<'_>>,
+    pass: usize,
+    report: &mut dyn FnMut(&EpochReport),
+) -> (Linear, usize) {
+    let mut learner = Learner::new(data.keys.len());
+    let mut order: Vec<usize> = (0..data.sentences.len()).collect();
     let mut rng = SplitMix(options.seed);
-    let mut best: Option<(f64, Model)> = None;
-    for epoch in 1..=options.epochs {
+    let mut best: Option<(f64, Linear, usize)> = None;
+    for epoch in 1..=options.epochs.max(1) {
         let started = Instant::now();
         for i in (1..order.len()).rev() {
             order.swap(i, rng.below(i + 1));
         }
         let mut mistakes = 0;
         for &s in &order {
-            mistakes += learner.learn(&sentences[s]) as usize;
+            mistakes += learner.learn(&data.sentences[s]) as usize;
         }
-        let model = learner.averaged_model(&keys);
-        let dev_score = evaluate(&model, dev);
+        let Some(dev) = dev else {
+            continue;
+        };
+        let scorer = learner.averaged(&data.keys);
+        let dev_score = score_pass(&scorer, dev.docs, dev.first_pass);
         let f1 = dev_score.overall.f1();
         report(&EpochReport {
+            pass,
             epoch,
             mistakes,
             dev: dev_score,
-            features: model.feature_count(),
+            features: scorer.feature_count(),
             seconds: started.elapsed().as_secs_f64(),
         });
         if best.as_ref().is_none_or(|b| f1 > b.0) {
-            best = Some((f1, model));
+            best = Some((f1, scorer, epoch));
         }
     }
-    let mut model = best
-        .map(|b| b.1)
-        .unwrap_or_else(|| learner.averaged_model(&keys));
-    calibrate_temperature(&mut model, dev);
-    model
+    match best {
+        Some((_, scorer, epoch)) => (scorer, epoch),
+        None => (learner.averaged(&data.keys), options.epochs.max(1)),
+    }
 }
 
 /// Running sums of transition updates, for averaging (f64: they grow with
@@ -233,7 +355,7 @@ impl Learner {
         }
     }
 
-    fn averaged_model(&self, keys: &[u64]) -> Model {
+    fn averaged(&self, keys: &[u64]) -> Linear {
         let step = self.step;
         let weights: Vec<f32> = self
             .weights
@@ -251,7 +373,7 @@ impl Learner {
                 transitions.between[y][to] = avg(t.between[y][to], ts.between[y][to]);
             }
         }
-        Model::from_weights(keys, &weights, transitions, 1.0)
+        Linear::from_weights(keys, &weights, transitions)
     }
 }
 
@@ -310,11 +432,16 @@ mod tests {
     #[test]
     fn learns_and_is_reproducible() {
         let docs = conll::parse(DATA);
-        let options = Options { epochs: 5, seed: 7 };
+        let options = Options {
+            epochs: 5,
+            seed: 7,
+            second_pass: true,
+            folds: 2,
+        };
         let mut epochs = 0;
         let a = train(&docs, &docs, options, |_| epochs += 1);
         let b = train(&docs, &docs, options, |_| {});
-        assert_eq!(epochs, 5);
+        assert_eq!(epochs, 10);
         assert_eq!(a.to_bytes(), b.to_bytes());
         assert_eq!(evaluate(&a, &docs).overall.f1(), 1.0);
     }
