@@ -1,1 +1,0 @@
-//! The number recogniser. PLACEHOLDER: replaced by the figures work.
