@@ -339,6 +339,13 @@ def geography(cache: Path) -> None:
                     and not (alt.isupper() and len(alt) <= 4)
                 ):
                     cities.add(alt)
+    # A town named like an English common word ("Police", "Of", "Split") would
+    # mark that word everywhere; SCOWL lists proper nouns capitalised, so a
+    # name it has only in lower case is dropped ("Nice" and "Reading" stay).
+    english = english_words(cache)
+    cities = {
+        c for c in cities if not (" " not in c and c.lower() in english and c not in english)
+    }
     cities.update(capitals)
 
     geonames_note = """

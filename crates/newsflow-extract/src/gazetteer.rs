@@ -258,6 +258,11 @@ pub fn bundled() -> &'static Gazetteers {
     BUNDLED.get_or_init(Gazetteers::parse_bundled)
 }
 
+/// Number of lines in `text` (an upper bound on its entries).
+fn line_count(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count()
+}
+
 /// Entry lines of a data file: comments (`#`) and blank lines skipped.
 fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
     text.lines()
@@ -276,6 +281,10 @@ impl Gazetteers {
             cluster_of_word: FxHashMap::default(),
             clusters_of_row: Vec::new(),
         };
+        // One entry per line: sizing the table from the line count up front
+        // avoids rehashing a few hundred thousand keys while parsing.
+        let entries: usize = LIST_FILES.iter().map(|file| line_count(file.text)).sum();
+        gazetteers.words.reserve(entries);
         for file in &LIST_FILES {
             for entry in data_lines(file.text) {
                 gazetteers.add_entry(entry, file.lists);
@@ -338,7 +347,8 @@ impl Gazetteers {
             }
             self.clusters_of_row.push(ids);
         }
-        self.cluster_of_word.reserve(CLUSTER_WORDS.len() / 14);
+        self.clusters_of_row.reserve(line_count(CLUSTER_ROWS));
+        self.cluster_of_word.reserve(line_count(CLUSTER_WORDS));
         for line in data_lines(CLUSTER_WORDS) {
             let (word, row) = line
                 .split_once('\t')
@@ -355,8 +365,27 @@ impl Gazetteers {
         if let Some(entry) = self.words.get(word) {
             return Some(*entry);
         }
+        // Entries spell the apostrophe in ASCII ("Shi'ite", "O'Neill").
+        let mut straight = [0u8; FOLD_BUFFER];
+        let word = if word.contains('’') {
+            let folded = straight_apostrophes(word, &mut straight)?;
+            if let Some(entry) = self.words.get(folded) {
+                return Some(*entry);
+            }
+            folded
+        } else {
+            word
+        };
+        // "O'NEILL" is "O'Neill" but "SHI'ITE" is "Shi'ite": try both.
         let mut buffer = [0u8; FOLD_BUFFER];
-        let titled = title_case_of_capitals(word, &mut buffer)?;
+        let titled = title_case_of_capitals(word, true, &mut buffer)?;
+        if let Some(entry) = self.words.get(titled) {
+            return Some(*entry);
+        }
+        if !word.contains('\'') {
+            return None;
+        }
+        let titled = title_case_of_capitals(word, false, &mut buffer)?;
         self.words.get(titled).copied()
     }
 
@@ -434,6 +463,16 @@ impl Gazetteers {
     }
 }
 
+/// `word` with typographic apostrophes made ASCII, in `buffer`; `None` when
+/// it does not fit.
+fn straight_apostrophes<'b>(word: &str, buffer: &'b mut [u8; FOLD_BUFFER]) -> Option<&'b str> {
+    let mut writer = StackWriter::new(buffer);
+    for c in word.chars() {
+        writer.push(if c == '’' { '\'' } else { c })?;
+    }
+    Some(writer.finish())
+}
+
 /// `word` lower-cased into `buffer`; `None` when it has no upper-case letter
 /// (it was looked up already) or does not fit.
 fn lower_case<'b>(word: &str, buffer: &'b mut [u8; FOLD_BUFFER]) -> Option<&'b str> {
@@ -450,9 +489,14 @@ fn lower_case<'b>(word: &str, buffer: &'b mut [u8; FOLD_BUFFER]) -> Option<&'b s
 }
 
 /// The title-cased form of an all-capitals `word` ("AL-THANI" ->
-/// "Al-Thani") in `buffer`; `None` when `word` has a lower-case letter,
-/// fewer than two letters, or does not fit.
-fn title_case_of_capitals<'b>(word: &str, buffer: &'b mut [u8; FOLD_BUFFER]) -> Option<&'b str> {
+/// "Al-Thani") in `buffer`, with a capital after an apostrophe too when
+/// `after_apostrophe`; `None` when `word` has a lower-case letter, fewer
+/// than two letters, or does not fit.
+fn title_case_of_capitals<'b>(
+    word: &str,
+    after_apostrophe: bool,
+    buffer: &'b mut [u8; FOLD_BUFFER],
+) -> Option<&'b str> {
     let mut letters = 0;
     for c in word.chars() {
         if c.is_lowercase() {
@@ -475,7 +519,7 @@ fn title_case_of_capitals<'b>(word: &str, buffer: &'b mut [u8; FOLD_BUFFER]) -> 
                 writer.push(lower)?;
             }
         }
-        part_start = matches!(c, '-' | '\'' | '’' | '.');
+        part_start = c == '-' || c == '.' || (after_apostrophe && c == '\'');
     }
     Some(writer.finish())
 }
@@ -559,6 +603,8 @@ mod tests {
         assert!(lists("LTD").contains(ListSet::ORG_SUFFIX));
         assert!(lists("US").contains(ListSet::COUNTRY));
         assert_eq!(lists("qatar"), ListSet::EMPTY);
+        assert!(lists("Shi’ite").contains(ListSet::RELIGION));
+        assert!(lists("SHI’ITE").contains(ListSet::RELIGION));
     }
 
     #[test]
