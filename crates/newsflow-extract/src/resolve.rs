@@ -36,11 +36,14 @@
 //!      name after "bin"/"ibn", nor a father's name without the "Jr.";
 //!    - other types: a trailing run of at least two words ("High Strategic
 //!      Committee"), a leading part whose remainder is a generic word of the
-//!      type ("Gaza" for "Gaza Strip", "Apple" for "Apple Inc."), or an
+//!      type ("Gaza" for "Gaza Strip", "Apple" for "Apple Inc.", but not
+//!      "Panama" for "Panama City"), or an
 //!      acronym of the capitalised words ("ICJ", "U.S.");
 //!    - nationalities and other MISC: the plural ("Palestinians");
-//!    - any type: a single word the article puts in brackets right after a
-//!      longer name, or the reverse ("International Court of Justice (ICJ)").
+//!    - any type: an acronym the article puts in brackets right after a
+//!      longer name, or the reverse ("International Court of Justice (ICJ)"),
+//!      when at least half its letters are initials of the name's words;
+//!      for organisations and MISC also a bracketed single word.
 //!
 //!    A form that is the short form of no other one is a *full form*, and
 //!    each full form is one entity named by it. A form whose vote went to
@@ -238,7 +241,6 @@ const FUNCTION_WORDS: &[&str] = &[
 /// Trailing words of a place name that the article may drop ("Gaza Strip").
 const GENERIC_PLACE_WORDS: &[&str] = &[
     "strip",
-    "city",
     "province",
     "region",
     "county",
@@ -972,7 +974,13 @@ fn person_short_forms(words: &[String], emit: &mut dyn FnMut(&[String])) {
 }
 
 /// Single-word names the article puts in brackets right after a longer name
-/// of several words, or the reverse: (short form, long form) pairs.
+/// of several words, or the reverse: (short form, long form) pairs. Both
+/// must be tagged with the same type. A bracketed acronym must take at
+/// least half its letters from the initials of the long name's words
+/// ("Party of Democratic Action (SDA)", not "Doug Flach (U.S.)"); any other
+/// bracketed word only renames an organisation or a MISC name ("Hizbollah
+/// (Party of God)"), since after a place or person it mostly says where
+/// they are from ("The Oval (London)").
 fn bracket_aliases(
     text: &str,
     mentions: &[CleanMention],
@@ -995,12 +1003,33 @@ fn bracket_aliases(
             (i + 1, i)
         };
         let (short_m, long_m) = (&mentions[short], &mentions[long]);
-        let plausible = short_m.acronym.is_some() || short_m.kind == long_m.kind;
-        if short_m.words.len() == 1 && long_m.words.len() >= 2 && plausible {
+        let plausible = match &short_m.acronym {
+            Some(letters) => abbreviates(letters, &long_m.core),
+            None => matches!(
+                short_m.kind,
+                EntityType::Organisation | EntityType::Miscellaneous
+            ),
+        };
+        let same_type = short_m.kind == long_m.kind;
+        if short_m.words.len() == 1 && long_m.words.len() >= 2 && same_type && plausible {
             aliases.push((forms.form_of[short], forms.form_of[long]));
         }
     }
     aliases
+}
+
+/// Whether at least half the letters of `acronym` are initials of words of
+/// `name`, in any case: loose enough for acronyms of a name in another
+/// language ("SDA", "EPR"), strict enough to refuse unrelated ones.
+fn abbreviates(acronym: &str, name: &str) -> bool {
+    let initials: Vec<char> = name
+        .split(is_word_separator)
+        .filter_map(|word| word.chars().find(|c| c.is_alphanumeric()))
+        .flat_map(char::to_lowercase)
+        .collect();
+    let letters: Vec<char> = acronym.chars().flat_map(char::to_lowercase).collect();
+    let shared = letters.iter().filter(|c| initials.contains(c)).count();
+    2 * shared >= letters.len()
 }
 
 /// For each surface form, the full forms it may stand for (rule 5): itself

@@ -761,3 +761,45 @@ fn a_form_voted_another_type_joins_a_full_form_that_tips_the_vote() {
     assert_eq!(entities[0].mentions.len(), 3);
     assert_eq!(entities[2].mentions.len(), 4);
 }
+
+#[test]
+fn brackets_only_alias_what_they_abbreviate() {
+    let text = "Doug Flach (U.S.) beat Dallas Cowboys. The Party of Democratic Action (SDA) \
+                met at The Oval (London). Hizbollah (Party of God) and Panama City, Panama.";
+    let spans = tag(
+        text,
+        &[
+            ("Doug Flach", PER),
+            ("U.S.", LOC),
+            ("Dallas Cowboys", ORG),
+            ("Party of Democratic Action", ORG),
+            ("SDA", ORG),
+            ("The Oval", LOC),
+            ("London", LOC),
+            ("Hizbollah", ORG),
+            ("Party of God", ORG),
+            ("Panama City", LOC),
+            ("Panama", LOC),
+        ],
+    );
+    let entities = run(text, &spans);
+    assert_eq!(
+        names(&entities),
+        [
+            "Doug Flach (PER)",
+            "U.S. (LOC)",
+            "Dallas Cowboys (ORG)",
+            "Party of Democratic Action (ORG)",
+            "The Oval (LOC)",
+            "London (LOC)",
+            "Party of God (ORG)",
+            "Panama City (LOC)",
+            "Panama (LOC)",
+        ]
+    );
+    assert_eq!(
+        mention_texts(&entities[3]),
+        ["Party of Democratic Action", "SDA"]
+    );
+    assert_eq!(mention_texts(&entities[6]), ["Hizbollah", "Party of God"]);
+}
