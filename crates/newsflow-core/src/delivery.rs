@@ -1,0 +1,156 @@
+//! Delivery tracking: how a source learns that an article it emitted has been
+//! durably written by every sink it reaches.
+//!
+//! A source creates one [`Delivery`] per article with a callback. The token
+//! travels with the article; fan-out [`fork`](Delivery::fork)s it once per
+//! branch. Each holder ends its copy with [`delivered`](Delivery::delivered)
+//! (written durably, dead-lettered, or deliberately dropped by a filter) or
+//! [`failed`](Delivery::failed). Dropping a copy without settling it counts
+//! as a failure, so an article lost to a crash or an aborted shutdown is never
+//! reported delivered. When the last copy is gone the callback runs once, with
+//! [`Outcome::Delivered`] only if every copy was delivered. That is the ground
+//! for checkpoints and acknowledgements: a source advances only on `Delivered`.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The end of an article's journey through the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every sink the article reached has written it durably.
+    Delivered,
+    /// At least one branch failed or was abandoned.
+    Failed,
+}
+
+type Callback = Box<dyn FnOnce(Outcome) + Send>;
+
+struct Shared {
+    failed: AtomicBool,
+    on_done: Mutex<Option<Callback>>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        let callback = self
+            .on_done
+            .get_mut()
+            .map(Option::take)
+            .unwrap_or_else(|poisoned| poisoned.into_inner().take());
+        if let Some(callback) = callback {
+            let outcome = if self.failed.load(Ordering::Acquire) {
+                Outcome::Failed
+            } else {
+                Outcome::Delivered
+            };
+            callback(outcome);
+        }
+    }
+}
+
+/// A token that travels with one article; see the [module docs](self).
+///
+/// ```
+/// use newsflow_core::{Delivery, Outcome};
+/// use std::sync::mpsc;
+/// let (tx, rx) = mpsc::channel();
+/// let token = Delivery::new(move |outcome| tx.send(outcome).unwrap());
+/// let branch = token.fork();
+/// token.delivered();
+/// assert!(rx.try_recv().is_err()); // one branch still open
+/// branch.delivered();
+/// assert_eq!(rx.recv().unwrap(), Outcome::Delivered);
+/// ```
+pub struct Delivery {
+    shared: Option<Arc<Shared>>,
+}
+
+impl Delivery {
+    /// A token whose `on_done` runs once, when every copy has been settled.
+    pub fn new(on_done: impl FnOnce(Outcome) + Send + 'static) -> Delivery {
+        Delivery {
+            shared: Some(Arc::new(Shared {
+                failed: AtomicBool::new(false),
+                on_done: Mutex::new(Some(Box::new(on_done))),
+            })),
+        }
+    }
+
+    /// A token nobody waits for (articles from a source with no checkpoint).
+    pub fn untracked() -> Delivery {
+        Delivery { shared: None }
+    }
+
+    /// A copy for another branch of a fan-out; it must be settled too.
+    pub fn fork(&self) -> Delivery {
+        Delivery {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// This copy's branch is done: written durably, dead-lettered or filtered.
+    pub fn delivered(mut self) {
+        // Releasing the Arc without marking failure is what "delivered" means.
+        self.shared = None;
+    }
+
+    /// This copy's branch failed: the source must not count the article done.
+    pub fn failed(self) {
+        // Drop marks the failure.
+        drop(self);
+    }
+}
+
+impl Drop for Delivery {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared.take() {
+            shared.failed.store(true, Ordering::Release);
+        }
+    }
+}
+
+impl fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Delivery")
+            .field("tracked", &self.shared.is_some())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    fn tracked() -> (Delivery, mpsc::Receiver<Outcome>) {
+        let (tx, rx) = mpsc::channel();
+        (Delivery::new(move |o| tx.send(o).unwrap()), rx)
+    }
+
+    #[test]
+    fn one_failed_branch_fails_the_article() {
+        let (token, rx) = tracked();
+        let branch = token.fork();
+        token.delivered();
+        branch.failed();
+        assert_eq!(rx.recv().unwrap(), Outcome::Failed);
+    }
+
+    #[test]
+    fn dropping_an_unsettled_copy_is_a_failure() {
+        let (token, rx) = tracked();
+        drop(token);
+        assert_eq!(rx.recv().unwrap(), Outcome::Failed);
+    }
+
+    #[test]
+    fn callback_runs_exactly_once() {
+        let (token, rx) = tracked();
+        let copies: Vec<_> = (0..5).map(|_| token.fork()).collect();
+        token.delivered();
+        copies.into_iter().for_each(Delivery::delivered);
+        assert_eq!(rx.recv().unwrap(), Outcome::Delivered);
+        assert!(rx.try_recv().is_err());
+    }
+}

@@ -1,0 +1,22 @@
+//! The shared vocabulary of newsflow: the [`Article`] model, [`Delivery`]
+//! tracking, dead letters, one trait per stage kind and the [`Registry`] of
+//! stage types. Stages depend on this crate; they never depend on each other
+//! or on the runtime.
+
+mod article;
+mod delivery;
+mod record;
+mod registry;
+mod stage;
+
+pub use article::{Article, ArticleError};
+pub use delivery::{Delivery, Outcome};
+pub use record::{DeadLetter, DeadLetterEvent, Event, RawEncoding, Record};
+pub use registry::{FieldError, Registry, SinkConfig, SourceConfig, TransformConfig};
+pub use stage::{
+    BoxError, Closed, DeadLetters, Output, Progress, Rejection, Sink, SinkError, Source, SourceContext,
+    StageCounters, Transform,
+};
+
+/// The enrichment types, re-exported from the extraction crate.
+pub use newsflow_extract::{Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier};

@@ -1,0 +1,148 @@
+//! The explicit registry of stage types: `type = "..."` in the config picks a
+//! typed config struct here, which then builds the stage.
+
+use crate::{BoxError, Sink, Source, Transform};
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+/// A source's typed config.
+pub trait SourceConfig: Debug + Send + Sync {
+    /// Builds the source; called for every stage before any of them runs.
+    fn build(&self, name: &str) -> Result<Box<dyn Source>, BoxError>;
+}
+
+/// A transform's typed config.
+pub trait TransformConfig: Debug + Send + Sync {
+    /// Builds the transform; called for every stage before any of them runs.
+    fn build(&self, name: &str) -> Result<Arc<dyn Transform>, BoxError>;
+}
+
+/// A sink's typed config.
+pub trait SinkConfig: Debug + Send + Sync {
+    /// Builds the sink; called for every stage before any of them runs.
+    fn build(&self, name: &str) -> Result<Box<dyn Sink>, BoxError>;
+}
+
+/// A field of a stage's table that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Path below the stage's table (`path`, `feeds[0].url`); empty for the
+    /// table itself (a missing field).
+    pub path: String,
+    /// What is wrong, as serde says it.
+    pub message: String,
+}
+
+type Parser<T> = fn(serde_json::Value) -> Result<Box<T>, FieldError>;
+
+fn parse<C: DeserializeOwned>(table: serde_json::Value) -> Result<C, FieldError> {
+    serde_path_to_error::deserialize(table).map_err(|e| {
+        let path = e.path().to_string();
+        FieldError {
+            path: if path == "." { String::new() } else { path },
+            message: e.into_inner().to_string(),
+        }
+    })
+}
+
+/// Maps `type` names to config parsers, one table per stage kind.
+///
+/// ```
+/// use newsflow_core::{BoxError, Registry, Source, SourceConfig};
+/// #[derive(Debug, serde::Deserialize)]
+/// #[serde(deny_unknown_fields)]
+/// struct Nothing {}
+/// impl SourceConfig for Nothing {
+///     fn build(&self, _name: &str) -> Result<Box<dyn Source>, BoxError> { Err("unused".into()) }
+/// }
+/// let mut registry = Registry::default();
+/// registry.add_source::<Nothing>("nothing");
+/// assert!(registry.parse_source("nothing", serde_json::json!({})).unwrap().is_ok());
+/// assert!(registry.parse_source("nothing", serde_json::json!({"x": 1})).unwrap().is_err());
+/// assert!(registry.parse_source("other", serde_json::json!({})).is_none());
+/// ```
+#[derive(Default)]
+pub struct Registry {
+    sources: BTreeMap<&'static str, Parser<dyn SourceConfig>>,
+    transforms: BTreeMap<&'static str, Parser<dyn TransformConfig>>,
+    sinks: BTreeMap<&'static str, Parser<dyn SinkConfig>>,
+}
+
+impl Registry {
+    /// Registers a source type.
+    pub fn add_source<C: SourceConfig + DeserializeOwned + 'static>(
+        &mut self,
+        type_name: &'static str,
+    ) -> &mut Self {
+        self.sources.insert(type_name, |v| {
+            parse::<C>(v).map(|c| Box::new(c) as Box<dyn SourceConfig>)
+        });
+        self
+    }
+
+    /// Registers a transform type.
+    pub fn add_transform<C: TransformConfig + DeserializeOwned + 'static>(
+        &mut self,
+        type_name: &'static str,
+    ) -> &mut Self {
+        self.transforms.insert(type_name, |v| {
+            parse::<C>(v).map(|c| Box::new(c) as Box<dyn TransformConfig>)
+        });
+        self
+    }
+
+    /// Registers a sink type.
+    pub fn add_sink<C: SinkConfig + DeserializeOwned + 'static>(
+        &mut self,
+        type_name: &'static str,
+    ) -> &mut Self {
+        self.sinks.insert(type_name, |v| {
+            parse::<C>(v).map(|c| Box::new(c) as Box<dyn SinkConfig>)
+        });
+        self
+    }
+
+    /// Parses a source table; `None` when the type is unknown.
+    pub fn parse_source(
+        &self,
+        type_name: &str,
+        table: serde_json::Value,
+    ) -> Option<Result<Box<dyn SourceConfig>, FieldError>> {
+        self.sources.get(type_name).map(|parse| parse(table))
+    }
+
+    /// Parses a transform table; `None` when the type is unknown.
+    pub fn parse_transform(
+        &self,
+        type_name: &str,
+        table: serde_json::Value,
+    ) -> Option<Result<Box<dyn TransformConfig>, FieldError>> {
+        self.transforms.get(type_name).map(|parse| parse(table))
+    }
+
+    /// Parses a sink table; `None` when the type is unknown.
+    pub fn parse_sink(
+        &self,
+        type_name: &str,
+        table: serde_json::Value,
+    ) -> Option<Result<Box<dyn SinkConfig>, FieldError>> {
+        self.sinks.get(type_name).map(|parse| parse(table))
+    }
+
+    /// Registered source type names, sorted.
+    pub fn source_types(&self) -> Vec<&'static str> {
+        self.sources.keys().copied().collect()
+    }
+
+    /// Registered transform type names, sorted.
+    pub fn transform_types(&self) -> Vec<&'static str> {
+        self.transforms.keys().copied().collect()
+    }
+
+    /// Registered sink type names, sorted.
+    pub fn sink_types(&self) -> Vec<&'static str> {
+        self.sinks.keys().copied().collect()
+    }
+}

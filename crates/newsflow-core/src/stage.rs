@@ -1,0 +1,234 @@
+//! One trait per stage kind, and the handles the runtime gives a stage.
+//!
+//! A stage never knows its neighbours: a source writes to an [`Output`], a
+//! transform maps one article, a sink writes batches of [`Record`]s. The
+//! runtime wires them.
+
+use crate::{Article, DeadLetter, DeadLetterEvent, Delivery, Event, Record};
+use async_trait::async_trait;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// A boxed error with its chain, for failures that stop a stage.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Produces articles.
+///
+/// `run` returns when the source is exhausted (a replay) or when
+/// [`SourceContext::shutdown`] is cancelled (a daemon being stopped).
+#[async_trait]
+pub trait Source: Send {
+    /// Emits articles until exhausted or shut down.
+    async fn run(self: Box<Self>, cx: SourceContext) -> Result<(), BoxError>;
+}
+
+/// Why a transform refused an article; the article goes to the dead-letter sink.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Rejection(pub String);
+
+/// Changes one article at a time.
+///
+/// Synchronous on purpose: the runtime runs it on a blocking thread, several
+/// articles at once when configured, and keeps their order.
+pub trait Transform: Send + Sync {
+    /// Enriches or rewrites `article` in place.
+    fn apply(&self, article: &mut Article) -> Result<(), Rejection>;
+}
+
+/// A sink failure.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct SinkError {
+    /// What went wrong, with the target named.
+    pub message: String,
+    /// True when trying the same batch again may succeed (a connection lost,
+    /// a timeout); false when it never will.
+    pub retryable: bool,
+}
+
+impl SinkError {
+    /// A failure that retrying can fix.
+    pub fn retryable(message: impl Into<String>) -> SinkError {
+        SinkError {
+            message: message.into(),
+            retryable: true,
+        }
+    }
+
+    /// A failure that retrying cannot fix.
+    pub fn fatal(message: impl Into<String>) -> SinkError {
+        SinkError {
+            message: message.into(),
+            retryable: false,
+        }
+    }
+}
+
+/// Writes records somewhere.
+///
+/// The runtime batches records, calls [`write`](Sink::write), then
+/// [`flush`](Sink::flush); only after `flush` returns are the articles
+/// reported delivered, so `flush` must make them durable.
+#[async_trait]
+pub trait Sink: Send {
+    /// Writes a batch (it may be buffered until `flush`).
+    async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError>;
+    /// Makes everything written so far durable.
+    async fn flush(&mut self) -> Result<(), SinkError>;
+}
+
+/// Per-stage counts, read for the end-of-run summary and metrics.
+#[derive(Debug, Default)]
+pub struct StageCounters {
+    received: AtomicU64,
+    emitted: AtomicU64,
+    failed: AtomicU64,
+}
+
+impl StageCounters {
+    /// Counts articles taken in.
+    pub fn add_received(&self, n: u64) {
+        self.received.fetch_add(n, Ordering::Relaxed);
+    }
+    /// Counts articles passed on (or written, for a sink).
+    pub fn add_emitted(&self, n: u64) {
+        self.emitted.fetch_add(n, Ordering::Relaxed);
+    }
+    /// Counts articles refused or lost.
+    pub fn add_failed(&self, n: u64) {
+        self.failed.fetch_add(n, Ordering::Relaxed);
+    }
+    /// Articles taken in so far.
+    pub fn received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
+    }
+    /// Articles passed on so far.
+    pub fn emitted(&self) -> u64 {
+        self.emitted.load(Ordering::Relaxed)
+    }
+    /// Articles refused so far.
+    pub fn failed(&self) -> u64 {
+        self.failed.load(Ordering::Relaxed)
+    }
+}
+
+/// The downstream side of a stage: one bounded channel per reader.
+///
+/// Sending waits while a reader's channel is full, which is how a slow sink
+/// slows the sources instead of growing memory.
+#[derive(Debug, Clone)]
+pub struct Output {
+    readers: Vec<mpsc::Sender<Event>>,
+    counters: Arc<StageCounters>,
+}
+
+/// Every reader of an output has gone away; the stage should stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the pipeline downstream has shut down")]
+pub struct Closed;
+
+impl Output {
+    /// An output feeding `readers`, counting into `counters`.
+    pub fn new(readers: Vec<mpsc::Sender<Event>>, counters: Arc<StageCounters>) -> Output {
+        Output { readers, counters }
+    }
+
+    /// Sends an article to every reader (fan-out forks its delivery token).
+    pub async fn send(&self, article: Article, delivery: Delivery) -> Result<(), Closed> {
+        let Some((last, rest)) = self.readers.split_last() else {
+            return Err(Closed);
+        };
+        for reader in rest {
+            let event = Event {
+                article: article.clone(),
+                delivery: delivery.fork(),
+            };
+            reader.send(event).await.map_err(|_| Closed)?;
+        }
+        last.send(Event { article, delivery }).await.map_err(|_| Closed)?;
+        self.counters.add_emitted(1);
+        Ok(())
+    }
+}
+
+/// Where a stage sends input it cannot process.
+#[derive(Debug, Clone)]
+pub struct DeadLetters {
+    sender: mpsc::Sender<DeadLetterEvent>,
+    counters: Arc<StageCounters>,
+}
+
+impl DeadLetters {
+    /// A handle sending into the dead-letter sink's channel and counting the
+    /// failures against the sending stage.
+    pub fn new(sender: mpsc::Sender<DeadLetterEvent>, counters: Arc<StageCounters>) -> DeadLetters {
+        DeadLetters { sender, counters }
+    }
+
+    /// Logs the refusal and hands the record to the dead-letter sink; its
+    /// delivery is settled once the record is written.
+    pub async fn send(&self, letter: DeadLetter, delivery: Delivery) -> Result<(), Closed> {
+        tracing::warn!(
+            stage = %letter.stage,
+            location = letter.location.as_deref().unwrap_or("-"),
+            reason = %letter.reason,
+            "input sent to the dead-letter sink"
+        );
+        self.counters.add_failed(1);
+        self.sender
+            .send(DeadLetterEvent { letter, delivery })
+            .await
+            .map_err(|_| Closed)
+    }
+}
+
+/// Articles done of articles known, shown as a progress bar on a terminal.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    total: Arc<AtomicU64>,
+    done: Arc<AtomicU64>,
+}
+
+impl Progress {
+    /// Sources announce articles they will emit, as soon as they know.
+    pub fn add_total(&self, n: u64) {
+        self.total.fetch_add(n, Ordering::Relaxed);
+    }
+    /// One article has reached the end of the pipeline.
+    pub fn advance(&self) {
+        self.done.fetch_add(1, Ordering::Relaxed);
+    }
+    /// Articles announced so far.
+    pub fn total(&self) -> u64 {
+        self.total.load(Ordering::Relaxed)
+    }
+    /// Articles done so far.
+    pub fn done(&self) -> u64 {
+        self.done.load(Ordering::Relaxed)
+    }
+}
+
+/// What the runtime hands a running source.
+pub struct SourceContext {
+    /// The source's name in the config.
+    pub name: String,
+    /// Where its articles go.
+    pub out: Output,
+    /// Where input it cannot read goes.
+    pub dead_letters: DeadLetters,
+    /// Cancelled when the pipeline stops; the source must then return.
+    pub shutdown: CancellationToken,
+    /// Progress shared by every source of the run.
+    pub progress: Progress,
+}
+
+impl SourceContext {
+    /// A delivery token that advances the run's progress when settled.
+    pub fn delivery(&self) -> Delivery {
+        let progress = self.progress.clone();
+        Delivery::new(move |_| progress.advance())
+    }
+}

@@ -1,0 +1,216 @@
+//! Checking a parsed config as a graph before anything runs: every input
+//! names a stage, nothing is unread, there are no cycles.
+
+use crate::config::{ConfigError, ParsedConfig, Problem};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+/// A config that parsed and whose graph holds together: ready to build and run.
+#[derive(Debug)]
+pub struct Pipeline {
+    pub(crate) config: ParsedConfig,
+}
+
+impl Pipeline {
+    /// The checked config.
+    pub fn config(&self) -> &ParsedConfig {
+        &self.config
+    }
+
+    /// The topology, one stage a line: `sources -> transforms -> sinks`.
+    pub fn describe(&self) -> String {
+        let c = &self.config;
+        let mut out = String::new();
+        let _ = writeln!(out, "{}: the pipeline is valid", c.file.display());
+        for (name, spec) in &c.sources {
+            let _ = writeln!(out, "  source     {name} ({})", spec.type_name);
+        }
+        for (name, spec) in &c.transforms {
+            let _ = writeln!(
+                out,
+                "  transform  {name} ({}) <- {}",
+                spec.type_name,
+                spec.inputs.join(", ")
+            );
+        }
+        for (name, spec) in &c.sinks {
+            let _ = writeln!(
+                out,
+                "  sink       {name} ({}) <- {}",
+                spec.type_name,
+                spec.inputs.join(", ")
+            );
+        }
+        if let Some(spec) = &c.dead_letter {
+            let _ = writeln!(out, "  dead letter ({}) <- every stage", spec.type_name);
+        }
+        out
+    }
+}
+
+/// Checks the graph of a parsed config.
+pub fn compile(config: ParsedConfig) -> Result<Pipeline, ConfigError> {
+    let mut problems = Vec::new();
+    let mut problem = |key: String, message: String| {
+        let line = config.line_of(&key);
+        problems.push(Problem { key, line, message });
+    };
+
+    if config.sources.is_empty() {
+        problem("sources".into(), "no sources: add a [sources.NAME] table".into());
+    }
+    if config.sinks.is_empty() {
+        problem(
+            "sinks".into(),
+            "no sinks: add a [sinks.NAME] table with `inputs`".into(),
+        );
+    }
+    for name in config.transforms.keys().chain(config.sinks.keys()) {
+        if config.sources.contains_key(name) {
+            problem(
+                format!("sources.{name}"),
+                "this name is used by another stage too; stage names must be unique".into(),
+            );
+        }
+    }
+    for name in config.sinks.keys() {
+        if config.transforms.contains_key(name) {
+            problem(
+                format!("transforms.{name}"),
+                "this name is used by a sink too; stage names must be unique".into(),
+            );
+        }
+    }
+
+    let readable: BTreeSet<&str> = config
+        .sources
+        .keys()
+        .chain(config.transforms.keys())
+        .map(String::as_str)
+        .collect();
+    let known = readable.iter().copied().collect::<Vec<_>>().join(", ");
+    let readers = config
+        .transforms
+        .iter()
+        .map(|(name, spec)| (format!("transforms.{name}"), &spec.inputs))
+        .chain(
+            config
+                .sinks
+                .iter()
+                .map(|(name, spec)| (format!("sinks.{name}"), &spec.inputs)),
+        );
+    let mut read: BTreeSet<&str> = BTreeSet::new();
+    for (key, inputs) in readers {
+        if inputs.is_empty() {
+            problem(
+                format!("{key}.inputs"),
+                "no inputs: name the sources or transforms it reads".into(),
+            );
+        }
+        let mut seen = BTreeSet::new();
+        for input in inputs {
+            if !seen.insert(input) {
+                problem(format!("{key}.inputs"), format!("`{input}` is listed twice"));
+            } else if readable.contains(input.as_str()) {
+                read.insert(input);
+            } else if config.sinks.contains_key(input) {
+                problem(
+                    format!("{key}.inputs"),
+                    format!("`{input}` is a sink; sinks cannot be read"),
+                );
+            } else {
+                problem(
+                    format!("{key}.inputs"),
+                    format!("`{input}` names no source or transform; known: {known}"),
+                );
+            }
+        }
+    }
+    for name in &readable {
+        if !read.contains(name) {
+            let section = if config.sources.contains_key(*name) {
+                "sources"
+            } else {
+                "transforms"
+            };
+            problem(
+                format!("{section}.{name}"),
+                "nothing reads this stage: add it to some stage's `inputs`, or remove it".into(),
+            );
+        }
+    }
+    if let Some(cycle) = find_cycle(&config) {
+        problem(
+            format!("transforms.{}.inputs", cycle[0]),
+            format!("the transforms form a cycle: {}", cycle.join(" -> ")),
+        );
+    }
+
+    if problems.is_empty() {
+        Ok(Pipeline { config })
+    } else {
+        Err(ConfigError {
+            file: config.file.clone(),
+            problems,
+        })
+    }
+}
+
+/// A cycle among transforms, as the list of names around it (first repeated
+/// at the end), found by depth-first search.
+fn find_cycle(config: &ParsedConfig) -> Option<Vec<String>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Visiting,
+        Done,
+    }
+    fn visit<'a>(
+        name: &'a str,
+        edges: &BTreeMap<&'a str, Vec<&'a str>>,
+        marks: &mut BTreeMap<&'a str, Mark>,
+        path: &mut Vec<&'a str>,
+    ) -> Option<Vec<String>> {
+        match marks.get(name) {
+            Some(Mark::Done) => return None,
+            Some(Mark::Visiting) => {
+                let start = path.iter().position(|n| *n == name).unwrap_or(0);
+                let mut cycle: Vec<String> = path[start..].iter().map(|n| n.to_string()).collect();
+                cycle.push(name.to_owned());
+                return Some(cycle);
+            }
+            None => {}
+        }
+        marks.insert(name, Mark::Visiting);
+        path.push(name);
+        for next in edges.get(name).into_iter().flatten() {
+            if let Some(cycle) = visit(next, edges, marks, path) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        marks.insert(name, Mark::Done);
+        None
+    }
+
+    // Edges from a transform to the transforms it reads.
+    let edges: BTreeMap<&str, Vec<&str>> = config
+        .transforms
+        .iter()
+        .map(|(name, spec)| {
+            let inputs = spec
+                .inputs
+                .iter()
+                .map(String::as_str)
+                .filter(|i| config.transforms.contains_key(*i))
+                .collect();
+            (name.as_str(), inputs)
+        })
+        .collect();
+    let mut marks = BTreeMap::new();
+    for name in edges.keys() {
+        if let Some(cycle) = visit(name, &edges, &mut marks, &mut Vec::new()) {
+            return Some(cycle);
+        }
+    }
+    None
+}

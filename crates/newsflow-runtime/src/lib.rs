@@ -1,0 +1,25 @@
+//! The newsflow runtime: reads a pipeline config, compiles it into a checked
+//! graph, builds every stage, and runs them as tokio tasks joined by bounded
+//! channels. It knows tasks and channels; stages know neither.
+//!
+//! ```no_run
+//! # async fn demo(registry: newsflow_core::Registry) -> Result<(), Box<dyn std::error::Error>> {
+//! let parsed = newsflow_runtime::load(std::path::Path::new("pipeline.toml"), &registry)?;
+//! let pipeline = newsflow_runtime::compile(parsed)?;
+//! let stop = tokio_util::sync::CancellationToken::new();
+//! let report = newsflow_runtime::run(pipeline, stop, Default::default()).await?;
+//! assert!(report.is_clean());
+//! # Ok(()) }
+//! ```
+
+mod config;
+mod graph;
+mod progress;
+mod run;
+
+pub use config::{
+    load, load_with_env, ConfigError, ParsedConfig, Problem, RuntimeOptions, SinkSpec, SourceSpec,
+    TransformSpec, ENV_PREFIX,
+};
+pub use graph::{compile, Pipeline};
+pub use run::{run, RunOptions, RunReport, StageSummary};
