@@ -1,6 +1,7 @@
 //! The `newsflow` command line.
 
 mod commands;
+mod logging;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -9,12 +10,20 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "newsflow", version, about)]
 struct Cli {
+    #[command(flatten)]
+    logging: logging::LogArgs,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a pipeline until its sources are exhausted or it is stopped.
+    Run(commands::run::Args),
+    /// Check a pipeline config and print its topology, without running it.
+    Validate(commands::validate::Args),
+    /// Enrich one article (a text or JSON file, or standard input) and print it.
+    Extract(commands::extract::Args),
     /// Train a model.
     #[command(subcommand)]
     Train(TrainCommand),
@@ -41,7 +50,11 @@ enum EvalCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let format = cli.logging.init();
     let result = match cli.command {
+        Command::Run(args) => return commands::run::run(args, format),
+        Command::Validate(args) => return commands::validate::run(args),
+        Command::Extract(args) => commands::extract::run(args),
         Command::Train(TrainCommand::Ner(args)) => commands::train_ner::run(args),
         Command::Eval(EvalCommand::Conll(args)) => commands::eval_conll::run(args),
         Command::Eval(EvalCommand::Numbers(args)) => commands::eval_numbers::run(args),

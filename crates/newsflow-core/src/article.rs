@@ -47,6 +47,9 @@ pub struct Article {
 /// Why a record could not be turned into an article.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArticleError {
+    /// The input bytes are not UTF-8.
+    #[error("not UTF-8: {0}")]
+    NotUtf8(String),
     /// The input is not JSON at all.
     #[error("not valid JSON: {0}")]
     Json(String),

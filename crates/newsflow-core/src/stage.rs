@@ -71,7 +71,8 @@ impl SinkError {
 ///
 /// The runtime batches records, calls [`write`](Sink::write), then
 /// [`flush`](Sink::flush); only after `flush` returns are the articles
-/// reported delivered, so `flush` must make them durable.
+/// reported delivered, so `flush` must make them durable. When either fails,
+/// the sink drops what it holds of the batch: a retry passes the batch again.
 #[async_trait]
 pub trait Sink: Send {
     /// Writes a batch (it may be buffered until `flush`).

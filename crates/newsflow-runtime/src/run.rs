@@ -135,7 +135,6 @@ pub async fn run(
     let built = build(&pipeline)?;
     let config = &pipeline.config;
     let capacity = config.runtime.channel_capacity.max(1);
-    let counters = |_: &str| Arc::new(StageCounters::default());
 
     // One bounded channel per reader; its senders go to the stages it reads.
     let mut senders: BTreeMap<&str, Vec<mpsc::Sender<Event>>> = BTreeMap::new();
@@ -161,7 +160,7 @@ pub async fn run(
     let mut tasks: JoinSet<(String, Result<(), BoxError>)> = JoinSet::new();
     let progress = Progress::default();
 
-    let dead_counters = counters("dead_letter");
+    let dead_counters = Arc::<StageCounters>::default();
     let dead_spec = config
         .dead_letter
         .as_ref()
@@ -173,7 +172,7 @@ pub async fn run(
     ));
 
     for (name, sink) in built.sinks {
-        let stage_counters = counters(&name);
+        let stage_counters = Arc::<StageCounters>::default();
         let rx = sink_inputs.remove(name.as_str()).expect("a channel per sink");
         let batching = Batching::of(&config.sinks[&name]);
         tasks.spawn(labelled(
@@ -184,7 +183,7 @@ pub async fn run(
     }
 
     for (name, transform) in built.transforms {
-        let stage_counters = counters(&name);
+        let stage_counters = Arc::<StageCounters>::default();
         let rx = transform_inputs
             .remove(name.as_str())
             .expect("a channel per transform");
@@ -211,7 +210,7 @@ pub async fn run(
 
     let sources_stop = stop.child_token();
     for (name, source) in built.sources {
-        let stage_counters = counters(&name);
+        let stage_counters = Arc::<StageCounters>::default();
         let cx = SourceContext {
             name: name.clone(),
             out: Output::new(
@@ -279,7 +278,8 @@ pub async fn run(
         .map(|(kind, name, c)| StageSummary {
             kind,
             name,
-            received: c.received(),
+            // A source takes in exactly what it passes on or refuses.
+            received: if kind == "source" { c.emitted() + c.failed() } else { c.received() },
             emitted: c.emitted(),
             failed: c.failed(),
         })

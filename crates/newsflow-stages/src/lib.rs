@@ -1,1 +1,22 @@
+//! The built-in stages, a file each under `sources/`, `transforms/` and
+//! `sinks/`, and [`registry`], which names them for the config's `type` key.
 
+pub mod sinks;
+pub mod sources;
+pub mod transforms;
+
+use newsflow_core::Registry;
+
+/// Every built-in stage type, by the name the config's `type` key uses.
+pub fn registry() -> Registry {
+    let mut registry = Registry::default();
+    registry
+        .add_source::<sources::dir::DirConfig>("dir")
+        .add_source::<sources::stdin::StdinConfig>("stdin")
+        .add_transform::<transforms::enrich::EntitiesConfig>("entities")
+        .add_transform::<transforms::enrich::FiguresConfig>("figures")
+        .add_transform::<transforms::enrich::EnrichConfig>("enrich")
+        .add_sink::<sinks::jsonl::JsonlConfig>("jsonl")
+        .add_sink::<sinks::stdout::StdoutConfig>("stdout");
+    registry
+}

@@ -1,0 +1,41 @@
+//! `stdout`: one JSON record per line on standard output.
+
+use super::encode_lines;
+use newsflow_core::{BoxError, Record, Sink, SinkConfig, SinkError};
+use serde::Deserialize;
+use tokio::io::AsyncWriteExt;
+
+/// `type = "stdout"`; it takes no options.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StdoutConfig {}
+
+impl SinkConfig for StdoutConfig {
+    fn build(&self, _name: &str) -> Result<Box<dyn Sink>, BoxError> {
+        Ok(Box::new(StdoutSink {
+            out: tokio::io::stdout(),
+            buffer: Vec::new(),
+        }))
+    }
+}
+
+struct StdoutSink {
+    out: tokio::io::Stdout,
+    buffer: Vec<u8>,
+}
+
+#[async_trait::async_trait]
+impl Sink for StdoutSink {
+    async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError> {
+        encode_lines(batch, &mut self.buffer)
+    }
+
+    async fn flush(&mut self) -> Result<(), SinkError> {
+        let buffer = std::mem::take(&mut self.buffer);
+        let result = async {
+            self.out.write_all(&buffer).await?;
+            self.out.flush().await
+        };
+        result.await.map_err(|e| SinkError::fatal(format!("cannot write to standard output: {e}")))
+    }
+}

@@ -1,0 +1,48 @@
+//! `newsflow extract`: enriches one article and prints it.
+
+use anyhow::Context;
+use newsflow_core::Article;
+use newsflow_extract::Extractor;
+use std::io::Read;
+use std::path::PathBuf;
+
+/// Arguments of `newsflow extract`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A `.txt` file (the body) or a JSON article; standard input when absent.
+    file: Option<PathBuf>,
+    /// A model file written by `newsflow train ner`; the bundled model when absent.
+    #[arg(long)]
+    model: Option<PathBuf>,
+}
+
+/// Prints the enriched article as JSON.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let (text, id) = match &args.file {
+        Some(path) => (
+            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?,
+            path.file_stem().map_or_else(|| "article".into(), |s| s.to_string_lossy().into_owned()),
+        ),
+        None => {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text).context("cannot read standard input")?;
+            (text, "stdin".to_owned())
+        }
+    };
+    let origin = args.file.as_ref().map_or_else(|| "standard input".into(), |p| p.display().to_string());
+    // A JSON object is an article; anything else is the body itself.
+    let mut article = if text.trim_start().starts_with('{') {
+        Article::from_json(&text).with_context(|| format!("{origin}: not a valid article"))?
+    } else {
+        Article::from_text(id, text).with_context(|| format!("{origin}: not a valid article"))?
+    };
+    let extractor = match &args.model {
+        Some(path) => Extractor::from_model_file(path)?,
+        None => Extractor::bundled()?,
+    };
+    let notes = extractor.extract(&article.body);
+    article.entities = Some(notes.entities);
+    article.figures = Some(notes.figures);
+    println!("{}", serde_json::to_string_pretty(&article)?);
+    Ok(())
+}

@@ -1,0 +1,33 @@
+//! `newsflow validate`: compiles a config without running it.
+
+use newsflow_runtime::{ConfigError, Pipeline};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Arguments of `newsflow validate`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The pipeline config.
+    #[arg(long, short, default_value = "pipeline.toml")]
+    config: PathBuf,
+}
+
+/// Reads and checks a config against the built-in stage types.
+pub fn compile(config: &Path) -> Result<Pipeline, ConfigError> {
+    let registry = newsflow_stages::registry();
+    newsflow_runtime::compile(newsflow_runtime::load(config, &registry)?)
+}
+
+/// Prints the topology and exits 0, or lists every problem and exits 78.
+pub fn run(args: Args) -> ExitCode {
+    match compile(&args.config) {
+        Ok(pipeline) => {
+            print!("{}", pipeline.describe());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprint!("{e}");
+            ExitCode::from(super::run::EXIT_CONFIG)
+        }
+    }
+}

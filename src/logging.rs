@@ -1,0 +1,47 @@
+//! Logging through tracing: readable on a terminal, JSON on request.
+
+use clap::ValueEnum;
+use std::io::IsTerminal;
+use tracing_subscriber::EnvFilter;
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Logging flags shared by every subcommand.
+#[derive(Debug, clap::Args)]
+pub struct LogArgs {
+    /// Log line format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Log level or filter (`debug`, `newsflow=debug,info`); overrides RUST_LOG.
+    #[arg(long, global = true)]
+    log_level: Option<String>,
+}
+
+impl LogArgs {
+    /// Installs the global subscriber (logs go to standard error).
+    pub fn init(&self) -> LogFormat {
+        let filter = match &self.log_level {
+            Some(level) => EnvFilter::try_new(level).unwrap_or_else(|e| {
+                eprintln!("warning: --log-level {level:?} is not a valid filter ({e}); using info");
+                EnvFilter::new("info")
+            }),
+            None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        };
+        let builder = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal());
+        match self.log_format {
+            LogFormat::Text => builder.with_target(false).init(),
+            LogFormat::Json => builder.json().init(),
+        }
+        self.log_format
+    }
+}
