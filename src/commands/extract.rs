@@ -20,16 +20,23 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let (text, id) = match &args.file {
         Some(path) => (
-            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?,
-            path.file_stem().map_or_else(|| "article".into(), |s| s.to_string_lossy().into_owned()),
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+            path.file_stem()
+                .map_or_else(|| "article".into(), |s| s.to_string_lossy().into_owned()),
         ),
         None => {
             let mut text = String::new();
-            std::io::stdin().read_to_string(&mut text).context("cannot read standard input")?;
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read standard input")?;
             (text, "stdin".to_owned())
         }
     };
-    let origin = args.file.as_ref().map_or_else(|| "standard input".into(), |p| p.display().to_string());
+    let origin = args
+        .file
+        .as_ref()
+        .map_or_else(|| "standard input".into(), |p| p.display().to_string());
     // A JSON object is an article; anything else is the body itself.
     let mut article = if text.trim_start().starts_with('{') {
         Article::from_json(&text).with_context(|| format!("{origin}: not a valid article"))?

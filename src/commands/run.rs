@@ -21,7 +21,10 @@ pub struct Args {
 /// Runs the pipeline; exit 0 when it finished or was stopped cleanly, 78 on
 /// a config error (nothing ran), 1 when a stage failed.
 pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -54,8 +57,10 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
 /// The first SIGINT or SIGTERM starts a graceful stop; a second one exits at once.
 async fn stop_on_signals(stop: CancellationToken) {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut terminate), Ok(mut interrupt)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
-    else {
+    let (Ok(mut terminate), Ok(mut interrupt)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         tracing::error!("cannot listen for signals; stop the process with SIGKILL");
         return;
     };

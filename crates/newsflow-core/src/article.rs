@@ -71,7 +71,10 @@ pub enum ArticleError {
 
 impl Article {
     /// An article from plain text: the whole text is the body.
-    pub fn from_text(id: impl Into<String>, body: impl Into<String>) -> Result<Article, ArticleError> {
+    pub fn from_text(
+        id: impl Into<String>,
+        body: impl Into<String>,
+    ) -> Result<Article, ArticleError> {
         let article = Article {
             id: id.into(),
             title: None,
@@ -98,7 +101,8 @@ impl Article {
     /// assert!(Article::from_json(r#"{"id": "a1"}"#).is_err());
     /// ```
     pub fn from_json(text: &str) -> Result<Article, ArticleError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| ArticleError::Json(e.to_string()))?;
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| ArticleError::Json(e.to_string()))?;
         Article::from_value(value)
     }
 
@@ -172,7 +176,8 @@ mod tests {
 
     #[test]
     fn names_the_bad_field() {
-        let err = Article::from_json(r#"{"id":"x","body":"b","published_at":"yesterday"}"#).unwrap_err();
+        let err =
+            Article::from_json(r#"{"id":"x","body":"b","published_at":"yesterday"}"#).unwrap_err();
         assert!(
             matches!(err, ArticleError::Invalid { ref field, .. } if field == "published_at"),
             "{err}"

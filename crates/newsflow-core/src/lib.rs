@@ -14,9 +14,11 @@ pub use delivery::{Delivery, Outcome};
 pub use record::{DeadLetter, DeadLetterEvent, Event, RawEncoding, Record};
 pub use registry::{FieldError, Registry, SinkConfig, SourceConfig, TransformConfig};
 pub use stage::{
-    BoxError, Closed, DeadLetters, Output, Progress, Rejection, Sink, SinkError, Source, SourceContext,
-    StageCounters, Transform,
+    BoxError, Closed, DeadLetters, Output, Progress, Rejection, Sink, SinkError, Source,
+    SourceContext, StageCounters, Transform,
 };
 
 /// The enrichment types, re-exported from the extraction crate.
-pub use newsflow_extract::{Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier};
+pub use newsflow_extract::{
+    Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier,
+};

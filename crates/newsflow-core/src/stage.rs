@@ -149,7 +149,9 @@ impl Output {
             };
             reader.send(event).await.map_err(|_| Closed)?;
         }
-        last.send(Event { article, delivery }).await.map_err(|_| Closed)?;
+        last.send(Event { article, delivery })
+            .await
+            .map_err(|_| Closed)?;
         self.counters.add_emitted(1);
         Ok(())
     }

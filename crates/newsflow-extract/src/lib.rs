@@ -25,7 +25,8 @@ pub mod resolve;
 mod types;
 
 pub use types::{
-    Annotations, Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier, TaggedSpan,
+    Annotations, Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier,
+    TaggedSpan,
 };
 
 use std::path::Path;

@@ -247,7 +247,9 @@ impl Parser<'_> {
         lines: LineIndex,
     ) -> Result<ParsedConfig, ConfigError> {
         let runtime = match root.remove("runtime") {
-            Some(value) => self.typed::<RuntimeOptions>("runtime", value).unwrap_or_default(),
+            Some(value) => self
+                .typed::<RuntimeOptions>("runtime", value)
+                .unwrap_or_default(),
             None => RuntimeOptions::default(),
         };
         let registry = self.registry;
@@ -262,7 +264,9 @@ impl Parser<'_> {
         let transforms = self.section(&mut root, "transforms", |p, key, type_name, mut table| {
             let common = p.common::<TransformCommon>(key, &mut table, TRANSFORM_COMMON_KEYS);
             let parsed = p.registry.parse_transform(type_name, Value::Object(table));
-            let config = p.stage(key, "transform", type_name, parsed, || registry.transform_types());
+            let config = p.stage(key, "transform", type_name, parsed, || {
+                registry.transform_types()
+            });
             let common = common?;
             if common.concurrency == Some(0) {
                 p.problem(&format!("{key}.concurrency"), "must be at least 1");
@@ -270,7 +274,10 @@ impl Parser<'_> {
             Some(TransformSpec {
                 type_name: type_name.to_owned(),
                 inputs: common.inputs,
-                concurrency: common.concurrency.unwrap_or_else(default_concurrency).max(1),
+                concurrency: common
+                    .concurrency
+                    .unwrap_or_else(default_concurrency)
+                    .max(1),
                 config: config?,
             })
         });
@@ -279,15 +286,25 @@ impl Parser<'_> {
         });
         let dead_letter = match root.remove("dead_letter") {
             None => None,
-            Some(Value::Object(table)) => self.with_type("dead_letter", table, |p, key, type_name, table| {
-                p.sink(key, type_name, table)
-            }),
+            Some(Value::Object(table)) => {
+                self.with_type("dead_letter", table, |p, key, type_name, table| {
+                    p.sink(key, type_name, table)
+                })
+            }
             Some(_) => {
-                self.problem("dead_letter", "must be a table: [dead_letter] with a `type`");
+                self.problem(
+                    "dead_letter",
+                    "must be a table: [dead_letter] with a `type`",
+                );
                 None
             }
         };
-        if dead_letter.is_none() && !self.problems.iter().any(|p| p.key.starts_with("dead_letter")) {
+        if dead_letter.is_none()
+            && !self
+                .problems
+                .iter()
+                .any(|p| p.key.starts_with("dead_letter"))
+        {
             self.problem(
                 "dead_letter",
                 "missing: add a [dead_letter] sink (for example type = \"jsonl\", path = \"out/dead-letter.jsonl\") so malformed input is kept, not lost",
@@ -316,7 +333,12 @@ impl Parser<'_> {
         })
     }
 
-    fn sink(&mut self, key: &str, type_name: &str, mut table: Map<String, Value>) -> Option<SinkSpec> {
+    fn sink(
+        &mut self,
+        key: &str,
+        type_name: &str,
+        mut table: Map<String, Value>,
+    ) -> Option<SinkSpec> {
         let common = self.common::<SinkCommon>(key, &mut table, SINK_COMMON_KEYS);
         let parsed = self.registry.parse_sink(type_name, Value::Object(table));
         let registry = self.registry;
@@ -356,7 +378,10 @@ impl Parser<'_> {
                     }
                 }
             }
-            Some(_) => self.problem(section, format!("must be a table of stages: [{section}.NAME]")),
+            Some(_) => self.problem(
+                section,
+                format!("must be a table of stages: [{section}.NAME]"),
+            ),
         }
         out
     }

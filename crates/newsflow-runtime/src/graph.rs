@@ -57,7 +57,10 @@ pub fn compile(config: ParsedConfig) -> Result<Pipeline, ConfigError> {
     };
 
     if config.sources.is_empty() {
-        problem("sources".into(), "no sources: add a [sources.NAME] table".into());
+        problem(
+            "sources".into(),
+            "no sources: add a [sources.NAME] table".into(),
+        );
     }
     if config.sinks.is_empty() {
         problem(
@@ -110,7 +113,10 @@ pub fn compile(config: ParsedConfig) -> Result<Pipeline, ConfigError> {
         let mut seen = BTreeSet::new();
         for input in inputs {
             if !seen.insert(input) {
-                problem(format!("{key}.inputs"), format!("`{input}` is listed twice"));
+                problem(
+                    format!("{key}.inputs"),
+                    format!("`{input}` is listed twice"),
+                );
             } else if readable.contains(input.as_str()) {
                 read.insert(input);
             } else if config.sinks.contains_key(input) {

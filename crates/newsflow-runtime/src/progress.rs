@@ -14,8 +14,10 @@ impl ProgressDisplay {
     pub(crate) fn start(progress: Progress) -> ProgressDisplay {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(5));
         bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} articles, {per_sec} [{elapsed_precise}]")
-                .expect("a valid template"),
+            ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} articles, {per_sec} [{elapsed_precise}]",
+            )
+            .expect("a valid template"),
         );
         let shown = bar.clone();
         let task = tokio::spawn(async move {

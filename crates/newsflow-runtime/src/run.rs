@@ -6,8 +6,8 @@ use crate::graph::Pipeline;
 use crate::progress::ProgressDisplay;
 use futures::StreamExt;
 use newsflow_core::{
-    BoxError, DeadLetter, DeadLetterEvent, DeadLetters, Delivery, Event, Output, Progress, Record, Rejection,
-    Sink, Source, SourceContext, StageCounters, Transform,
+    BoxError, DeadLetter, DeadLetterEvent, DeadLetters, Delivery, Event, Output, Progress, Record,
+    Rejection, Sink, Source, SourceContext, StageCounters, Transform,
 };
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
@@ -173,7 +173,9 @@ pub async fn run(
 
     for (name, sink) in built.sinks {
         let stage_counters = Arc::<StageCounters>::default();
-        let rx = sink_inputs.remove(name.as_str()).expect("a channel per sink");
+        let rx = sink_inputs
+            .remove(name.as_str())
+            .expect("a channel per sink");
         let batching = Batching::of(&config.sinks[&name]);
         tasks.spawn(labelled(
             format!("sinks.{name}"),
@@ -279,7 +281,11 @@ pub async fn run(
             kind,
             name,
             // A source takes in exactly what it passes on or refuses.
-            received: if kind == "source" { c.emitted() + c.failed() } else { c.received() },
+            received: if kind == "source" {
+                c.emitted() + c.failed()
+            } else {
+                c.received()
+            },
             emitted: c.emitted(),
             failed: c.failed(),
         })
@@ -315,14 +321,15 @@ async fn transform_loop(
                 counters.add_received(1);
                 let transform = transform.clone();
                 tokio::task::spawn_blocking(move || {
-                    let outcome =
-                        std::panic::catch_unwind(AssertUnwindSafe(|| transform.apply(&mut article)))
-                            .unwrap_or_else(|panic| {
-                                Err(Rejection(format!(
-                                    "the transform panicked: {}",
-                                    panic_text(&panic)
-                                )))
-                            });
+                    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        transform.apply(&mut article)
+                    }))
+                    .unwrap_or_else(|panic| {
+                        Err(Rejection(format!(
+                            "the transform panicked: {}",
+                            panic_text(&panic)
+                        )))
+                    });
                     (article, delivery, outcome)
                 })
             },
@@ -426,6 +433,9 @@ async fn sink_loop<T: SinkItem>(
             oldest = None;
         }
         if closed {
+            // A final flush even when the last batch was empty: the sink may
+            // hold work of its own (an overwrite that has not happened yet).
+            write_with_retry(sink.as_mut(), &[]).await?;
             return Ok(());
         }
     }
@@ -434,7 +444,10 @@ async fn sink_loop<T: SinkItem>(
 /// Writes and flushes a batch, retrying failures that may pass (with
 /// exponential backoff, up to 30 s apart) until it succeeds or a failure that
 /// cannot pass comes.
-async fn write_with_retry(sink: &mut dyn Sink, records: &[Record]) -> Result<(), newsflow_core::SinkError> {
+async fn write_with_retry(
+    sink: &mut dyn Sink,
+    records: &[Record],
+) -> Result<(), newsflow_core::SinkError> {
     let mut backoff = Duration::from_millis(100);
     loop {
         let result = match sink.write(records).await {

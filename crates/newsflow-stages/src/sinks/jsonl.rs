@@ -37,14 +37,15 @@ impl SinkConfig for JsonlConfig {
     fn build(&self, _name: &str) -> Result<Box<dyn Sink>, BoxError> {
         let path = &self.path;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
+        // Overwriting waits for the first flush, so a pipeline that fails to
+        // start leaves the previous output as it was.
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .read(true)
-            .append(self.mode == WriteMode::Append)
-            .write(true)
-            .truncate(self.mode == WriteMode::Overwrite)
+            .append(true)
             .open(path)
             .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         let committed = drop_partial_line(&mut file, path)?;
@@ -53,6 +54,7 @@ impl SinkConfig for JsonlConfig {
             path: path.clone(),
             buffer: Vec::new(),
             committed,
+            truncate_pending: self.mode == WriteMode::Overwrite,
         }))
     }
 }
@@ -96,6 +98,8 @@ struct JsonlSink {
     buffer: Vec<u8>,
     /// Length of the file up to its last complete, synced line.
     committed: u64,
+    /// In overwrite mode, until the first flush empties the file.
+    truncate_pending: bool,
 }
 
 impl JsonlSink {
@@ -113,6 +117,13 @@ impl Sink for JsonlSink {
     }
 
     async fn flush(&mut self) -> Result<(), SinkError> {
+        if self.truncate_pending {
+            self.file.set_len(0).await.map_err(|e| {
+                SinkError::fatal(format!("cannot empty {}: {e}", self.path.display()))
+            })?;
+            self.committed = 0;
+            self.truncate_pending = false;
+        }
         if self.buffer.is_empty() {
             return Ok(());
         }
@@ -126,7 +137,10 @@ impl Sink for JsonlSink {
             Err(e) => {
                 // Leave no partial line behind; the batch counts as not written.
                 let _ = self.file.set_len(self.committed).await;
-                Err(SinkError::fatal(format!("cannot write {}: {e}", self.path.display())))
+                Err(SinkError::fatal(format!(
+                    "cannot write {}: {e}",
+                    self.path.display()
+                )))
             }
         }
     }
@@ -146,6 +160,9 @@ mod tests {
             mode: WriteMode::Append,
         };
         drop(config.build("out").unwrap());
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"id\":\"a\"}\n{\"id\":\"b\"}\n");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\"id\":\"a\"}\n{\"id\":\"b\"}\n"
+        );
     }
 }

@@ -24,7 +24,9 @@ impl SourceConfig for DirConfig {
         if !meta.is_dir() {
             return Err(format!("{} is not a directory", self.path.display()).into());
         }
-        Ok(Box::new(DirSource { root: self.path.clone() }))
+        Ok(Box::new(DirSource {
+            root: self.path.clone(),
+        }))
     }
 }
 
@@ -59,7 +61,9 @@ fn list(root: &Path) -> Result<Vec<(PathBuf, Format)>, walkdir::Error> {
         }
         match format_of(entry.path()) {
             Some(format) => files.push((entry.into_path(), format)),
-            None => tracing::debug!(file = %entry.path().display(), "skipped: not .txt, .json or .jsonl"),
+            None => {
+                tracing::debug!(file = %entry.path().display(), "skipped: not .txt, .json or .jsonl")
+            }
         }
     }
     Ok(files)
@@ -95,7 +99,10 @@ impl Source for DirSource {
 
 async fn read_text(cx: &SourceContext, path: &Path) -> std::io::Result<Result<(), Closed>> {
     let raw = tokio::fs::read(path).await?;
-    let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let id = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let parsed = match std::str::from_utf8(&raw) {
         Ok(text) => Article::from_text(id, text),
         Err(e) => Err(ArticleError::NotUtf8(e.to_string())),

@@ -9,7 +9,12 @@ use newsflow_core::{Article, ArticleError, Closed, DeadLetter, SourceContext};
 /// its location and the reason. `line` is the record's line for JSON Lines;
 /// for a whole-file object it is `None`, and a syntax error's own line is
 /// named instead.
-pub(crate) async fn emit_json(cx: &SourceContext, raw: &[u8], origin: &str, line: Option<usize>) -> Result<(), Closed> {
+pub(crate) async fn emit_json(
+    cx: &SourceContext,
+    raw: &[u8],
+    origin: &str,
+    line: Option<usize>,
+) -> Result<(), Closed> {
     let mut location = match line {
         Some(line) => format!("{origin}:{line}"),
         None => origin.to_owned(),

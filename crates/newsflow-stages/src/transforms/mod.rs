@@ -12,7 +12,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// and shared by every transform that names it.
 pub(crate) fn shared_extractor(model: Option<&PathBuf>) -> Result<Arc<Extractor>, BoxError> {
     static LOADED: OnceLock<Mutex<HashMap<Option<PathBuf>, Arc<Extractor>>>> = OnceLock::new();
-    let mut loaded = LOADED.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+    let mut loaded = LOADED
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
     if let Some(extractor) = loaded.get(&model.cloned()) {
         return Ok(extractor.clone());
     }

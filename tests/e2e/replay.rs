@@ -1,0 +1,201 @@
+//! The default pipeline over the seed fixtures, and graph shapes.
+
+use crate::{newsflow, read_jsonl, repo, run_config, stderr, write_config};
+use std::path::Path;
+
+fn run_default(out: &Path) -> std::process::Output {
+    newsflow()
+        .current_dir(repo())
+        .arg("run")
+        .env("NEWSFLOW__SINKS__OUT__PATH", out.join("articles.jsonl"))
+        .env("NEWSFLOW__DEAD_LETTER__PATH", out.join("dead-letter.jsonl"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn default_pipeline_enriches_every_seed_article() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run_default(out.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let articles = read_jsonl(&out.path().join("articles.jsonl"));
+    let ids: Vec<_> = articles.iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "000_556abafe27730ed2",
+            "001_a4ea0b491cf02130",
+            "002_c00a475b037828e3"
+        ]
+    );
+    for article in &articles {
+        assert!(article["body"].as_str().unwrap().len() > 1000);
+        assert!(
+            article["entities"].is_array() && article["figures"].is_array(),
+            "{article}"
+        );
+    }
+    assert!(read_jsonl(&out.path().join("dead-letter.jsonl")).is_empty());
+    let log = stderr(&output);
+    assert!(
+        log.contains("summary") && log.contains("emitted=3"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_replay_gives_byte_identical_output() {
+    let first = tempfile::tempdir().unwrap();
+    let second = tempfile::tempdir().unwrap();
+    assert!(run_default(first.path()).status.success());
+    assert!(run_default(second.path()).status.success());
+    // Running into the same file again overwrites, not appends.
+    assert!(run_default(second.path()).status.success());
+    let a = std::fs::read(first.path().join("articles.jsonl")).unwrap();
+    let b = std::fs::read(second.path().join("articles.jsonl")).unwrap();
+    assert!(!a.is_empty());
+    assert!(a == b, "two replays of the same fixtures differ");
+}
+
+#[test]
+fn score_py_reads_the_output() {
+    let score = repo().join("../shared/eval/score.py");
+    if !score.exists() {
+        eprintln!("skipped: {} is not there", score.display());
+        return;
+    }
+    let out = tempfile::tempdir().unwrap();
+    assert!(run_default(out.path()).status.success());
+    let scored = std::process::Command::new("python3")
+        .arg(&score)
+        .arg(repo().join("../shared/eval/seeds.gold.jsonl"))
+        .arg(out.path().join("articles.jsonl"))
+        .output()
+        .expect("python3 runs");
+    let report = String::from_utf8_lossy(&scored.stdout);
+    assert!(
+        scored.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&scored.stderr)
+    );
+    assert!(!report.contains("no prediction with this id"), "{report}");
+    assert!(
+        report.contains("entities") && report.contains("figures"),
+        "{report}"
+    );
+}
+
+#[test]
+fn fan_in_and_fan_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let articles = repo().join("fixtures/articles");
+    let more = dir.path().join("more");
+    std::fs::create_dir(&more).unwrap();
+    std::fs::write(
+        more.join("extra.jsonl"),
+        "{\"id\":\"x1\",\"body\":\"Rain fell in Oslo.\"}\n{\"id\":\"x2\",\"body\":\"Snow fell in Bergen.\"}\n",
+    )
+    .unwrap();
+    let config = write_config(
+        dir.path(),
+        &format!(
+            r#"
+[sources.seeds]
+type = "dir"
+path = "{}"
+
+[sources.more]
+type = "dir"
+path = "{}"
+
+[transforms.enrich]
+type = "enrich"
+inputs = ["seeds", "more"]
+
+[sinks.a]
+type = "jsonl"
+inputs = ["enrich"]
+path = "{out}/a.jsonl"
+
+[sinks.b]
+type = "jsonl"
+inputs = ["enrich", "seeds"]
+path = "{out}/b.jsonl"
+
+[dead_letter]
+type = "jsonl"
+path = "{out}/dead.jsonl"
+"#,
+            articles.display(),
+            more.display(),
+            out = dir.path().display()
+        ),
+    );
+    let output = run_config(&config);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut a: Vec<String> = read_jsonl(&dir.path().join("a.jsonl"))
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_owned())
+        .collect();
+    a.sort();
+    assert_eq!(a.len(), 5, "{a:?}");
+    // b reads the enriched stream and the raw seeds: 5 + 3 records.
+    let b = read_jsonl(&dir.path().join("b.jsonl"));
+    assert_eq!(b.len(), 8);
+    assert_eq!(b.iter().filter(|v| v.get("entities").is_none()).count(), 3);
+}
+
+#[test]
+fn stdin_source_to_stdout_sink() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &format!(
+            r#"
+[sources.input]
+type = "stdin"
+
+[transforms.figures]
+type = "figures"
+inputs = ["input"]
+
+[sinks.screen]
+type = "stdout"
+inputs = ["figures"]
+
+[dead_letter]
+type = "jsonl"
+path = "{}/dead.jsonl"
+"#,
+            dir.path().display()
+        ),
+    );
+    let mut child = newsflow()
+        .args(["run", "--config"])
+        .arg(&config)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"id\":\"s1\",\"body\":\"Ten people were hurt.\"}\nnot json\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["id"], "s1");
+    assert!(lines[0]["figures"].is_array());
+    let dead = read_jsonl(&dir.path().join("dead.jsonl"));
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0]["location"], "stdin:2");
+}

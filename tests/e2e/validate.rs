@@ -1,0 +1,222 @@
+//! `newsflow validate` refuses bad configs with the key path and line.
+
+use crate::{newsflow, repo, run_config, stderr, write_config};
+
+const GOOD: &str = r#"
+[sources.fixtures]
+type = "dir"
+path = "fixtures/articles"
+
+[transforms.enrich]
+type = "enrich"
+inputs = ["fixtures"]
+
+[sinks.out]
+type = "jsonl"
+inputs = ["enrich"]
+path = "out/articles.jsonl"
+
+[dead_letter]
+type = "jsonl"
+path = "out/dead-letter.jsonl"
+"#;
+
+/// Validates `config` and returns (exit code, stdout, stderr).
+fn validate(config: &str) -> (i32, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), config);
+    let output = newsflow()
+        .current_dir(repo())
+        .arg("validate")
+        .arg("--config")
+        .arg(&path)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr(&output),
+    )
+}
+
+fn assert_refused(config: &str, expected: &[&str]) {
+    let (code, _, err) = validate(config);
+    assert_eq!(code, 78, "expected EX_CONFIG; stderr:\n{err}");
+    for needle in expected {
+        assert!(err.contains(needle), "stderr lacks {needle:?}:\n{err}");
+    }
+}
+
+#[test]
+fn the_default_pipeline_is_valid_and_its_topology_printed() {
+    let output = newsflow()
+        .current_dir(repo())
+        .arg("validate")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("source     fixtures (dir)"), "{stdout}");
+    assert!(
+        stdout.contains("transform  enrich (enrich) <- fixtures"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("sink       out (jsonl) <- enrich"),
+        "{stdout}"
+    );
+    let (code, _, err) = validate(GOOD);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn an_unknown_type() {
+    let config = GOOD.replace("type = \"enrich\"", "type = \"enrichh\"");
+    assert_refused(
+        &config,
+        &[
+            "pipeline.toml:7: transforms.enrich.type",
+            "unknown transform type `enrichh`",
+            "enrich",
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_field() {
+    let config = GOOD.replace(
+        "path = \"out/articles.jsonl\"",
+        "path = \"out/articles.jsonl\"\npth = \"x\"",
+    );
+    assert_refused(
+        &config,
+        &["pipeline.toml:14: sinks.out.pth", "unknown field `pth`"],
+    );
+}
+
+#[test]
+fn a_missing_required_field() {
+    let config = GOOD.replace("path = \"out/articles.jsonl\"\n", "");
+    assert_refused(
+        &config,
+        &["pipeline.toml:10: sinks.out", "missing field `path`"],
+    );
+}
+
+#[test]
+fn a_wrong_value_type() {
+    let config = GOOD.replace(
+        "path = \"out/articles.jsonl\"",
+        "path = \"out/a.jsonl\"\nbatch_size = \"many\"",
+    );
+    assert_refused(
+        &config,
+        &["pipeline.toml:14: sinks.out.batch_size", "invalid type"],
+    );
+}
+
+#[test]
+fn an_input_that_names_nothing() {
+    let config = GOOD.replace("inputs = [\"enrich\"]", "inputs = [\"enrichment\"]");
+    assert_refused(
+        &config,
+        &[
+            "pipeline.toml:12: sinks.out.inputs",
+            "`enrichment` names no source or transform",
+            "nothing reads",
+        ],
+    );
+}
+
+#[test]
+fn a_cycle() {
+    let config = GOOD.replace(
+        "inputs = [\"fixtures\"]",
+        "inputs = [\"fixtures\", \"again\"]",
+    ) + "\n[transforms.again]\ntype = \"figures\"\ninputs = [\"enrich\"]\n";
+    assert_refused(&config, &["cycle", "again -> enrich -> again"]);
+}
+
+#[test]
+fn a_sink_without_inputs_and_a_stage_nothing_reads() {
+    let config = GOOD.replace("inputs = [\"enrich\"]\n", "")
+        + "\n[sources.spare]\ntype = \"dir\"\npath = \"fixtures/bad\"\n";
+    assert_refused(
+        &config,
+        &[
+            "sinks.out.inputs: no inputs",
+            "pipeline.toml:18: sources.spare: nothing reads this stage",
+        ],
+    );
+}
+
+#[test]
+fn every_problem_is_listed_at_once() {
+    let config = GOOD
+        .replace("type = \"dir\"", "type = \"dri\"")
+        .replace("type = \"enrich\"", "type = \"x\"");
+    let (code, _, err) = validate(&config);
+    assert_eq!(code, 78);
+    assert!(err.contains("2 problems"), "{err}");
+}
+
+#[test]
+fn a_missing_dead_letter_sink_and_broken_toml() {
+    let config = GOOD.split("[dead_letter]").next().unwrap().to_owned();
+    assert_refused(&config, &["dead_letter: missing"]);
+    assert_refused(
+        "[sources.x\ntype = 1",
+        &["pipeline.toml:1", "not valid TOML"],
+    );
+}
+
+#[test]
+fn environment_overrides_are_validated_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), GOOD);
+    let output = newsflow()
+        .current_dir(repo())
+        .args(["validate", "--config"])
+        .arg(&path)
+        .env("NEWSFLOW__SINKS__OUT__BATCH_SIZE", "0")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("sinks.out.batch_size: must be at least 1"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn run_refuses_a_bad_config_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never.jsonl");
+    let config = GOOD
+        .replace("out/articles.jsonl", &out.display().to_string())
+        .replace("type = \"enrich\"", "type = \"enrich\"\nbogus = 1");
+    let path = write_config(dir.path(), &config);
+    let output = newsflow()
+        .current_dir(repo())
+        .args(["run", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(78));
+    assert!(
+        !out.exists(),
+        "a sink was opened although the config is bad"
+    );
+    // A stage that cannot start also stops the run before anything flows.
+    let config = GOOD
+        .replace("fixtures/articles", "/nonexistent/articles")
+        .replace("out/", &format!("{}/", dir.path().display()));
+    let output = run_config(&write_config(dir.path(), &config));
+    assert_eq!(output.status.code(), Some(78));
+    assert!(
+        stderr(&output).contains("sources.fixtures: cannot start"),
+        "{}",
+        stderr(&output)
+    );
+}
