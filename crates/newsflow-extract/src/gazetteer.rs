@@ -590,9 +590,14 @@ mod tests {
 
     #[test]
     fn common_words_are_not_names() {
-        for word in ["the", "The", "said", "Said", "of", "bank", "Monday"] {
+        for word in [
+            "the", "The", "said", "Said", "of", "bank", "Monday", "He", "IN", "Germany",
+        ] {
             assert!(!lists(word).contains(ListSet::GIVEN_NAME), "{word}");
+            assert!(!lists(word).contains(ListSet::SURNAME), "{word}");
         }
+        assert!(!lists("AS").contains(ListSet::ORG_SUFFIX));
+        assert!(!lists("Police").contains(ListSet::CITY));
         assert!(lists("nice").is_empty());
         assert!(lists("").is_empty());
     }
