@@ -1,6 +1,6 @@
 //! The progress bar drawn on a terminal during a run.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use newsflow_core::Progress;
 use std::time::Duration;
 
@@ -12,17 +12,28 @@ pub(crate) struct ProgressDisplay {
 
 impl ProgressDisplay {
     pub(crate) fn start(progress: Progress) -> ProgressDisplay {
-        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(5));
+        // Hidden until the sources have found something to count.
+        let bar = ProgressBar::hidden();
         bar.set_style(
             ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} articles, {per_sec} [{elapsed_precise}]",
+                "{bar:40} {pos}/{len} articles, {rate} [{elapsed_precise}]",
             )
-            .expect("a valid template"),
+            .expect("a valid template")
+            .with_key(
+                "rate",
+                |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0} articles/s", state.per_sec());
+                },
+            ),
         );
         let shown = bar.clone();
         let task = tokio::spawn(async move {
             loop {
-                shown.set_length(progress.total());
+                let total = progress.total();
+                if total > 0 && shown.is_hidden() {
+                    shown.set_draw_target(ProgressDrawTarget::stderr_with_hz(5));
+                }
+                shown.set_length(total);
                 shown.set_position(progress.done());
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
