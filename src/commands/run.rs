@@ -43,6 +43,7 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
         tokio::spawn(stop_on_signals(stop.clone()));
         let options = RunOptions {
             progress_bar: log_format == LogFormat::Text && std::io::stderr().is_terminal(),
+            status: Default::default(),
         };
         match newsflow_runtime::run(pipeline, stop, options).await {
             Ok(report) => summarise(&report),
@@ -82,7 +83,7 @@ fn summarise(report: &RunReport) -> ExitCode {
     for stage in &report.stages {
         tracing::info!(
             kind = stage.kind,
-            stage = %stage.name,
+            stage = %stage.key,
             received = stage.received,
             emitted = stage.emitted,
             failed = stage.failed,

@@ -4,18 +4,20 @@
 //! or on the runtime.
 
 mod article;
+mod build;
 mod delivery;
 mod record;
 mod registry;
 mod stage;
 
 pub use article::{Article, ArticleError};
+pub use build::{BuildContext, Health};
 pub use delivery::{Delivery, Outcome};
 pub use record::{DeadLetter, DeadLetterEvent, Event, RawEncoding, Record};
 pub use registry::{FieldError, Registry, SinkConfig, SourceConfig, TransformConfig};
 pub use stage::{
-    BoxError, Closed, DeadLetters, Output, Progress, Rejection, Sink, SinkError, Source,
-    SourceContext, StageCounters, Transform,
+    BoxError, Closed, DeadLetters, Output, Progress, Rejection, Sink, SinkError, SinkErrorKind,
+    Source, SourceContext, StageCounters, Transform, TrySendError,
 };
 
 /// The enrichment types, re-exported from the extraction crate.

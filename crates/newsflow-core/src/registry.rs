@@ -1,7 +1,7 @@
 //! The explicit registry of stage types: `type = "..."` in the config picks a
 //! typed config struct here, which then builds the stage.
 
-use crate::{BoxError, Sink, Source, Transform};
+use crate::{BoxError, BuildContext, Sink, Source, Transform};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -10,19 +10,19 @@ use std::sync::Arc;
 /// A source's typed config.
 pub trait SourceConfig: Debug + Send + Sync {
     /// Builds the source; called for every stage before any of them runs.
-    fn build(&self, name: &str) -> Result<Box<dyn Source>, BoxError>;
+    fn build(&self, cx: &BuildContext) -> Result<Box<dyn Source>, BoxError>;
 }
 
 /// A transform's typed config.
 pub trait TransformConfig: Debug + Send + Sync {
     /// Builds the transform; called for every stage before any of them runs.
-    fn build(&self, name: &str) -> Result<Arc<dyn Transform>, BoxError>;
+    fn build(&self, cx: &BuildContext) -> Result<Arc<dyn Transform>, BoxError>;
 }
 
 /// A sink's typed config.
 pub trait SinkConfig: Debug + Send + Sync {
     /// Builds the sink; called for every stage before any of them runs.
-    fn build(&self, name: &str) -> Result<Box<dyn Sink>, BoxError>;
+    fn build(&self, cx: &BuildContext) -> Result<Box<dyn Sink>, BoxError>;
 }
 
 /// A field of a stage's table that could not be read.
@@ -55,7 +55,7 @@ fn parse<C: DeserializeOwned>(table: serde_json::Value) -> Result<C, FieldError>
 /// #[serde(deny_unknown_fields)]
 /// struct Nothing {}
 /// impl SourceConfig for Nothing {
-///     fn build(&self, _name: &str) -> Result<Box<dyn Source>, BoxError> { Err("unused".into()) }
+///     fn build(&self, _cx: &newsflow_core::BuildContext) -> Result<Box<dyn Source>, BoxError> { Err("unused".into()) }
 /// }
 /// let mut registry = Registry::default();
 /// registry.add_source::<Nothing>("nothing");

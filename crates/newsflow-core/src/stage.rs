@@ -4,7 +4,7 @@
 //! transform maps one article, a sink writes batches of [`Record`]s. The
 //! runtime wires them.
 
-use crate::{Article, DeadLetter, DeadLetterEvent, Delivery, Event, Record};
+use crate::{Article, DeadLetter, DeadLetterEvent, Delivery, Event, Outcome, Record};
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -38,15 +38,27 @@ pub trait Transform: Send + Sync {
     fn apply(&self, article: &mut Article) -> Result<(), Rejection>;
 }
 
+/// What a sink failure means for the batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SinkErrorKind {
+    /// Trying the same batch again may succeed (a lost connection, a
+    /// timeout, a 5xx): the runtime retries with backoff, dropping nothing.
+    Retryable,
+    /// The target refused this batch for good (a 4xx): the runtime sends its
+    /// records to the dead-letter sink with the reason and goes on.
+    Rejected,
+    /// The sink cannot go on (a disk error): the run stops with an error.
+    Fatal,
+}
+
 /// A sink failure.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct SinkError {
     /// What went wrong, with the target named.
     pub message: String,
-    /// True when trying the same batch again may succeed (a connection lost,
-    /// a timeout); false when it never will.
-    pub retryable: bool,
+    /// What it means for the batch.
+    pub kind: SinkErrorKind,
 }
 
 impl SinkError {
@@ -54,15 +66,23 @@ impl SinkError {
     pub fn retryable(message: impl Into<String>) -> SinkError {
         SinkError {
             message: message.into(),
-            retryable: true,
+            kind: SinkErrorKind::Retryable,
         }
     }
 
-    /// A failure that retrying cannot fix.
+    /// The target refused the batch; its records go to the dead-letter sink.
+    pub fn rejected(message: impl Into<String>) -> SinkError {
+        SinkError {
+            message: message.into(),
+            kind: SinkErrorKind::Rejected,
+        }
+    }
+
+    /// A failure that stops the sink.
     pub fn fatal(message: impl Into<String>) -> SinkError {
         SinkError {
             message: message.into(),
-            retryable: false,
+            kind: SinkErrorKind::Fatal,
         }
     }
 }
@@ -155,6 +175,53 @@ impl Output {
         self.counters.add_emitted(1);
         Ok(())
     }
+
+    /// Sends every article to every reader at once, or none of them when
+    /// some reader has no room for all: for sources that must answer their
+    /// client now (an HTTP push gets 503 and retries) instead of waiting.
+    pub fn try_send_batch(&self, batch: Vec<(Article, Delivery)>) -> Result<(), TrySendError> {
+        let n = batch.len();
+        if n == 0 {
+            return Ok(());
+        }
+        if self.readers.is_empty() {
+            return Err(TrySendError::Closed);
+        }
+        let mut permits = Vec::with_capacity(self.readers.len());
+        for reader in &self.readers {
+            match reader.try_reserve_many(n) {
+                Ok(permit) => permits.push(permit),
+                Err(mpsc::error::TrySendError::Full(())) => return Err(TrySendError::Full),
+                Err(mpsc::error::TrySendError::Closed(())) => return Err(TrySendError::Closed),
+            }
+        }
+        let (last, rest) = permits.split_last_mut().expect("at least one reader");
+        for (article, delivery) in batch {
+            for permit in rest.iter_mut() {
+                let event = Event {
+                    article: article.clone(),
+                    delivery: delivery.fork(),
+                };
+                permit.next().expect("a permit per article").send(event);
+            }
+            last.next()
+                .expect("a permit per article")
+                .send(Event { article, delivery });
+        }
+        self.counters.add_emitted(n as u64);
+        Ok(())
+    }
+}
+
+/// Why [`Output::try_send_batch`] sent nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TrySendError {
+    /// No room now; try again shortly.
+    #[error("the pipeline is full; try again shortly")]
+    Full,
+    /// The pipeline downstream has shut down.
+    #[error("the pipeline downstream has shut down")]
+    Closed,
 }
 
 /// Where a stage sends input it cannot process.
@@ -231,7 +298,16 @@ pub struct SourceContext {
 impl SourceContext {
     /// A delivery token that advances the run's progress when settled.
     pub fn delivery(&self) -> Delivery {
+        self.delivery_then(|_| {})
+    }
+
+    /// A delivery token that advances the run's progress and then calls
+    /// `on_done` (to checkpoint or acknowledge) when settled.
+    pub fn delivery_then(&self, on_done: impl FnOnce(Outcome) + Send + 'static) -> Delivery {
         let progress = self.progress.clone();
-        Delivery::new(move |_| progress.advance())
+        Delivery::new(move |outcome| {
+            progress.advance();
+            on_done(outcome);
+        })
     }
 }

@@ -69,6 +69,8 @@ pub struct RuntimeOptions {
     pub channel_capacity: usize,
     /// How long a stopping pipeline may take to drain in-flight articles.
     pub shutdown_timeout_secs: u64,
+    /// Where sources keep checkpoints, a directory per stage.
+    pub state_dir: PathBuf,
 }
 
 impl Default for RuntimeOptions {
@@ -76,6 +78,7 @@ impl Default for RuntimeOptions {
         RuntimeOptions {
             channel_capacity: 256,
             shutdown_timeout_secs: 30,
+            state_dir: PathBuf::from("state"),
         }
     }
 }

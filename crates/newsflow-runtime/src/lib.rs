@@ -16,10 +16,12 @@ mod config;
 mod graph;
 mod progress;
 mod run;
+mod status;
 
 pub use config::{
     load, load_with_env, ConfigError, ParsedConfig, Problem, RuntimeOptions, SinkSpec, SourceSpec,
     TransformSpec, ENV_PREFIX,
 };
 pub use graph::{compile, Pipeline};
-pub use run::{run, RunOptions, RunReport, StageSummary};
+pub use run::{run, RunOptions, RunReport};
+pub use status::{StageSnapshot, Status};

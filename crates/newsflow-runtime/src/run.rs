@@ -4,11 +4,14 @@
 use crate::config::{ConfigError, Problem, SinkSpec};
 use crate::graph::Pipeline;
 use crate::progress::ProgressDisplay;
+use crate::status::{StageSnapshot, Status};
 use futures::StreamExt;
 use newsflow_core::{
-    BoxError, DeadLetter, DeadLetterEvent, DeadLetters, Delivery, Event, Output, Progress, Record,
-    Rejection, Sink, Source, SourceContext, StageCounters, Transform,
+    BoxError, BuildContext, DeadLetter, DeadLetterEvent, DeadLetters, Delivery, Event, Health,
+    Output, Progress, Record, Rejection, Sink, SinkErrorKind, Source, SourceContext, StageCounters,
+    Transform,
 };
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -23,28 +26,15 @@ use tokio_util::sync::CancellationToken;
 pub struct RunOptions {
     /// Draw a progress bar on standard error.
     pub progress_bar: bool,
-}
-
-/// One stage's counts at the end of a run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StageSummary {
-    /// `source`, `transform`, `sink` or `dead_letter`.
-    pub kind: &'static str,
-    /// The stage's name.
-    pub name: String,
-    /// Articles taken in.
-    pub received: u64,
-    /// Articles passed on (written, for a sink).
-    pub emitted: u64,
-    /// Articles refused (dead-lettered) or lost.
-    pub failed: u64,
+    /// Where the run shows its state while it goes (for `/metrics`, `/ready`).
+    pub status: Status,
 }
 
 /// How a run ended.
 #[derive(Debug, Clone)]
 pub struct RunReport {
-    /// Per-stage counts, sources first.
-    pub stages: Vec<StageSummary>,
+    /// Per-stage counts at the end, sources first.
+    pub stages: Vec<StageSnapshot>,
     /// The run was asked to stop before its sources were exhausted.
     pub stopped: bool,
     /// In-flight articles were abandoned because draining passed the deadline.
@@ -65,6 +55,8 @@ struct Built {
     transforms: BTreeMap<String, Arc<dyn Transform>>,
     sinks: BTreeMap<String, Box<dyn Sink>>,
     dead_letter: Box<dyn Sink>,
+    /// Each stage's readiness, by config key.
+    health: BTreeMap<String, Health>,
 }
 
 /// Builds every stage (opening files, connecting) before any of them runs,
@@ -72,50 +64,59 @@ struct Built {
 fn build(pipeline: &Pipeline) -> Result<Built, ConfigError> {
     let config = &pipeline.config;
     let mut problems = Vec::new();
-    let mut note = |key: String, e: BoxError| {
-        let line = config.line_of(&key);
-        problems.push(Problem {
-            key,
-            line,
-            message: format!("cannot start: {e}"),
-        });
+    let mut health = BTreeMap::new();
+    let mut build_one = |key: String, build: &dyn Fn(&BuildContext) -> Result<(), BoxError>| {
+        let cx = BuildContext::new(&key, config.runtime.state_dir.clone());
+        match build(&cx) {
+            Ok(()) => drop(health.insert(key, cx.health)),
+            Err(e) => problems.push(Problem {
+                line: config.line_of(&key),
+                key,
+                message: format!("cannot start: {e}"),
+            }),
+        }
     };
-    let mut sources = BTreeMap::new();
+    let sources = RefCell::new(BTreeMap::new());
     for (name, spec) in &config.sources {
-        match spec.config.build(name) {
-            Ok(stage) => drop(sources.insert(name.clone(), stage)),
-            Err(e) => note(format!("sources.{name}"), e),
-        }
-    }
-    let mut transforms = BTreeMap::new();
-    for (name, spec) in &config.transforms {
-        match spec.config.build(name) {
-            Ok(stage) => drop(transforms.insert(name.clone(), stage)),
-            Err(e) => note(format!("transforms.{name}"), e),
-        }
-    }
-    let mut sinks = BTreeMap::new();
-    for (name, spec) in &config.sinks {
-        match spec.config.build(name) {
-            Ok(stage) => drop(sinks.insert(name.clone(), stage)),
-            Err(e) => note(format!("sinks.{name}"), e),
-        }
-    }
-    let dead_letter = config
-        .dead_letter
-        .as_ref()
-        .map(|spec| spec.config.build("dead_letter"))
-        .transpose()
-        .unwrap_or_else(|e| {
-            note("dead_letter".into(), e);
-            None
+        build_one(format!("sources.{name}"), &|cx| {
+            sources
+                .borrow_mut()
+                .insert(name.clone(), spec.config.build(cx)?);
+            Ok(())
         });
-    match dead_letter {
+    }
+    let transforms = RefCell::new(BTreeMap::new());
+    for (name, spec) in &config.transforms {
+        build_one(format!("transforms.{name}"), &|cx| {
+            transforms
+                .borrow_mut()
+                .insert(name.clone(), spec.config.build(cx)?);
+            Ok(())
+        });
+    }
+    let sinks = RefCell::new(BTreeMap::new());
+    for (name, spec) in &config.sinks {
+        build_one(format!("sinks.{name}"), &|cx| {
+            sinks
+                .borrow_mut()
+                .insert(name.clone(), spec.config.build(cx)?);
+            Ok(())
+        });
+    }
+    let dead_letter = RefCell::new(None);
+    if let Some(spec) = &config.dead_letter {
+        build_one("dead_letter".into(), &|cx| {
+            *dead_letter.borrow_mut() = Some(spec.config.build(cx)?);
+            Ok(())
+        });
+    }
+    match dead_letter.into_inner() {
         Some(dead_letter) if problems.is_empty() => Ok(Built {
-            sources,
-            transforms,
-            sinks,
+            sources: sources.into_inner(),
+            transforms: transforms.into_inner(),
+            sinks: sinks.into_inner(),
             dead_letter,
+            health,
         }),
         _ => Err(ConfigError {
             file: config.file.clone(),
@@ -132,8 +133,15 @@ pub async fn run(
     stop: CancellationToken,
     options: RunOptions,
 ) -> Result<RunReport, ConfigError> {
-    let built = build(&pipeline)?;
+    let mut built = build(&pipeline)?;
     let config = &pipeline.config;
+    let status = options.status.clone();
+    status.started();
+    let mut register = |key: String, kind: &'static str, counters: &Arc<StageCounters>, queue| {
+        let health = built.health.remove(&key).unwrap_or_default();
+        status.add_stage(key, kind, health, counters.clone(), queue);
+    };
+    let mut queues = BTreeMap::new();
     let capacity = config.runtime.channel_capacity.max(1);
 
     // One bounded channel per reader; its senders go to the stages it reads.
@@ -144,6 +152,7 @@ pub async fn run(
         for input in &spec.inputs {
             senders.entry(input.as_str()).or_default().push(tx.clone());
         }
+        queues.insert(format!("transforms.{name}"), tx.downgrade());
         transform_inputs.insert(name.as_str(), rx);
     }
     let mut sink_inputs = BTreeMap::new();
@@ -152,15 +161,16 @@ pub async fn run(
         for input in &spec.inputs {
             senders.entry(input.as_str()).or_default().push(tx.clone());
         }
+        queues.insert(format!("sinks.{name}"), tx.downgrade());
         sink_inputs.insert(name.as_str(), rx);
     }
     let (dead_tx, dead_rx) = mpsc::channel::<DeadLetterEvent>(capacity);
 
-    let mut summaries: Vec<(&'static str, String, Arc<StageCounters>)> = Vec::new();
     let mut tasks: JoinSet<(String, Result<(), BoxError>)> = JoinSet::new();
     let progress = Progress::default();
 
     let dead_counters = Arc::<StageCounters>::default();
+    register("dead_letter".into(), "dead_letter", &dead_counters, None);
     let dead_spec = config
         .dead_letter
         .as_ref()
@@ -168,7 +178,13 @@ pub async fn run(
     let batching = Batching::of(dead_spec);
     tasks.spawn(labelled(
         "dead_letter".to_owned(),
-        sink_loop(built.dead_letter, dead_rx, batching, dead_counters.clone()),
+        sink_loop(
+            built.dead_letter,
+            dead_rx,
+            batching,
+            dead_counters.clone(),
+            None,
+        ),
     ));
 
     for (name, sink) in built.sinks {
@@ -179,9 +195,20 @@ pub async fn run(
         let batching = Batching::of(&config.sinks[&name]);
         tasks.spawn(labelled(
             format!("sinks.{name}"),
-            sink_loop(sink, rx, batching, stage_counters.clone()),
+            sink_loop(
+                sink,
+                rx,
+                batching,
+                stage_counters.clone(),
+                Some((
+                    name.clone(),
+                    DeadLetters::new(dead_tx.clone(), stage_counters.clone()),
+                )),
+            ),
         ));
-        summaries.push(("sink", name, stage_counters));
+        let key = format!("sinks.{name}");
+        let queue = queues.remove(&key);
+        register(key, "sink", &stage_counters, queue);
     }
 
     for (name, transform) in built.transforms {
@@ -207,7 +234,9 @@ pub async fn run(
                 stage_counters.clone(),
             ),
         ));
-        summaries.push(("transform", name, stage_counters));
+        let key = format!("transforms.{name}");
+        let queue = queues.remove(&key);
+        register(key, "transform", &stage_counters, queue);
     }
 
     let sources_stop = stop.child_token();
@@ -224,7 +253,7 @@ pub async fn run(
             progress: progress.clone(),
         };
         tasks.spawn(labelled(format!("sources.{name}"), source.run(cx)));
-        summaries.push(("source", name, stage_counters));
+        register(format!("sources.{name}"), "source", &stage_counters, None);
     }
     // Only the stages hold senders now, so channels close as stages finish.
     drop(dead_tx);
@@ -256,6 +285,7 @@ pub async fn run(
             _ = stop.cancelled(), if deadline.is_none() => {
                 tracing::info!(timeout_secs = timeout.as_secs(), "stopping: sources closed, draining in-flight articles");
                 report.stopped = true;
+                status.set_draining();
                 deadline = Some(Instant::now() + timeout);
             }
             _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() && !report.drain_timed_out => {
@@ -268,28 +298,8 @@ pub async fn run(
     if let Some(display) = display {
         display.finish();
     }
-    summaries.push(("dead_letter", "dead_letter".to_owned(), dead_counters));
-    summaries.sort_by_key(|(kind, _, _)| match *kind {
-        "source" => 0,
-        "transform" => 1,
-        "sink" => 2,
-        _ => 3,
-    });
-    report.stages = summaries
-        .into_iter()
-        .map(|(kind, name, c)| StageSummary {
-            kind,
-            name,
-            // A source takes in exactly what it passes on or refuses.
-            received: if kind == "source" {
-                c.emitted() + c.failed()
-            } else {
-                c.received()
-            },
-            emitted: c.emitted(),
-            failed: c.failed(),
-        })
-        .collect();
+    status.stopped();
+    report.stages = status.snapshot();
     Ok(report)
 }
 
@@ -395,11 +405,16 @@ impl SinkItem for DeadLetterEvent {
 
 /// Collects records into batches (full, or the oldest waited `interval`),
 /// writes and flushes each, then settles its deliveries.
+///
+/// A batch the target rejects goes to `rejects` (the dead-letter sink) record
+/// by record; the dead-letter sink itself has nowhere to send its rejects, so
+/// for it a rejection stops the run.
 async fn sink_loop<T: SinkItem>(
     mut sink: Box<dyn Sink>,
     mut rx: mpsc::Receiver<T>,
     batching: Batching,
     counters: Arc<StageCounters>,
+    rejects: Option<(String, DeadLetters)>,
 ) -> Result<(), BoxError> {
     let mut incoming = Vec::with_capacity(batching.size);
     let mut records = Vec::with_capacity(batching.size);
@@ -423,13 +438,28 @@ async fn sink_loop<T: SinkItem>(
         }
         let due = flush_at.is_some_and(|at| Instant::now() >= at);
         if !records.is_empty() && (closed || due || records.len() >= batching.size) {
-            if let Err(e) = write_with_retry(sink.as_mut(), &records).await {
-                counters.add_failed(records.len() as u64);
-                return Err(e.into());
+            match (write_with_retry(sink.as_mut(), &records).await, &rejects) {
+                (Ok(()), _) => {
+                    counters.add_emitted(records.len() as u64);
+                    deliveries.drain(..).for_each(Delivery::delivered);
+                }
+                (Err(e), Some((stage, dead_letters))) if e.kind == SinkErrorKind::Rejected => {
+                    for (record, delivery) in records.drain(..).zip(deliveries.drain(..)) {
+                        let letter = match &record {
+                            Record::Article(article) => {
+                                DeadLetter::for_article(stage, &e.message, article)
+                            }
+                            Record::DeadLetter(letter) => letter.clone(),
+                        };
+                        dead_letters.send(letter, delivery).await?;
+                    }
+                }
+                (Err(e), _) => {
+                    counters.add_failed(records.len() as u64);
+                    return Err(e.into());
+                }
             }
-            counters.add_emitted(records.len() as u64);
             records.clear();
-            deliveries.drain(..).for_each(Delivery::delivered);
             oldest = None;
         }
         if closed {
@@ -456,7 +486,7 @@ async fn write_with_retry(
         };
         match result {
             Ok(()) => return Ok(()),
-            Err(e) if e.retryable => {
+            Err(e) if e.kind == SinkErrorKind::Retryable => {
                 tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "sink write failed; retrying");
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(30));

@@ -5,7 +5,7 @@
 //! A partial last line left by a crash is removed when the file is opened.
 
 use super::encode_lines;
-use newsflow_core::{BoxError, Record, Sink, SinkConfig, SinkError};
+use newsflow_core::{BoxError, BuildContext, Record, Sink, SinkConfig, SinkError};
 use serde::Deserialize;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -34,7 +34,7 @@ pub struct JsonlConfig {
 }
 
 impl SinkConfig for JsonlConfig {
-    fn build(&self, _name: &str) -> Result<Box<dyn Sink>, BoxError> {
+    fn build(&self, _cx: &BuildContext) -> Result<Box<dyn Sink>, BoxError> {
         let path = &self.path;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
@@ -159,7 +159,11 @@ mod tests {
             path: path.clone(),
             mode: WriteMode::Append,
         };
-        drop(config.build("out").unwrap());
+        drop(
+            config
+                .build(&BuildContext::new("sinks.out", dir.path()))
+                .unwrap(),
+        );
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
             "{\"id\":\"a\"}\n{\"id\":\"b\"}\n"

@@ -1,7 +1,7 @@
 //! `stdout`: one JSON record per line on standard output.
 
 use super::encode_lines;
-use newsflow_core::{BoxError, Record, Sink, SinkConfig, SinkError};
+use newsflow_core::{BoxError, BuildContext, Record, Sink, SinkConfig, SinkError};
 use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 
@@ -11,7 +11,7 @@ use tokio::io::AsyncWriteExt;
 pub struct StdoutConfig {}
 
 impl SinkConfig for StdoutConfig {
-    fn build(&self, _name: &str) -> Result<Box<dyn Sink>, BoxError> {
+    fn build(&self, _cx: &BuildContext) -> Result<Box<dyn Sink>, BoxError> {
         Ok(Box::new(StdoutSink {
             out: tokio::io::stdout(),
             buffer: Vec::new(),

@@ -4,7 +4,9 @@
 //! article object, `.jsonl` files one per line. Other files are skipped.
 
 use super::{emit, emit_json};
-use newsflow_core::{Article, ArticleError, BoxError, Closed, Source, SourceConfig, SourceContext};
+use newsflow_core::{
+    Article, ArticleError, BoxError, BuildContext, Closed, Source, SourceConfig, SourceContext,
+};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncBufReadExt;
@@ -18,7 +20,7 @@ pub struct DirConfig {
 }
 
 impl SourceConfig for DirConfig {
-    fn build(&self, _name: &str) -> Result<Box<dyn Source>, BoxError> {
+    fn build(&self, _cx: &BuildContext) -> Result<Box<dyn Source>, BoxError> {
         let meta = std::fs::metadata(&self.path)
             .map_err(|e| format!("cannot read the directory {}: {e}", self.path.display()))?;
         if !meta.is_dir() {

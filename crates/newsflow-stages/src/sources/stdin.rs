@@ -1,7 +1,7 @@
 //! `stdin`: articles as JSON Lines on standard input, until it closes.
 
 use super::emit_json;
-use newsflow_core::{BoxError, Source, SourceConfig, SourceContext};
+use newsflow_core::{BoxError, BuildContext, Source, SourceConfig, SourceContext};
 use serde::Deserialize;
 use tokio::io::AsyncBufReadExt;
 
@@ -11,7 +11,7 @@ use tokio::io::AsyncBufReadExt;
 pub struct StdinConfig {}
 
 impl SourceConfig for StdinConfig {
-    fn build(&self, _name: &str) -> Result<Box<dyn Source>, BoxError> {
+    fn build(&self, _cx: &BuildContext) -> Result<Box<dyn Source>, BoxError> {
         Ok(Box::new(StdinSource))
     }
 }

@@ -2,7 +2,7 @@
 //! component in three modes, so they cannot drift apart.
 
 use super::shared_extractor;
-use newsflow_core::{Article, BoxError, Rejection, Transform, TransformConfig};
+use newsflow_core::{Article, BoxError, BuildContext, Rejection, Transform, TransformConfig};
 use newsflow_extract::Extractor;
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -32,7 +32,7 @@ pub struct EntitiesConfig {
 pub struct FiguresConfig {}
 
 impl TransformConfig for EnrichConfig {
-    fn build(&self, _name: &str) -> Result<Arc<dyn Transform>, BoxError> {
+    fn build(&self, _cx: &BuildContext) -> Result<Arc<dyn Transform>, BoxError> {
         Ok(Arc::new(Enrich {
             entities: Some(shared_extractor(self.model.as_ref())?),
             figures: true,
@@ -41,7 +41,7 @@ impl TransformConfig for EnrichConfig {
 }
 
 impl TransformConfig for EntitiesConfig {
-    fn build(&self, _name: &str) -> Result<Arc<dyn Transform>, BoxError> {
+    fn build(&self, _cx: &BuildContext) -> Result<Arc<dyn Transform>, BoxError> {
         Ok(Arc::new(Enrich {
             entities: Some(shared_extractor(self.model.as_ref())?),
             figures: false,
@@ -50,7 +50,7 @@ impl TransformConfig for EntitiesConfig {
 }
 
 impl TransformConfig for FiguresConfig {
-    fn build(&self, _name: &str) -> Result<Arc<dyn Transform>, BoxError> {
+    fn build(&self, _cx: &BuildContext) -> Result<Arc<dyn Transform>, BoxError> {
         Ok(Arc::new(Enrich {
             entities: None,
             figures: true,

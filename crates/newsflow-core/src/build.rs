@@ -1,0 +1,60 @@
+//! What a stage is given when it is built.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Whether a stage can do its job now (connected, listening); read by the
+/// daemon's `/ready` endpoint. A stage starts ready unless it says otherwise.
+#[derive(Debug, Clone)]
+pub struct Health(Arc<AtomicBool>);
+
+impl Default for Health {
+    fn default() -> Self {
+        Health(Arc::new(AtomicBool::new(true)))
+    }
+}
+
+impl Health {
+    /// Marks the stage ready (true) or not (false).
+    pub fn set_ready(&self, ready: bool) {
+        self.0.store(ready, Ordering::Relaxed);
+    }
+
+    /// Whether the stage last said it was ready.
+    pub fn is_ready(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Handed to `build`: the stage's identity and its share of the runtime.
+#[derive(Debug, Clone)]
+pub struct BuildContext {
+    /// The stage's config key (`sinks.out`, `dead_letter`).
+    pub key: String,
+    /// The stage's name (`out`).
+    pub name: String,
+    /// The run's state directory (`[runtime] state_dir`): where checkpoints live.
+    pub state_dir: PathBuf,
+    /// The stage's readiness, reported by `/ready`.
+    pub health: Health,
+}
+
+impl BuildContext {
+    /// A context for the stage at `key` (`sinks.out`; the name is its last
+    /// part), keeping state under `state_dir`, starting ready.
+    pub fn new(key: &str, state_dir: impl Into<PathBuf>) -> BuildContext {
+        BuildContext {
+            key: key.to_owned(),
+            name: key.rsplit('.').next().unwrap_or(key).to_owned(),
+            state_dir: state_dir.into(),
+            health: Health::default(),
+        }
+    }
+
+    /// A directory of this stage's own under the state directory
+    /// (`state/sources.inbox/`), for checkpoints and ledgers. Not created.
+    pub fn state_path(&self) -> PathBuf {
+        self.state_dir.join(&self.key)
+    }
+}
