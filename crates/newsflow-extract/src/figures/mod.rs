@@ -1,8 +1,598 @@
-//! Figures. PLACEHOLDER: replaced by the number recogniser and figure stage.
+//! The figure stage: of every number the recogniser finds, keep those the
+//! article reports, and say what each one measures.
+//!
+//! Per number it decides the kind (count, money, percent, year, date,
+//! duration, ordinal, measure), the qualifier written before it ("at least
+//! 34,049" -> at least; "thousands" -> at least), and for counts the
+//! counted noun phrase ("Palestinians") and what happened to the people
+//! counted ("killed"). Numbers that name rather than count are dropped:
+//! "two-state solution", "Article 51", "COVID-19", "First lady", ages,
+//! times of day, "the two leaders" (people already named).
+//!
+//! Like the recogniser it reads the tokens of one line at a time and only
+//! looks a few tokens around each number, so it is linear in the text.
 
-use crate::Figure;
+mod lexicon;
 
-/// Figures in `text`.
-pub fn extract(_text: &str) -> Vec<Figure> {
-    Vec::new()
+use crate::numbers::lexer::{self, Gap, Token, TokenKind};
+use crate::numbers::{self, Found, NumberKind};
+use crate::{Figure, FigureKind, FigureValue, Qualifier};
+
+/// The figures `text` reports, in order of appearance. Never panics.
+pub fn extract(text: &str) -> Vec<Figure> {
+    let mut figures = Vec::new();
+    let mut found = Vec::new();
+    lexer::for_each_line(text, |tokens| {
+        found.clear();
+        numbers::scan(tokens, text, &mut found);
+        let line = Line {
+            tokens,
+            text,
+            found: &found,
+        };
+        line.figures(&mut figures);
+    });
+    figures
+}
+
+/// How far (in tokens) the stage looks for a counted noun or an event.
+const SUBJECT_WORDS: usize = 4;
+const EVENT_GAP: usize = 4;
+
+/// The numbers of one line, with the tokens around them.
+struct Line<'a> {
+    tokens: &'a [Token],
+    text: &'a str,
+    found: &'a [Found],
+}
+
+/// A figure's attributes before its text is cut out.
+struct Draft {
+    first: usize,
+    end: usize,
+    value: Option<FigureValue>,
+    kind: FigureKind,
+    unit: Option<String>,
+    qualifier: Qualifier,
+    event: Option<&'static str>,
+    subject: Option<(usize, usize)>,
+}
+
+impl<'a> Line<'a> {
+    fn tok(&self, i: usize) -> Option<&'a Token> {
+        self.tokens.get(i)
+    }
+
+    /// The word at token `i`, if it is one.
+    fn word(&self, i: usize) -> Option<&'a str> {
+        self.tok(i)
+            .filter(|t| t.is_word())
+            .map(|t| t.text(self.text))
+    }
+
+    /// The word before token `i` on the same line, if touching or spaced.
+    fn word_before(&self, i: usize) -> Option<&'a str> {
+        if i == 0 || self.tokens[i].gap == Gap::Break {
+            return None;
+        }
+        self.word(i - 1)
+    }
+
+    /// Whether token `i` is the symbol `c` glued to the token before it.
+    fn glued_symbol(&self, i: usize, c: char) -> bool {
+        self.tok(i)
+            .is_some_and(|t| t.is_symbol(c) && t.gap == Gap::None)
+    }
+
+    /// The token after `i`, when it continues the phrase (same line).
+    fn next_on_line(&self, i: usize) -> Option<&'a Token> {
+        self.tok(i).filter(|t| t.gap != Gap::Break)
+    }
+
+    fn figures(&self, out: &mut Vec<Figure>) {
+        let mut k = 0;
+        while k < self.found.len() {
+            if let Some((draft, used)) = self.date(k) {
+                out.push(self.finish(draft));
+                k += used;
+                continue;
+            }
+            if let Some(draft) = self.figure(&self.found[k]) {
+                out.push(self.finish(draft));
+            }
+            k += 1;
+        }
+    }
+
+    fn finish(&self, d: Draft) -> Figure {
+        let first = &self.tokens[d.first];
+        let last = &self.tokens[d.end - 1];
+        let subject = d.subject.map(|(s, e)| {
+            self.text[self.tokens[s].byte_start..self.tokens[e - 1].byte_end].to_string()
+        });
+        Figure {
+            text: self.text[first.byte_start..last.byte_end].to_string(),
+            start: first.start,
+            end: last.end,
+            value: d.value,
+            kind: d.kind,
+            unit: d.unit,
+            qualifier: d.qualifier,
+            event: d.event.map(str::to_string),
+            subject,
+        }
+    }
+
+    /// A number written as one run of digits ("7", "2023"): its digits.
+    fn bare_digits(&self, f: &Found) -> Option<&'a str> {
+        let t = &self.tokens[f.number_first];
+        (t.is_digits() && f.number_end == f.number_first + 1 && f.first == f.number_first)
+            .then(|| t.text(self.text))
+    }
+
+    /// A four-digit calendar year.
+    fn year_of(&self, f: &Found) -> Option<u32> {
+        let digits = self.bare_digits(f)?;
+        let year: u32 = digits.parse().ok()?;
+        (digits.len() == 4 && (1000..=2100).contains(&year) && f.kind == NumberKind::Cardinal)
+            .then_some(year)
+    }
+
+    /// A day of the month: "7" or "7th".
+    fn day_of(&self, f: &Found) -> Option<u32> {
+        let t = &self.tokens[f.number_first];
+        let is_day = t.is_digits()
+            && t.end - t.start <= 2
+            && f.first == f.number_first
+            && matches!(f.kind, NumberKind::Cardinal | NumberKind::Ordinal)
+            && (1.0..=31.0).contains(&f.value);
+        is_day.then_some(f.value as u32)
+    }
+
+    /// The month named just before token `i` ("Oct." or "October"), and
+    /// the token it starts at.
+    fn month_before(&self, i: usize) -> Option<(u32, usize)> {
+        if i == 0 || self.tokens[i].gap == Gap::Break {
+            return None;
+        }
+        if self.tokens[i - 1].is_symbol('.') && i >= 2 && self.tokens[i - 1].gap == Gap::None {
+            let m = lexicon::month(self.word(i - 2)?)?;
+            return Some((m, i - 2));
+        }
+        Some((lexicon::month(self.word(i - 1)?)?, i - 1))
+    }
+
+    /// A date starting with number `k`: "Oct. 7, 2023", "Oct. 7",
+    /// "7 October 2023", "October 2023". Returns the draft and how many
+    /// numbers it used.
+    fn date(&self, k: usize) -> Option<(Draft, usize)> {
+        let f = &self.found[k];
+        let draft = |first: usize, end: usize, value: Option<String>| Draft {
+            first,
+            end,
+            value: value.map(FigureValue::Date),
+            kind: FigureKind::Date,
+            unit: None,
+            qualifier: Qualifier::Exact,
+            event: None,
+            subject: None,
+        };
+        // A year right after a number `f`, separated by a comma or nothing.
+        let year_after = |f: &Found| -> Option<(u32, usize)> {
+            let next = self.found.get(k + 1)?;
+            let between_ok = next.first == f.end
+                || (next.first == f.end + 1 && self.tokens[f.end].is_symbol(','));
+            if !between_ok || self.tokens[next.first].gap == Gap::Break {
+                return None;
+            }
+            Some((self.year_of(next)?, next.end))
+        };
+        if let Some((month, start)) = self.month_before(f.first) {
+            if let Some(day) = self.day_of(f) {
+                return Some(match year_after(f) {
+                    Some((year, end)) => (
+                        draft(start, end, Some(format!("{year:04}-{month:02}-{day:02}"))),
+                        2,
+                    ),
+                    None => (draft(start, f.end, None), 1),
+                });
+            }
+            if let Some(year) = self.year_of(f) {
+                return Some((
+                    draft(start, f.end, Some(format!("{year:04}-{month:02}"))),
+                    1,
+                ));
+            }
+        }
+        // "7 October 2023"
+        let day = self.day_of(f)?;
+        let month_at = f.end;
+        let month_tok = self.next_on_line(month_at).filter(|t| t.gap != Gap::None)?;
+        let month = lexicon::month(month_tok.text(self.text))?;
+        let mut end = month_at + 1;
+        if self.glued_symbol(end, '.') {
+            end += 1;
+        }
+        if let Some(next) = self.found.get(k + 1) {
+            let between_ok =
+                next.first == end || (next.first == end + 1 && self.tokens[end].is_symbol(','));
+            if between_ok && self.tokens[next.first].gap != Gap::Break {
+                if let Some(year) = self.year_of(next) {
+                    let iso = format!("{year:04}-{month:02}-{day:02}");
+                    return Some((draft(f.first, next.end, Some(iso)), 2));
+                }
+            }
+        }
+        Some((draft(f.first, month_at + 1, None), 1))
+    }
+
+    /// The qualifier phrase ending just before token `i`, and its first token.
+    fn qualifier_before(&self, i: usize) -> Option<(Qualifier, usize)> {
+        'phrases: for (words, qualifier) in lexicon::QUALIFIERS {
+            let n = words.len();
+            if i < n {
+                continue;
+            }
+            for (k, expected) in words.iter().enumerate() {
+                let at = i - n + k;
+                let t = &self.tokens[at];
+                let joined = self.tokens[at + 1].gap != Gap::Break;
+                if !t.is_word() || !joined || !t.text(self.text).eq_ignore_ascii_case(expected) {
+                    continue 'phrases;
+                }
+            }
+            return Some((*qualifier, i - n));
+        }
+        None
+    }
+
+    /// Whether the number is a name, code, time or age rather than a figure.
+    fn is_reference(&self, f: &Found) -> bool {
+        let first = f.first;
+        let end = f.end;
+        // "COVID-19", "F-16", "SCP-173": glued to a word by a hyphen.
+        let after_word_hyphen = first >= 2
+            && self.tokens[first].gap == Gap::None
+            && self.tokens[first - 1].is_symbol('-')
+            && self.tokens[first - 1].gap == Gap::None
+            && matches!(
+                self.tokens[first - 2].kind,
+                TokenKind::Word | TokenKind::Digits
+            );
+        // "3-1", "10:30", "0800 GMT"
+        let joined_after = self.next_on_line(end).is_some_and(|t| {
+            t.gap == Gap::None
+                && matches!(t.kind, TokenKind::Symbol('-' | ':' | '/'))
+                && self
+                    .tok(end + 1)
+                    .is_some_and(|n| n.is_digits() && n.gap == Gap::None)
+        });
+        let clock = self.next_on_line(end).is_some_and(|t| {
+            t.is_word()
+                && matches!(
+                    t.text(self.text).to_ascii_lowercase().as_str(),
+                    "am" | "pm"
+                        | "a"
+                        | "p"
+                        | "gmt"
+                        | "utc"
+                        | "est"
+                        | "edt"
+                        | "bst"
+                        | "cet"
+                        | "hrs"
+                        | "hours"
+                )
+                && f.value.fract() == 0.0
+                && (t.text(self.text) != "a" && t.text(self.text) != "p"
+                    || self.glued_symbol(end + 1, '.'))
+                && !(t.text(self.text).eq_ignore_ascii_case("hours") && f.value < 100.0)
+        });
+        let joined_before = first >= 2
+            && self.tokens[first].gap == Gap::None
+            && matches!(
+                self.tokens[first - 1].kind,
+                TokenKind::Symbol(':' | '/' | '#')
+            );
+        // "No. 10", "Article 51"
+        let reference_word = self
+            .word_before(first)
+            .is_some_and(lexicon::is_reference_word)
+            || (first >= 2
+                && self.tokens[first - 1].is_symbol('.')
+                && self.word(first - 2).is_some_and(lexicon::is_reference_word));
+        let age = self.word_before(first).is_some_and(lexicon::is_age_word);
+        // A list marker at the start of a line: "1." or "2)".
+        let list_marker = (first == 0 || self.tokens[first].gap == Gap::Break)
+            && self
+                .tok(end)
+                .is_some_and(|t| t.gap == Gap::None && (t.is_symbol('.') || t.is_symbol(')')));
+        after_word_hyphen
+            || joined_after
+            || clock
+            || joined_before
+            || reference_word
+            || age
+            || list_marker
+    }
+
+    /// "John Smith, 45, said": an age set off by commas after a name.
+    fn is_age_apposition(&self, f: &Found) -> bool {
+        let first = f.first;
+        first >= 2
+            && self.tokens[first - 1].is_symbol(',')
+            && self
+                .word(first - 2)
+                .is_some_and(|w| w.starts_with(|c: char| c.is_uppercase()))
+            && self
+                .tok(f.end)
+                .is_some_and(|t| t.is_symbol(',') || t.is_symbol(')'))
+            && f.value < 120.0
+            && f.value.fract() == 0.0
+            && !f.in_words
+    }
+
+    /// The time unit after a number ("100 years", "three-day"), with the
+    /// token past it; `None` for ages ("15-year-old", "15 years old").
+    fn time_unit_after(&self, f: &Found) -> Option<(&'static str, usize, bool)> {
+        let mut at = f.end;
+        let hyphen = self.glued_symbol(at, '-');
+        if hyphen {
+            at += 1;
+        }
+        let t = self
+            .next_on_line(at)
+            .filter(|t| t.is_word() && (!hyphen || t.gap == Gap::None))?;
+        let unit = lexicon::time_unit(t.text(self.text))?;
+        // Ages are no durations: "15-year-old", "15 years old".
+        let age = (self.glued_symbol(at + 1, '-')
+            && self
+                .word(at + 2)
+                .is_some_and(|w| w.eq_ignore_ascii_case("old")))
+            || self
+                .word(at + 1)
+                .is_some_and(|w| w.eq_ignore_ascii_case("old"));
+        Some((unit, at + 1, age))
+    }
+
+    /// The counted noun phrase after token `at`: from its first word to its
+    /// plural head, within a few words ("Israeli soldiers", "agreements").
+    fn subject_after(&self, at: usize, value: f64) -> Option<(usize, usize)> {
+        let start = at;
+        let mut i = at;
+        while i < start + SUBJECT_WORDS {
+            let t = self.next_on_line(i).filter(|t| t.is_word())?;
+            if i > start && t.gap == Gap::None {
+                return None;
+            }
+            let w = t.text(self.text);
+            if lexicon::is_function_word(w)
+                || lexicon::event(w).is_some()
+                || numbers::lexicon::num_word(w).is_some()
+                || lexicon::time_unit(w).is_some()
+                || lexicon::month(w).is_some()
+            {
+                break;
+            }
+            // "crisis" and "census" are singular; "Israelis" and "Iraqis" plural.
+            let capitalised = w.starts_with(|c: char| c.is_uppercase());
+            let plural = lexicon::is_irregular_plural(w)
+                || (w.len() > 3
+                    && w.ends_with('s')
+                    && !w.ends_with("ss")
+                    && (capitalised || !(w.ends_with("us") || w.ends_with("is"))));
+            if plural {
+                return Some((start, i + 1));
+            }
+            i += 1;
+        }
+        // "one person", "a soldier": a singular head only for one.
+        (value == 1.0 && i > start).then_some((start, start + 1))
+    }
+
+    /// What happened to the people counted: an event word after the noun
+    /// phrase ("1,200 Israelis were killed"), or an active verb before the
+    /// number ("killed thousands"; "claimed 43,700 lives"; "death toll rose
+    /// to 1,200").
+    fn event_of(
+        &self,
+        f: &Found,
+        before: usize,
+        after: usize,
+        subject: Option<(usize, usize)>,
+    ) -> Option<&'static str> {
+        let mut i = after;
+        let mut skipped = 0;
+        while let Some(t) = self.next_on_line(i) {
+            let TokenKind::Word = t.kind else {
+                break;
+            };
+            let w = t.text(self.text);
+            if let Some(event) = lexicon::event(w) {
+                return Some(event);
+            }
+            if !lexicon::is_auxiliary(w) || skipped >= EVENT_GAP {
+                break;
+            }
+            skipped += 1;
+            i += 1;
+        }
+        let lives = subject.is_some_and(|(_, e)| {
+            self.word(e - 1)
+                .is_some_and(|w| w.eq_ignore_ascii_case("lives"))
+        });
+        let verb = self.word_before(before)?;
+        if let Some(event) = lexicon::event(verb) {
+            // "killed by 3 gunmen" has no victims in the number.
+            return Some(event);
+        }
+        let claims = matches!(
+            verb.to_ascii_lowercase().as_str(),
+            "claimed"
+                | "claiming"
+                | "claims"
+                | "claim"
+                | "took"
+                | "taken"
+                | "taking"
+                | "cost"
+                | "costing"
+                | "lost"
+        );
+        if lives && claims {
+            return Some("killed");
+        }
+        // "the death toll rose to 1,200", "a toll of 34,049"
+        let window = before.saturating_sub(6);
+        for j in (window..before).rev() {
+            if self.tokens[j + 1].gap == Gap::Break
+                || self.tokens[j].is_digits()
+                || self.tokens[j].is_symbol('.')
+            {
+                break;
+            }
+            if self.word(j).is_some_and(|w| w.eq_ignore_ascii_case("toll")) {
+                return Some("killed");
+            }
+        }
+        let _ = f;
+        None
+    }
+
+    /// Decides whether number `f` is a reported figure, and what kind.
+    fn figure(&self, f: &Found) -> Option<Draft> {
+        if self.is_reference(f) {
+            return None;
+        }
+        let (qualifier, first) = match self.qualifier_before(f.first) {
+            Some((q, at)) => (q, at),
+            None if f.indefinite => (Qualifier::AtLeast, f.first),
+            None => (Qualifier::Exact, f.first),
+        };
+        let number = Some(FigureValue::Number(f.value));
+        let mut draft = Draft {
+            first,
+            end: f.end,
+            value: number,
+            kind: FigureKind::Count,
+            unit: None,
+            qualifier,
+            event: None,
+            subject: None,
+        };
+        match f.kind {
+            NumberKind::Fraction => return None,
+            NumberKind::Percent => draft.kind = FigureKind::Percent,
+            NumberKind::Currency(iso) => {
+                draft.kind = FigureKind::Money;
+                draft.unit = Some(iso.to_string());
+            }
+            NumberKind::Measure(unit) => {
+                draft.kind = FigureKind::Measure;
+                draft.unit = Some(unit.to_string());
+            }
+            NumberKind::Ordinal => {
+                // "First lady", "second", "Third Reich": no figures.
+                let t = &self.tokens[f.first];
+                let word_ok = t.is_word()
+                    && f.value >= 3.0
+                    && !t.text(self.text).starts_with(|c: char| c.is_uppercase());
+                if !(t.is_digits() || word_ok) {
+                    return None;
+                }
+                draft.first = f.first;
+                draft.kind = FigureKind::Ordinal;
+                draft.qualifier = Qualifier::Exact;
+            }
+            NumberKind::Cardinal => return self.cardinal(f, draft),
+        }
+        Some(draft)
+    }
+
+    fn cardinal(&self, f: &Found, mut draft: Draft) -> Option<Draft> {
+        if let Some((unit, end, age)) = self.time_unit_after(f) {
+            if age {
+                return None;
+            }
+            draft.kind = FigureKind::Duration;
+            draft.unit = Some(unit.to_string());
+            draft.end = end;
+            return Some(draft);
+        }
+        // "two-state solution", "three-way talks", "10-point plan"
+        if self.glued_symbol(f.end, '-')
+            && self
+                .tok(f.end + 1)
+                .is_some_and(|t| t.is_word() && t.gap == Gap::None)
+        {
+            return None;
+        }
+        if self.is_age_apposition(f) {
+            return None;
+        }
+        let qualified = draft.qualifier != Qualifier::Exact;
+        let mut subject_at = f.end;
+        if f.indefinite
+            && self
+                .word(subject_at)
+                .is_some_and(|w| w.eq_ignore_ascii_case("of"))
+            && self.tokens[subject_at].gap != Gap::Break
+        {
+            subject_at += 1;
+        }
+        let subject = self.subject_after(subject_at, f.value);
+        let event_at = subject.map_or(f.end, |(_, e)| e);
+        let event = self.event_of(f, draft.first, event_at, subject);
+        let people_after = self
+            .word(f.end)
+            .is_some_and(|w| matches!(w.to_ascii_lowercase().as_str(), "people" | "persons"));
+        if let Some(year) = self.year_of(f) {
+            if !(qualified || event.is_some() || people_after) {
+                draft.kind = FigureKind::Year;
+                draft.value = Some(FigureValue::Number(f64::from(year)));
+                draft.first = f.first;
+                draft.qualifier = Qualifier::Exact;
+                return Some(draft);
+            }
+        }
+        // "Boeing 737 jets", "Windows 11": a number right after a name.
+        let after_name = f.first > 0
+            && !f.in_words
+            && self.tokens[f.first].gap != Gap::Break
+            && draft.first == f.first
+            && self.word(f.first - 1).is_some_and(|w| {
+                w.starts_with(|c: char| c.is_uppercase())
+                    && lexicon::month(w).is_none()
+                    && f.first >= 2
+                    && !self.tokens[f.first - 2].is_symbol('.')
+                    && self.tokens[f.first - 1].gap != Gap::Break
+            });
+        if after_name && event.is_none() && f.value < 10_000.0 {
+            return None;
+        }
+        // "the two leaders" refers back to people already named.
+        if f.in_words
+            && f.value <= 10.0
+            && !qualified
+            && self
+                .word_before(f.first)
+                .is_some_and(lexicon::is_anaphoric_determiner)
+        {
+            return None;
+        }
+        if f.in_words && !f.indefinite {
+            // Words like "one" are mostly not counts ("no one", "one of").
+            let keep = if f.value == 1.0 {
+                event.is_some()
+            } else {
+                subject.is_some() || event.is_some() || qualified
+            };
+            if !keep {
+                return None;
+            }
+        }
+        draft.event = event;
+        draft.subject = subject;
+        Some(draft)
+    }
 }

@@ -18,7 +18,7 @@
 
 mod currency;
 pub(crate) mod lexer;
-mod lexicon;
+pub(crate) mod lexicon;
 mod literal;
 
 use currency::{dollar_prefix, iso_code, measure_unit, symbol_currency, CURRENCY_NAMES};
