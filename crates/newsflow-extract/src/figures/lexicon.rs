@@ -261,7 +261,6 @@ pub(crate) fn is_function_word(word: &str) -> bool {
                 | "just"
                 | "such"
                 | "other"
-                | "others"
                 | "times"
                 | "plus"
                 | "versus"

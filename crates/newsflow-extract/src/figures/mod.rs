@@ -376,6 +376,10 @@ impl<'a> Line<'a> {
             }
             // "crisis" and "census" are singular; "Israelis" and "Iraqis" plural.
             let capitalised = w.starts_with(|c: char| c.is_uppercase());
+            if capitalised && i > start {
+                // "relay Jesse Owens": a name, not a counted noun.
+                break;
+            }
             let plural = lexicon::is_irregular_plural(w)
                 || (w.len() > 3
                     && w.ends_with('s')
@@ -514,6 +518,15 @@ impl<'a> Line<'a> {
             if age {
                 return None;
             }
+            // "over five years" is a period, not "more than five years".
+            if matches!(draft.qualifier, Qualifier::MoreThan | Qualifier::LessThan)
+                && self.word(draft.first).is_some_and(|w| {
+                    w.eq_ignore_ascii_case("over") || w.eq_ignore_ascii_case("under")
+                })
+            {
+                draft.first = f.first;
+                draft.qualifier = Qualifier::Exact;
+            }
             draft.kind = FigureKind::Duration;
             draft.unit = Some(unit.to_string());
             draft.end = end;
@@ -580,18 +593,28 @@ impl<'a> Line<'a> {
         {
             return None;
         }
-        if f.in_words && !f.indefinite {
-            // Words like "one" are mostly not counts ("no one", "one of").
-            let keep = if f.value == 1.0 {
-                event.is_some()
-            } else {
-                subject.is_some() || event.is_some() || qualified
-            };
-            if !keep {
-                return None;
-            }
+        // A count counts something: a noun, people an event befell, or an
+        // amount bounded by a qualifier. Bare numbers (scores, table cells,
+        // rates) are left out, and so is "one" without an event ("no one").
+        let keep = if f.in_words && f.value == 1.0 {
+            event.is_some()
+        } else {
+            subject.is_some() || event.is_some() || qualified
+        };
+        if !keep {
+            return None;
         }
-        draft.event = event;
+        // "magnitude 7.8": a reading on a scale, not a count.
+        if self
+            .word_before(f.first)
+            .is_some_and(|w| w.eq_ignore_ascii_case("magnitude"))
+        {
+            draft.kind = FigureKind::Measure;
+            draft.unit = Some("magnitude".to_string());
+            return Some(draft);
+        }
+        // People come in whole numbers: "7.8 killed" is no casualty count.
+        draft.event = event.filter(|_| f.value.fract() == 0.0);
         draft.subject = subject;
         Some(draft)
     }

@@ -14,6 +14,9 @@ pub(crate) struct Literal {
     pub small_integer: bool,
     /// An integer written with digits only (no separators, no decimals).
     pub plain_integer: bool,
+    /// Digit groups before this token index belong to a list ("1 234 56"
+    /// is three numbers): the caller reads them one by one. Zero if none.
+    pub list_until: usize,
 }
 
 /// Most fraction digits read; further ones cannot change an `f64`.
@@ -71,6 +74,7 @@ pub(crate) fn read(tokens: &[Token], text: &str, i: usize, grouping: bool) -> Op
             end: i + 2,
             small_integer: false,
             plain_integer: false,
+            list_until: 0,
         });
     }
     if !first.is_digits() {
@@ -82,6 +86,7 @@ pub(crate) fn read(tokens: &[Token], text: &str, i: usize, grouping: bool) -> Op
         end: i + 1,
         small_integer: head.len() <= 3,
         plain_integer: true,
+        list_until: 0,
     };
     if !grouping {
         return Some(plain);
@@ -98,13 +103,18 @@ pub(crate) fn read(tokens: &[Token], text: &str, i: usize, grouping: bool) -> Op
                 end: frac + 1,
                 small_integer: false,
                 plain_integer: false,
+                list_until: 0,
             },
-            Some(_) => plain,
+            Some(_) => Literal {
+                list_until: at + 1,
+                ..plain
+            },
             None => Literal {
                 value: int_value,
                 end: at + 1,
                 small_integer: false,
                 plain_integer: false,
+                list_until: 0,
             },
         }
     };
@@ -119,7 +129,10 @@ pub(crate) fn read(tokens: &[Token], text: &str, i: usize, grouping: bool) -> Op
                 }
                 let group = tokens[g].text(text);
                 if group.len() != 3 {
-                    return Some(plain);
+                    return Some(Literal {
+                        list_until: g + 1,
+                        ..plain
+                    });
                 }
                 value = value * 1000.0 + digits_value(group);
                 at = g;
@@ -130,12 +143,16 @@ pub(crate) fn read(tokens: &[Token], text: &str, i: usize, grouping: bool) -> Op
             let frac = tokens[next].text(text);
             match separator(tokens, text, next) {
                 // "192.168.1.2": dotted groups are separate numbers.
-                Some(('.', _)) => Some(plain),
+                Some(('.', _)) => Some(Literal {
+                    list_until: chain_end(tokens, text, i),
+                    ..plain
+                }),
                 _ => Some(Literal {
                     value: digits_value(head) + fraction_value(frac),
                     end: next + 1,
                     small_integer: false,
                     plain_integer: false,
+                    list_until: 0,
                 }),
             }
         }
@@ -146,20 +163,33 @@ pub(crate) fn read(tokens: &[Token], text: &str, i: usize, grouping: bool) -> Op
                 end: next + 1,
                 small_integer: false,
                 plain_integer: false,
+                list_until: 0,
             })
         }
+        // "22,24,26,31": a list; its items are read one by one.
+        ',' => Some(Literal {
+            list_until: chain_end(tokens, text, i),
+            ..plain
+        }),
         _ => Some(plain),
     }
 }
 
-/// Token index past the whole separator-joined digit run at `i`, so a run
-/// read as a list is never re-read from each of its groups.
-pub(crate) fn run_end(tokens: &[Token], text: &str, i: usize) -> usize {
+/// Token index past the chain of glued separators and digit groups at `i`.
+fn chain_end(tokens: &[Token], text: &str, i: usize) -> usize {
     let mut at = i;
-    while let Some((_, g)) = separator(tokens, text, at) {
+    while let Some((c, g)) = separator(tokens, text, at) {
+        if c == ' ' {
+            break;
+        }
         at = g;
     }
     at + 1
+}
+
+/// Whether the digits at `i` stand alone, with no separator and group after.
+pub(crate) fn stands_alone(tokens: &[Token], text: &str, i: usize) -> bool {
+    separator(tokens, text, i).is_none()
 }
 
 /// Reads an exponent glued after a literal ending at `end`: "e10", "e-1",

@@ -325,21 +325,24 @@ impl<'a> Parser<'a> {
         }
         let prefix = self.currency_prefix(i, floor);
         let grouping = core_at >= self.plain_until;
-        let Some(mut core) = self.core(core_at, prefix.is_some(), false, grouping) else {
-            return Err(if self.tokens[core_at].is_digits() {
-                literal::run_end(self.tokens, self.text, core_at)
-            } else {
-                core_at + 1
-            });
-        };
-        if self.tokens[core_at].is_digits() && grouping {
-            let run_end = literal::run_end(self.tokens, self.text, core_at);
-            let lit_end =
-                literal::read(self.tokens, self.text, core_at, true).map_or(core_at + 1, |l| l.end);
-            if lit_end < run_end {
-                self.plain_until = run_end;
+        // Digits glued after letters are part of a code ("M1", "A320", "4x100"),
+        // unless the letters are a currency ("USD50").
+        let after_letters = core_at > 0
+            && self.tokens[core_at].gap == Gap::None
+            && self.tokens[core_at].is_digits()
+            && self.tokens[core_at - 1].is_word()
+            && prefix.is_none();
+        if grouping && self.tokens[core_at].is_digits() {
+            if let Some(lit) = literal::read(self.tokens, self.text, core_at, true) {
+                self.plain_until = self.plain_until.max(lit.list_until);
             }
         }
+        if after_letters {
+            return Err(core_at + 1);
+        }
+        let Some(mut core) = self.core(core_at, prefix.is_some(), false, grouping) else {
+            return Err(core_at + 1);
+        };
         if negative {
             core.value = -core.value;
         }
@@ -476,6 +479,11 @@ impl<'a> Parser<'a> {
             return Some((iso, factor, at + 1));
         }
         'names: for name in CURRENCY_NAMES {
+            // "Euro 2024", "six Euro ties": capitalised, it names a contest.
+            let euro = matches!(name.words, ["euro" | "euros"]);
+            if euro && first.text(self.text).starts_with('E') {
+                continue;
+            }
             for (k, expected) in name.words.iter().enumerate() {
                 let Some(t) = self.tok(at + k) else {
                     continue 'names;
@@ -766,6 +774,10 @@ impl<'a> Parser<'a> {
                 NumWord::Half { plural: false } => return self.half(i),
                 NumWord::Many(v) => return self.many(i, v),
                 NumWord::Tens10 => return self.many(i, 10.0),
+                // "dozens of people"
+                NumWord::Dozen if tok.text(self.text).eq_ignore_ascii_case("dozens") => {
+                    return self.many(i, 12.0);
+                }
                 NumWord::Quarter { plural: false } => {
                     // "quarter million"
                     let (s, e) = self.scale_after(i + 1)?;
@@ -800,7 +812,7 @@ impl<'a> Parser<'a> {
                     && lit.value > 0.0
                     && lit.value < 100.0
                     && then.is_none()
-                    && literal::run_end(self.tokens, self.text, wi) == wi + 1;
+                    && literal::stands_alone(self.tokens, self.text, wi);
                 if !(after_scale || after_hundred_and)
                     || self
                         .tok(lit.end)
