@@ -35,6 +35,11 @@ pub fn extract(text: &str) -> Vec<Figure> {
     figures
 }
 
+/// Whether `word` is one of `words` (lower-case), ignoring ASCII case.
+fn is_one_of(word: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| word.eq_ignore_ascii_case(w))
+}
+
 /// How far (in tokens) the stage looks for a counted noun or an event.
 const SUBJECT_WORDS: usize = 4;
 const EVENT_GAP: usize = 4;
@@ -269,19 +274,12 @@ impl<'a> Line<'a> {
         });
         let clock = self.next_on_line(end).is_some_and(|t| {
             t.is_word()
-                && matches!(
-                    t.text(self.text).to_ascii_lowercase().as_str(),
-                    "am" | "pm"
-                        | "a"
-                        | "p"
-                        | "gmt"
-                        | "utc"
-                        | "est"
-                        | "edt"
-                        | "bst"
-                        | "cet"
-                        | "hrs"
-                        | "hours"
+                && is_one_of(
+                    t.text(self.text),
+                    &[
+                        "am", "pm", "a", "p", "gmt", "utc", "est", "edt", "bst", "cet", "hrs",
+                        "hours",
+                    ],
                 )
                 && f.value.fract() == 0.0
                 && (t.text(self.text) != "a" && t.text(self.text) != "p"
@@ -430,18 +428,12 @@ impl<'a> Line<'a> {
             // "killed by 3 gunmen" has no victims in the number.
             return Some(event);
         }
-        let claims = matches!(
-            verb.to_ascii_lowercase().as_str(),
-            "claimed"
-                | "claiming"
-                | "claims"
-                | "claim"
-                | "took"
-                | "taken"
-                | "taking"
-                | "cost"
-                | "costing"
-                | "lost"
+        let claims = is_one_of(
+            verb,
+            &[
+                "claimed", "claiming", "claims", "claim", "took", "taken", "taking", "cost",
+                "costing", "lost",
+            ],
         );
         if lives && claims {
             return Some("killed");
@@ -558,7 +550,7 @@ impl<'a> Line<'a> {
         let event = self.event_of(f, draft.first, event_at, subject);
         let people_after = self
             .word(f.end)
-            .is_some_and(|w| matches!(w.to_ascii_lowercase().as_str(), "people" | "persons"));
+            .is_some_and(|w| is_one_of(w, &["people", "persons"]));
         if let Some(year) = self.year_of(f) {
             if !(qualified || event.is_some() || people_after) {
                 draft.kind = FigureKind::Year;

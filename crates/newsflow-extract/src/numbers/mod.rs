@@ -223,10 +223,9 @@ fn vulgar_fraction(c: char) -> Option<f64> {
 
 /// Words after a number that make it a percentage.
 fn is_percent_word(word: &str) -> bool {
-    matches!(
-        word.to_ascii_lowercase().as_str(),
-        "percent" | "percents" | "percentage" | "pct" | "per-cent"
-    )
+    ["percent", "percents", "percentage", "pct"]
+        .iter()
+        .any(|p| word.eq_ignore_ascii_case(p))
 }
 
 impl<'a> Parser<'a> {
