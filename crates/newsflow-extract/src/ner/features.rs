@@ -6,17 +6,21 @@
 //! affixes, a two-token context window, casing at sentence starts and in
 //! all-caps headlines, and document-level casing evidence (how the same word
 //! is written elsewhere in the article, which tells "Japan" from "JAPAN" in a
-//! headline and "Hope" the name from "Hope" starting a sentence).
+//! headline and "Hope" the name from "Hope" starting a sentence), gazetteer
+//! lists and multi-token gazetteer entries, and word-vector clusters (which
+//! group unseen names with seen ones). A second tagging pass adds how the
+//! first pass labelled the same word elsewhere in the document.
 //!
 //! The hash function and templates define the model file format: changing
 //! either requires bumping [`FEATURE_VERSION`] and retraining.
 
 use super::labels::LABELS;
-use std::collections::HashMap;
+use crate::gazetteer;
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 /// Version of the feature templates; stored in model files.
-pub const FEATURE_VERSION: u32 = 1;
+pub const FEATURE_VERSION: u32 = 2;
 
 const MUL: u64 = 0x9E37_79B9_7F4A_7C15;
 
@@ -84,7 +88,14 @@ struct TokenInfo {
     suffixes: [u64; 4],
     casing: Casing,
     length: u8,
+    /// Gazetteer lists the token is an entry of (bits of `ListSet`).
+    lists: u64,
+    /// Word-vector clusters at three granularities and the vector row;
+    /// `NO_CLUSTER` for words outside the vocabulary.
+    clusters: [u64; 4],
 }
+
+const NO_CLUSTER: u64 = u64::MAX;
 
 const PAD_BEFORE: u64 = 0x5EED_0001;
 const PAD_AFTER: u64 = 0x5EED_0002;
@@ -100,6 +111,8 @@ impl TokenInfo {
             suffixes: [value; 4],
             casing: Casing::None,
             length: 0,
+            lists: value,
+            clusters: [value; 4],
         }
     }
 
@@ -201,6 +214,8 @@ impl TokenInfo {
             suffixes,
             casing,
             length: length.min(255) as u8,
+            lists: 0,
+            clusters: [NO_CLUSTER; 4],
         }
     }
 }
@@ -221,19 +236,46 @@ const SEEN_LOWER: u8 = 1;
 const SEEN_TITLE: u8 = 2;
 const SEEN_UPPER: u8 = 4;
 
-/// Feature keys for every token of a document, flat.
+/// Feature keys for every token of a document, flat, and what the
+/// second-pass features need to know of each token.
 #[derive(Default)]
 pub struct FeatureBuffer {
-    /// All keys, token after token.
-    pub keys: Vec<u64>,
+    keys: Vec<u64>,
     /// `keys[offsets[i]..offsets[i + 1]]` are token `i`'s keys.
-    pub offsets: Vec<usize>,
+    offsets: Vec<usize>,
+    infos: Vec<TokenInfo>,
+    positions: Vec<Position>,
 }
 
 impl FeatureBuffer {
     /// Token `i`'s feature keys.
     pub fn token(&self, i: usize) -> &[u64] {
         &self.keys[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    /// All keys, token after token.
+    pub fn keys(&self) -> &[u64] {
+        &self.keys
+    }
+
+    /// `keys()[offsets()[i]..offsets()[i + 1]]` are token `i`'s keys.
+    pub fn offsets(&self) -> &[usize] {
+        &self.offsets
+    }
+
+    /// Number of tokens.
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    fn clear(&mut self) {
+        self.keys.clear();
+        self.offsets.clear();
+        self.offsets.push(0);
+    }
+
+    fn end_token(&mut self) {
+        self.offsets.push(self.keys.len());
     }
 }
 
@@ -246,26 +288,36 @@ fn key(template: u64, values: &[u64]) -> u64 {
     fmix(h) | 1
 }
 
+/// Adds gazetteer lists and word clusters to token infos.
+fn add_lexical(tokens: &[&str], infos: &mut [TokenInfo]) {
+    let gazetteers = gazetteer::bundled();
+    for (token, info) in tokens.iter().zip(infos.iter_mut()) {
+        info.lists = gazetteers.word_lists(token).bits() as u64;
+        if let Some(c) = gazetteers.clusters(token) {
+            info.clusters = [
+                c.k64 as u64,
+                c.k256 as u64,
+                c.k1024 as u64,
+                c.vector_row as u64,
+            ];
+        }
+    }
+}
+
 /// Extracts the features of a document: `tokens` split into `sentences`
 /// (token index ranges, in order, covering the tokens).
-///
-/// With `first_pass` (a label per token from a first tagging pass), adds the
-/// second pass's document-level features: how the first pass labelled the
-/// other occurrences of the same word in the document. Names are usually
-/// introduced in full and unambiguous context once ("Franz Fischler"), then
-/// repeated alone, at sentence starts or in headlines.
-pub fn extract(
-    tokens: &[&str],
-    sentences: &[Range<usize>],
-    first_pass: Option<&[u8]>,
-    out: &mut FeatureBuffer,
-) {
-    out.keys.clear();
-    out.offsets.clear();
-    out.offsets.push(0);
-    let infos: Vec<TokenInfo> = tokens.iter().map(|t| TokenInfo::new(t)).collect();
-    let mut positions = vec![Position::Normal; tokens.len()];
+pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuffer) {
+    out.clear();
+    out.infos.clear();
+    out.infos.extend(tokens.iter().map(|t| TokenInfo::new(t)));
+    add_lexical(tokens, &mut out.infos);
+    let infos = std::mem::take(&mut out.infos);
+    out.positions.clear();
+    out.positions.resize(tokens.len(), Position::Normal);
     let mut dateline = vec![false; tokens.len()];
+    // Multi-token gazetteer entries: each token's part in the phrase.
+    let mut phrase_part = vec![(0u64, 0u64); tokens.len()];
+    let gazetteers = gazetteer::bundled();
     for s in sentences {
         let sentence = &infos[s.clone()];
         let cased = |c: Casing| matches!(c, Casing::Lower | Casing::Title | Casing::Mixed);
@@ -280,7 +332,7 @@ pub fn extract(
             .clone()
             .find(|&i| infos[i].casing != Casing::None || infos[i].length > 1);
         for i in s.clone() {
-            positions[i] = if headline {
+            out.positions[i] = if headline {
                 Position::Headline
             } else if Some(i) == first_word {
                 Position::Initial
@@ -289,10 +341,21 @@ pub fn extract(
             };
             dateline[i] = is_dateline;
         }
+        for m in gazetteers.phrase_matches(&tokens[s.clone()]) {
+            let lists = m.lists.bits() as u64;
+            for k in m.start..m.end {
+                let part = match (k == m.start, k + 1 == m.end) {
+                    (true, _) => 1,
+                    (false, true) => 3,
+                    (false, false) => 2,
+                };
+                phrase_part[s.start + k] = (lists, part);
+            }
+        }
     }
     // Document-level casing evidence from positions where casing is informative.
-    let mut seen: HashMap<u64, u8> = HashMap::new();
-    for (info, &pos) in infos.iter().zip(&positions) {
+    let mut seen: FxHashMap<u64, u8> = FxHashMap::default();
+    for (info, &pos) in infos.iter().zip(&out.positions) {
         if pos == Position::Normal {
             let bit = match info.casing {
                 Casing::Lower => SEEN_LOWER,
@@ -301,20 +364,6 @@ pub fn extract(
                 _ => 0,
             };
             *seen.entry(info.lower).or_default() |= bit;
-        }
-    }
-
-    // First-pass label counts of every capitalised word form in the document.
-    let capitalised = |c: Casing| !matches!(c, Casing::Lower | Casing::None);
-    let mut labelled: HashMap<u64, [u16; LABELS]> = HashMap::new();
-    let first_pass = first_pass.filter(|labels| labels.len() == tokens.len());
-    if let Some(labels) = first_pass {
-        for (info, &label) in infos.iter().zip(labels) {
-            if capitalised(info.casing) {
-                let counts = labelled.entry(info.lower).or_insert([0; LABELS]);
-                let c = &mut counts[(label as usize).min(LABELS - 1)];
-                *c = c.saturating_add(1);
-            }
         }
     }
 
@@ -336,7 +385,7 @@ pub fn extract(
             let keys = &mut out.keys;
             let mut add = |template: u64, values: &[u64]| keys.push(key(template, values));
             let casing = t.casing as u64;
-            let pos = positions[i] as u64;
+            let pos = out.positions[i] as u64;
             add(1, &[]);
             add(2, &[t.word]);
             add(3, &[t.lower]);
@@ -369,38 +418,86 @@ pub fn extract(
             }
             add(32, &[p2.lower, p1.lower]);
             add(33, &[n1.lower, n2.lower]);
-            if let Some(labels) = first_pass {
-                let own = (labels[i] as usize).min(LABELS - 1);
-                add(40, &[own as u64]);
-                if let Some(counts) = labelled.get(&t.lower).filter(|_| capitalised(t.casing)) {
-                    let mut others = *counts;
-                    others[own] = others[own].saturating_sub(1);
-                    let mut by_type = [0u32; 5];
-                    for (label, &n) in others.iter().enumerate() {
-                        by_type[label.div_ceil(4)] += n as u32;
-                    }
-                    for (kind, &n) in by_type.iter().enumerate() {
-                        if n > 0 {
-                            add(41, &[kind as u64, casing]);
-                        }
-                    }
-                    let majority = |v: &[u32]| {
-                        v.iter()
-                            .enumerate()
-                            .filter(|(_, &n)| n > 0)
-                            .max_by_key(|(k, &n)| (n, std::cmp::Reverse(*k)))
-                            .map(|(k, _)| k as u64)
-                    };
-                    if let Some(kind) = majority(&by_type) {
-                        add(42, &[kind, pos]);
-                    }
-                    if let Some(label) = majority(&others.map(u32::from)) {
-                        add(43, &[label]);
-                    }
+            // Gazetteers: the token's lists with its casing, the neighbours' lists.
+            if t.lists != 0 {
+                add(50, &[t.lists, casing]);
+            }
+            if p1.lists != 0 {
+                add(51, &[p1.lists]);
+            }
+            if n1.lists != 0 {
+                add(52, &[n1.lists]);
+            }
+            let (phrase_lists, part) = phrase_part[i];
+            if part != 0 {
+                add(53, &[phrase_lists, part, casing]);
+            }
+            // Word clusters: coarse to fine for the token, medium for neighbours.
+            for (k, &c) in t.clusters.iter().enumerate() {
+                add(60 + k as u64, &[c]);
+            }
+            add(64, &[p1.clusters[1]]);
+            add(65, &[n1.clusters[1]]);
+            add(66, &[t.clusters[1], casing]);
+            out.end_token();
+        }
+    }
+    out.infos = infos;
+}
+
+/// The second pass's document-level features, for every token, from the
+/// first pass's labels: how the first pass labelled the other occurrences
+/// of the same capitalised word in the document. Names are usually
+/// introduced in full and unambiguous context once ("Franz Fischler"), then
+/// repeated alone, at sentence starts or in headlines.
+///
+/// `base` is the buffer [`extract`] filled for the same document.
+pub fn second_pass(base: &FeatureBuffer, first_pass: &[u8], out: &mut FeatureBuffer) {
+    out.clear();
+    let infos = &base.infos;
+    let capitalised = |c: Casing| !matches!(c, Casing::Lower | Casing::None);
+    let mut labelled: FxHashMap<u64, [u16; LABELS]> = FxHashMap::default();
+    for (info, &label) in infos.iter().zip(first_pass) {
+        if capitalised(info.casing) {
+            let counts = labelled.entry(info.lower).or_insert([0; LABELS]);
+            let c = &mut counts[(label as usize).min(LABELS - 1)];
+            *c = c.saturating_add(1);
+        }
+    }
+    let majority = |v: &[u32]| {
+        v.iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .max_by_key(|(k, &n)| (n, std::cmp::Reverse(*k)))
+            .map(|(k, _)| k as u64)
+    };
+    for (i, t) in infos.iter().enumerate() {
+        let keys = &mut out.keys;
+        let mut add = |template: u64, values: &[u64]| keys.push(key(template, values));
+        let own = first_pass
+            .get(i)
+            .map_or(0, |&l| (l as usize).min(LABELS - 1));
+        add(40, &[own as u64]);
+        if let Some(counts) = labelled.get(&t.lower).filter(|_| capitalised(t.casing)) {
+            let mut others = *counts;
+            others[own] = others[own].saturating_sub(1);
+            let mut by_type = [0u32; 5];
+            for (label, &n) in others.iter().enumerate() {
+                by_type[label.div_ceil(4)] += n as u32;
+            }
+            for (kind, &n) in by_type.iter().enumerate() {
+                if n > 0 {
+                    add(41, &[kind as u64, t.casing as u64]);
                 }
             }
-            out.offsets.push(out.keys.len());
+            if let Some(kind) = majority(&by_type) {
+                add(42, &[kind, base.positions[i] as u64]);
+            }
+            if let Some(label) = majority(&others.map(u32::from)) {
+                add(43, &[label]);
+            }
         }
+        out.end_token();
     }
 }
 
@@ -430,8 +527,8 @@ mod tests {
     fn one_key_list_per_token() {
         let tokens = ["JAPAN", "WIN", ".", "Japan", "won", "in", "Tokyo", "."];
         let mut out = FeatureBuffer::default();
-        extract(&tokens, &[0..3, 3..8], None, &mut out);
-        assert_eq!(out.offsets.len(), tokens.len() + 1);
+        extract(&tokens, &[0..3, 3..8], &mut out);
+        assert_eq!(out.len(), tokens.len());
         // The headline "JAPAN" and the body "Japan" differ in casing evidence.
         assert_ne!(out.token(0), out.token(3));
         assert!(out.keys.iter().all(|&k| k != 0));

@@ -60,6 +60,8 @@ impl Tagger {
 
     /// A tagger using `model`.
     pub fn from_model(model: Model) -> Tagger {
+        // Parse the gazetteers now, so that loading, not the first text, pays for it.
+        crate::gazetteer::bundled();
         Tagger { model }
     }
 
@@ -121,16 +123,24 @@ fn tag_tokens(
     } else {
         std::slice::from_ref(&whole)
     };
-    features::extract(tokens, sentences, None, buffer);
-    let first = decode(model.first(), sentences, buffer);
-    let (scorer, decoded) = match model.second() {
-        Some(second) => {
-            let labels: Vec<u8> = first.into_iter().flat_map(|d| d.path).collect();
-            features::extract(tokens, sentences, Some(&labels), buffer);
-            (second, decode(second, sentences, buffer))
-        }
-        None => (model.first(), first),
-    };
+    features::extract(tokens, sentences, buffer);
+    let linear = model.linear();
+    let width = linear.width();
+    // One lookup per feature serves every pass.
+    let mut sums = vec![0i32; tokens.len() * width];
+    linear.add_all_sums(buffer, 0, &mut sums);
+    let mut decoded = decode_pass(linear, 0, &sums, sentences);
+    if linear.passes() > 1 {
+        let labels: Vec<u8> = decoded
+            .iter()
+            .flat_map(|d| d.path.iter().copied())
+            .collect();
+        let mut second = FeatureBuffer::default();
+        features::second_pass(buffer, &labels, &mut second);
+        linear.add_all_sums(&second, 1, &mut sums);
+        decoded = decode_pass(linear, 1, &sums, sentences);
+    }
+    let last = linear.passes() - 1;
     let mut out = Vec::new();
     for (s, d) in sentences.iter().zip(decoded) {
         let spans = labels::decode(&d.path);
@@ -140,7 +150,8 @@ fn tag_tokens(
         let confidences = if with_confidence {
             model::span_confidences(
                 &d.emissions,
-                scorer.transitions(),
+                linear.transitions(last),
+                model.edge_potentials(),
                 model.temperature(),
                 &d.path,
                 &spans,
@@ -166,21 +177,42 @@ struct Decoded {
     path: Vec<u8>,
 }
 
-/// Scores and decodes every sentence with `scorer`.
-fn decode(scorer: &Linear, sentences: &[Range<usize>], buffer: &FeatureBuffer) -> Vec<Decoded> {
+/// Decodes every sentence with pass `pass`, from per-token weight sums
+/// (`linear.width()` per token).
+fn decode_pass(
+    linear: &Linear,
+    pass: usize,
+    sums: &[i32],
+    sentences: &[Range<usize>],
+) -> Vec<Decoded> {
+    let width = linear.width();
+    let offset = pass * LABELS;
     sentences
         .iter()
         .map(|s| {
             let emissions: Vec<[f32; LABELS]> = s
                 .clone()
                 .map(|i| {
-                    let mut e = [0f32; LABELS];
-                    scorer.emissions(buffer.token(i), &mut e);
-                    e
+                    linear.scaled(pass, &sums[i * width + offset..i * width + offset + LABELS])
                 })
                 .collect();
-            let path = model::viterbi(&emissions, scorer.transitions());
+            let path = model::viterbi(&emissions, linear.transitions(pass));
             Decoded { emissions, path }
         })
         .collect()
+}
+
+/// Decodes every sentence with a one-pass scorer over the keys of `buffers`
+/// (training-time: the second pass is trained as its own scorer).
+fn decode_keys(
+    scorer: &Linear,
+    sentences: &[Range<usize>],
+    buffers: &[&FeatureBuffer],
+) -> Vec<Decoded> {
+    let tokens = buffers.first().map_or(0, |b| b.len());
+    let mut sums = vec![0i32; tokens * LABELS];
+    for b in buffers {
+        scorer.add_all_sums(b, 0, &mut sums);
+    }
+    decode_pass(scorer, 0, &sums, sentences)
 }

@@ -1,21 +1,22 @@
 //! The trained model: hashed feature weights, label transitions, decoding.
 //!
-//! File format (little endian), version 2:
+//! File format (little endian), version 3:
 //! `b"NFNER\0"`, u16 format version, u32 feature version, u32 label count L,
-//! f32 confidence temperature, u8 number of passes (1 or 2), then per pass:
-//! f32 weight scale, (L+2)*L f32 transition scores (rows: start, then each
-//! previous label, then end), u32 feature count N, N u64 keys (sorted),
-//! N*L i16 quantised weights.
+//! f32 confidence temperature, u8 number of passes P (1 or 2), then per pass
+//! f32 weight scale and (L+2)*L f32 transition scores (rows: start, then
+//! each previous label, then end), then u32 feature count N, N u64 keys
+//! (sorted), N*P*L i16 quantised weights (row by row).
 //!
 //! Weights are quantised to i16 with one scale for the model: the file stays
 //! small, and summing integers is faster than summing floats.
 
+use super::features::FeatureBuffer;
 use super::features::FEATURE_VERSION;
 use super::labels::{self, LABELS};
 use super::ModelError;
 
 const MAGIC: &[u8; 6] = b"NFNER\0";
-const FORMAT_VERSION: u16 = 2;
+const FORMAT_VERSION: u16 = 3;
 
 /// Transition scores: from sentence start, between labels, to sentence end.
 #[derive(Clone)]
@@ -39,21 +40,32 @@ impl Transitions {
     }
 }
 
-/// One linear scorer: hashed feature weights and transition scores.
+/// The weights of one tagging pass that are not per feature.
+#[derive(Clone)]
+struct Block {
+    /// Quantisation step of the pass's feature weights.
+    scale: f32,
+    transitions: Transitions,
+}
+
+/// Linear scorers for one or more tagging passes sharing one feature table:
+/// each key's row holds `LABELS` quantised weights per pass, so that a token's
+/// features are looked up once for all passes.
 pub struct Linear {
     /// Open-addressing table: (key, row); key 0 marks an empty slot.
     slots: Vec<(u64, u32)>,
     mask: usize,
     /// Sorted keys, in row order (kept for saving).
     keys: Vec<u64>,
+    /// `keys.len()` rows of `width()` weights.
     weights: Vec<i16>,
-    scale: f32,
-    transitions: Transitions,
+    blocks: Vec<Block>,
 }
 
 impl Linear {
-    /// Builds a scorer from real-valued weights (`weights[row * LABELS + label]`
-    /// for `keys[row]`), dropping features whose weights all round to zero.
+    /// Builds a one-pass scorer from real-valued weights (`weights[row *
+    /// LABELS + label]` for `keys[row]`), dropping features whose weights all
+    /// round to zero.
     pub fn from_weights(keys: &[u64], weights: &[f32], transitions: Transitions) -> Linear {
         let max = weights.iter().fold(0f32, |m, w| m.max(w.abs()));
         let scale = if max > 0.0 {
@@ -76,10 +88,31 @@ impl Linear {
         rows.dedup_by_key(|r| r.0);
         let keys: Vec<u64> = rows.iter().map(|r| r.0).collect();
         let weights: Vec<i16> = rows.into_iter().flat_map(|r| r.1).collect();
-        Linear::assemble(keys, weights, scale, transitions)
+        Linear::assemble(keys, weights, vec![Block { scale, transitions }])
     }
 
-    fn assemble(keys: Vec<u64>, weights: Vec<i16>, scale: f32, transitions: Transitions) -> Linear {
+    /// One scorer holding the passes of `first` and then those of `second`.
+    pub fn stack(first: &Linear, second: &Linear) -> Linear {
+        let (wa, wb) = (first.width(), second.width());
+        let mut keys: Vec<u64> = first.keys.iter().chain(&second.keys).copied().collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut weights = Vec::with_capacity(keys.len() * (wa + wb));
+        for &key in &keys {
+            for (scorer, width) in [(first, wa), (second, wb)] {
+                match scorer.row(key) {
+                    Some(row) => {
+                        weights.extend_from_slice(&scorer.weights[row * width..(row + 1) * width])
+                    }
+                    None => weights.extend(std::iter::repeat_n(0, width)),
+                }
+            }
+        }
+        let blocks = first.blocks.iter().chain(&second.blocks).cloned().collect();
+        Linear::assemble(keys, weights, blocks)
+    }
+
+    fn assemble(keys: Vec<u64>, weights: Vec<i16>, blocks: Vec<Block>) -> Linear {
         let capacity = (keys.len() * 2).next_power_of_two().max(16);
         let mask = capacity - 1;
         let mut slots = vec![(0u64, 0u32); capacity];
@@ -95,14 +128,23 @@ impl Linear {
             mask,
             keys,
             weights,
-            scale,
-            transitions,
+            blocks,
         }
     }
 
     /// Number of features with a non-zero weight.
     pub fn feature_count(&self) -> usize {
         self.keys.len()
+    }
+
+    /// Number of passes.
+    pub fn passes(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// Weights per feature: `LABELS` per pass.
+    pub fn width(&self) -> usize {
+        self.blocks.len() * LABELS
     }
 
     fn row(&self, key: u64) -> Option<usize> {
@@ -119,36 +161,88 @@ impl Linear {
         }
     }
 
-    /// Emission scores of one token from its feature keys.
-    pub fn emissions(&self, keys: &[u64], out: &mut [f32; LABELS]) {
-        let mut sum = [0i32; LABELS];
+    /// Adds the weights of `keys` for passes `from_pass..` to `sums`
+    /// (`LABELS` per pass, starting at `from_pass`).
+    pub fn add_sums(&self, keys: &[u64], from_pass: usize, sums: &mut [i32]) {
+        let width = self.width();
+        let skip = from_pass * LABELS;
         for &key in keys {
             if let Some(row) = self.row(key) {
-                let w = &self.weights[row * LABELS..(row + 1) * LABELS];
-                for (s, &w) in sum.iter_mut().zip(w) {
+                let w = &self.weights[row * width + skip..(row + 1) * width];
+                for (s, &w) in sums.iter_mut().zip(w) {
                     *s += w as i32;
                 }
             }
         }
-        for (o, s) in out.iter_mut().zip(sum) {
-            *o = s as f32 * self.scale;
+    }
+
+    /// [`Linear::add_sums`] for every token of `buffer` at once: `sums`
+    /// holds `width()` values per token. Looking up all keys first, with no
+    /// branch between the loads, lets the memory system fetch many table
+    /// entries at a time instead of waiting for each in turn.
+    pub fn add_all_sums(&self, buffer: &FeatureBuffer, from_pass: usize, sums: &mut [i32]) {
+        let width = self.width();
+        let skip = from_pass * LABELS;
+        let keys = buffer.keys();
+        let first_probe: Vec<(u64, u32)> = keys
+            .iter()
+            .map(|&key| self.slots[(key as usize) & self.mask])
+            .collect();
+        let rows: Vec<u32> = keys
+            .iter()
+            .zip(&first_probe)
+            .map(|(&key, &(k, row))| {
+                if k == key {
+                    row
+                } else if k == 0 {
+                    u32::MAX
+                } else {
+                    self.row(key).map_or(u32::MAX, |r| r as u32)
+                }
+            })
+            .collect();
+        for (i, token_sums) in sums.chunks_exact_mut(width).enumerate() {
+            let token_sums = &mut token_sums[skip..];
+            for &row in &rows[buffer.offsets()[i]..buffer.offsets()[i + 1]] {
+                if row == u32::MAX {
+                    continue;
+                }
+                let row = row as usize;
+                let w = &self.weights[row * width + skip..(row + 1) * width];
+                for (s, &w) in token_sums.iter_mut().zip(w) {
+                    *s += w as i32;
+                }
+            }
         }
     }
 
-    /// The transition scores.
-    pub fn transitions(&self) -> &Transitions {
-        &self.transitions
+    /// Emission scores of pass `pass` from its weight sums.
+    pub fn scaled(&self, pass: usize, sums: &[i32]) -> [f32; LABELS] {
+        let scale = self.blocks[pass].scale;
+        let mut out = [0f32; LABELS];
+        for (o, &s) in out.iter_mut().zip(sums) {
+            *o = s as f32 * scale;
+        }
+        out
+    }
+
+    /// The transition scores of pass `pass`.
+    pub fn transitions(&self, pass: usize) -> &Transitions {
+        &self.blocks[pass].transitions
     }
 
     fn write(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.scale.to_le_bytes());
-        let t = &self.transitions;
-        for row in std::iter::once(&t.start)
-            .chain(t.between.iter())
-            .chain(std::iter::once(&t.end))
-        {
-            for v in row {
-                out.extend_from_slice(&v.to_le_bytes());
+        out.push(self.blocks.len() as u8);
+        for block in &self.blocks {
+            out.extend_from_slice(&block.scale.to_le_bytes());
+            let t = &block.transitions;
+            for row in std::iter::once(&t.start)
+                .chain(t.between.iter())
+                .chain(std::iter::once(&t.end))
+            {
+                for v in row {
+                    out.extend_from_slice(&v.to_le_bytes());
+                }
             }
         }
         out.extend_from_slice(&(self.keys.len() as u32).to_le_bytes());
@@ -161,25 +255,33 @@ impl Linear {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Linear, ModelError> {
-        let scale = f32::from_le_bytes(r.array()?);
-        if !(scale.is_finite() && scale > 0.0) {
-            return Err(ModelError::new("model has an invalid scale"));
+        let passes = r.array::<1>()?[0] as usize;
+        if !(1..=2).contains(&passes) {
+            return Err(ModelError::new("model has an invalid number of passes"));
         }
-        let mut transitions = Transitions::zero();
-        let mut read_row = |row: &mut [f32; LABELS]| -> Result<(), ModelError> {
-            for v in row.iter_mut() {
-                *v = f32::from_le_bytes(r.array()?);
-                if !v.is_finite() {
-                    return Err(ModelError::new("model has an invalid transition score"));
-                }
+        let mut blocks = Vec::with_capacity(passes);
+        for _ in 0..passes {
+            let scale = f32::from_le_bytes(r.array()?);
+            if !(scale.is_finite() && scale > 0.0) {
+                return Err(ModelError::new("model has an invalid scale"));
             }
-            Ok(())
-        };
-        read_row(&mut transitions.start)?;
-        for row in transitions.between.iter_mut() {
-            read_row(row)?;
+            let mut transitions = Transitions::zero();
+            let mut read_row = |row: &mut [f32; LABELS]| -> Result<(), ModelError> {
+                for v in row.iter_mut() {
+                    *v = f32::from_le_bytes(r.array()?);
+                    if !v.is_finite() {
+                        return Err(ModelError::new("model has an invalid transition score"));
+                    }
+                }
+                Ok(())
+            };
+            read_row(&mut transitions.start)?;
+            for row in transitions.between.iter_mut() {
+                read_row(row)?;
+            }
+            read_row(&mut transitions.end)?;
+            blocks.push(Block { scale, transitions });
         }
-        read_row(&mut transitions.end)?;
         let n = u32::from_le_bytes(r.array()?) as usize;
         let key_bytes = r.take(n.checked_mul(8).ok_or_else(truncated)?)?;
         let keys: Vec<u64> = key_bytes
@@ -189,48 +291,55 @@ impl Linear {
         if keys.contains(&0) || keys.windows(2).any(|w| w[0] >= w[1]) {
             return Err(ModelError::new("model keys are corrupt"));
         }
-        let weight_bytes = r.take(n.checked_mul(2 * LABELS).ok_or_else(truncated)?)?;
+        let width = passes * LABELS;
+        let weight_bytes = r.take(n.checked_mul(2 * width).ok_or_else(truncated)?)?;
         let weights: Vec<i16> = weight_bytes
             .chunks_exact(2)
             .map(|c| i16::from_le_bytes([c[0], c[1]]))
             .collect();
-        Ok(Linear::assemble(keys, weights, scale, transitions))
+        Ok(Linear::assemble(keys, weights, blocks))
     }
 }
 
-/// A trained tagging model: a first-pass scorer over local features and,
+/// A trained tagging model: a first pass over local features and,
 /// optionally, a second pass that also sees document-level features derived
-/// from the first pass's labels.
+/// from the first pass's labels; plus the confidence temperature.
 pub struct Model {
-    first: Linear,
-    second: Option<Linear>,
+    linear: Linear,
     /// Softmax temperature for confidences, calibrated on dev data.
     temperature: f32,
+    /// Transition potentials of the last pass at that temperature.
+    edges: [[f64; LABELS]; LABELS],
 }
 
 impl Model {
     /// A model from its passes.
     pub fn new(first: Linear, second: Option<Linear>, temperature: f32) -> Model {
-        Model {
-            first,
-            second,
+        let linear = match second {
+            Some(second) => Linear::stack(&first, &second),
+            None => first,
+        };
+        Model::with_linear(linear, temperature)
+    }
+
+    fn with_linear(linear: Linear, temperature: f32) -> Model {
+        let mut model = Model {
+            linear,
             temperature,
-        }
+            edges: [[0.0; LABELS]; LABELS],
+        };
+        model.set_temperature(temperature);
+        model
     }
 
-    /// The first-pass scorer.
-    pub fn first(&self) -> &Linear {
-        &self.first
+    /// The scorers of all passes.
+    pub fn linear(&self) -> &Linear {
+        &self.linear
     }
 
-    /// The second-pass scorer, if the model has one.
-    pub fn second(&self) -> Option<&Linear> {
-        self.second.as_ref()
-    }
-
-    /// Number of features with a non-zero weight, over both passes.
+    /// Number of features with a non-zero weight.
     pub fn feature_count(&self) -> usize {
-        self.first.feature_count() + self.second.as_ref().map_or(0, Linear::feature_count)
+        self.linear.feature_count()
     }
 
     /// The confidence temperature.
@@ -241,6 +350,23 @@ impl Model {
     /// Sets the confidence temperature.
     pub fn set_temperature(&mut self, temperature: f32) {
         self.temperature = temperature;
+        let last = self.linear.passes() - 1;
+        let transitions = self.linear.transitions(last);
+        let inv_t = 1.0 / temperature.max(1e-6) as f64;
+        for (from, row) in self.edges.iter_mut().enumerate() {
+            for (to, v) in row.iter_mut().enumerate() {
+                *v = if ALLOWED.between[from][to] {
+                    potential(transitions.between[from][to] as f64 * inv_t)
+                } else {
+                    0.0
+                };
+            }
+        }
+    }
+
+    /// Transition potentials of the last pass, for [`span_confidences`].
+    pub fn edge_potentials(&self) -> &[[f64; LABELS]; LABELS] {
+        &self.edges
     }
 
     /// Serialises the model.
@@ -251,11 +377,7 @@ impl Model {
         out.extend_from_slice(&FEATURE_VERSION.to_le_bytes());
         out.extend_from_slice(&(LABELS as u32).to_le_bytes());
         out.extend_from_slice(&self.temperature.to_le_bytes());
-        out.push(1 + self.second.is_some() as u8);
-        self.first.write(&mut out);
-        if let Some(second) = &self.second {
-            second.write(&mut out);
-        }
+        self.linear.write(&mut out);
         out
     }
 
@@ -284,21 +406,18 @@ impl Model {
         if !(temperature.is_finite() && temperature > 0.0) {
             return Err(ModelError::new("model has an invalid temperature"));
         }
-        let passes = r.array::<1>()?[0];
-        if !(1..=2).contains(&passes) {
-            return Err(ModelError::new("model has an invalid number of passes"));
-        }
-        let first = Linear::read(&mut r)?;
-        let second = if passes == 2 {
-            Some(Linear::read(&mut r)?)
-        } else {
-            None
-        };
+        let linear = Linear::read(&mut r)?;
         if r.at != bytes.len() {
             return Err(ModelError::new("trailing bytes after the model"));
         }
-        Ok(Model::new(first, second, temperature))
+        Ok(Model::with_linear(linear, temperature))
     }
+}
+
+/// `exp(score)`, clamped so that scaled forward-backward never divides by
+/// zero nor overflows.
+fn potential(score: f64) -> f64 {
+    score.clamp(-60.0, 60.0).exp()
 }
 
 fn truncated() -> ModelError {
@@ -342,16 +461,14 @@ pub fn viterbi(emissions: &[[f32; LABELS]], transitions: &Transitions) -> Vec<u8
     for t in 1..n {
         let mut next = [f32::NEG_INFINITY; LABELS];
         for (y, nx) in next.iter_mut().enumerate() {
+            let (froms, count) = &ALLOWED.from[y];
             let mut best = f32::NEG_INFINITY;
-            let mut arg = 0u8;
-            for (from, &s) in score.iter().enumerate() {
-                if s == f32::NEG_INFINITY || !ALLOWED.between[from][y] {
-                    continue;
-                }
-                let v = s + transitions.between[from][y];
+            let mut arg = froms[0];
+            for &from in &froms[..*count] {
+                let v = score[from as usize] + transitions.between[from as usize][y];
                 if v > best {
                     best = v;
-                    arg = from as u8;
+                    arg = from;
                 }
             }
             *nx = best + emissions[t][y];
@@ -378,20 +495,31 @@ pub fn viterbi(emissions: &[[f32; LABELS]], transitions: &Transitions) -> Vec<u8
 /// Which transitions BILOU allows, precomputed.
 struct Allowed {
     between: [[bool; LABELS]; LABELS],
+    /// For each label, the labels that may precede it (and how many).
+    from: [([u8; LABELS], usize); LABELS],
 }
 
 const ALLOWED: Allowed = {
     let mut between = [[false; LABELS]; LABELS];
+    let mut from_lists = [([0u8; LABELS], 0usize); LABELS];
     let mut from = 0;
     while from < LABELS {
         let mut to = 0;
         while to < LABELS {
             between[from][to] = allowed_const(from, to);
+            if between[from][to] {
+                let count = from_lists[to].1;
+                from_lists[to].0[count] = from as u8;
+                from_lists[to].1 = count + 1;
+            }
             to += 1;
         }
         from += 1;
     }
-    Allowed { between }
+    Allowed {
+        between,
+        from: from_lists,
+    }
 };
 
 /// `labels::allowed` for const evaluation: label `1 + 4*type + part`, parts B I L U.
@@ -406,11 +534,13 @@ const fn allowed_const(from: usize, to: usize) -> bool {
 }
 
 /// Per-span confidences: the probability, under a softmax of the model's
-/// scores (scaled by `temperature`), that the span's exact label sequence
-/// `labels[start..end]` is right, computed by scaled forward-backward.
+/// scores (scaled by the temperature), that the span's exact label sequence
+/// `path[start..end]` is right, computed by scaled forward-backward.
+/// `edges` are the transition potentials ([`Model::edge_potentials`]).
 pub fn span_confidences(
     emissions: &[[f32; LABELS]],
     transitions: &Transitions,
+    edges: &[[f64; LABELS]; LABELS],
     temperature: f32,
     path: &[u8],
     spans: &[labels::TokenSpan],
@@ -420,26 +550,13 @@ pub fn span_confidences(
         return vec![0.0; spans.len()];
     }
     let inv_t = 1.0 / temperature.max(1e-6) as f64;
-    // Potentials are clamped away from zero so that scaling never divides by zero.
-    let pot = |score: f64| (score * inv_t).clamp(-60.0, 60.0).exp();
-    let edge = {
-        let mut m = [[0f64; LABELS]; LABELS];
-        for (from, row) in m.iter_mut().enumerate() {
-            for (to, v) in row.iter_mut().enumerate() {
-                if ALLOWED.between[from][to] {
-                    *v = pot(transitions.between[from][to] as f64);
-                }
-            }
-        }
-        m
-    };
     let emit: Vec<[f64; LABELS]> = emissions
         .iter()
         .map(|e| {
             let max = e.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)) as f64;
             let mut out = [0f64; LABELS];
             for (o, &v) in out.iter_mut().zip(e) {
-                *o = pot(v as f64 - max);
+                *o = potential((v as f64 - max) * inv_t);
             }
             out
         })
@@ -448,22 +565,19 @@ pub fn span_confidences(
     let mut scale = vec![1f64; n];
     for y in 0..LABELS {
         if labels::allowed(None, y as u8) {
-            alpha[0][y] = pot(transitions.start[y] as f64) * emit[0][y];
+            alpha[0][y] = potential(transitions.start[y] as f64 * inv_t) * emit[0][y];
         }
     }
     normalise(&mut alpha[0], &mut scale[0]);
     for t in 1..n {
         let mut next = [0f64; LABELS];
-        for (from, &a) in alpha[t - 1].iter().enumerate() {
-            if a == 0.0 {
-                continue;
+        for (to, nx) in next.iter_mut().enumerate() {
+            let (froms, count) = &ALLOWED.from[to];
+            let mut sum = 0.0;
+            for &from in &froms[..*count] {
+                sum += alpha[t - 1][from as usize] * edges[from as usize][to];
             }
-            for (to, nx) in next.iter_mut().enumerate() {
-                *nx += a * edge[from][to];
-            }
-        }
-        for (nx, e) in next.iter_mut().zip(&emit[t]) {
-            *nx *= e;
+            *nx = sum * emit[t][to];
         }
         normalise(&mut next, &mut scale[t]);
         alpha[t] = next;
@@ -472,7 +586,7 @@ pub fn span_confidences(
     let mut end_total = 0.0;
     for y in 0..LABELS {
         if labels::may_end(y as u8) {
-            beta[n - 1][y] = pot(transitions.end[y] as f64);
+            beta[n - 1][y] = potential(transitions.end[y] as f64 * inv_t);
             end_total += alpha[n - 1][y] * beta[n - 1][y];
         }
     }
@@ -483,13 +597,25 @@ pub fn span_confidences(
         *b /= end_total;
     }
     for t in (0..n - 1).rev() {
+        let mut weighted = [0f64; LABELS];
+        for (w, (e, b)) in weighted
+            .iter_mut()
+            .zip(emit[t + 1].iter().zip(&beta[t + 1]))
+        {
+            *w = e * b;
+        }
         let mut cur = [0f64; LABELS];
-        for (from, c) in cur.iter_mut().enumerate() {
-            let mut sum = 0.0;
-            for to in 0..LABELS {
-                sum += edge[from][to] * emit[t + 1][to] * beta[t + 1][to];
+        for (to, &w) in weighted.iter().enumerate() {
+            if w == 0.0 {
+                continue;
             }
-            *c = sum / scale[t + 1];
+            let (froms, count) = &ALLOWED.from[to];
+            for &from in &froms[..*count] {
+                cur[from as usize] += edges[from as usize][to] * w;
+            }
+        }
+        for c in cur.iter_mut() {
+            *c /= scale[t + 1];
         }
         beta[t] = cur;
     }
@@ -499,7 +625,7 @@ pub fn span_confidences(
             let mut p = alpha[s.start][path[s.start] as usize];
             for t in s.start + 1..s.end {
                 let (from, to) = (path[t - 1] as usize, path[t] as usize);
-                p *= edge[from][to] * emit[t][to] / scale[t];
+                p *= edges[from][to] * emit[t][to] / scale[t];
             }
             p *= beta[s.end - 1][path[s.end - 1] as usize];
             if p.is_finite() {
@@ -549,15 +675,17 @@ mod tests {
         emissions[1][l] = 5.0;
         emissions[2][0] = 5.0;
         let t = Transitions::zero();
+        let model = Model::new(Linear::from_weights(&[], &[], t.clone()), None, 1.0);
+        let edges = model.edge_potentials();
         let path = viterbi(&emissions, &t);
         assert_eq!(path, vec![b as u8, l as u8, 0]);
         let spans = labels::decode(&path);
-        let strong = span_confidences(&emissions, &t, 1.0, &path, &spans)[0];
+        let strong = span_confidences(&emissions, &t, edges, 1.0, &path, &spans)[0];
         assert!(strong > 0.5 && strong <= 1.0, "{strong}");
         emissions[1][l] = 1.0;
         let path = viterbi(&emissions, &t);
         let spans = labels::decode(&path);
-        let weak = span_confidences(&emissions, &t, 1.0, &path, &spans)[0];
+        let weak = span_confidences(&emissions, &t, edges, 1.0, &path, &spans)[0];
         assert!(weak < strong, "{weak} < {strong}");
     }
 
@@ -571,12 +699,17 @@ mod tests {
         let first = Linear::from_weights(&keys, &weights, Transitions::zero());
         let second = Linear::from_weights(&keys[..1], &weights[..LABELS], Transitions::zero());
         let model = Model::new(first, Some(second), 2.0);
-        assert_eq!(model.feature_count(), 3);
+        // Keys 3 and 7 are stacked: one row each, with both passes' weights.
+        assert_eq!(model.feature_count(), 2);
         let bytes = model.to_bytes();
         let back = Model::from_bytes(&bytes).unwrap();
-        let mut e = [0f32; LABELS];
-        back.first().emissions(&[3, 7, 99], &mut e);
-        assert!((e[1] - 2.0).abs() < 1e-3 && (e[5] + 1.5).abs() < 1e-3);
+        assert_eq!(back.linear().passes(), 2);
+        let mut sums = vec![0i32; 2 * LABELS];
+        back.linear().add_sums(&[3, 7, 99], 0, &mut sums);
+        let first = back.linear().scaled(0, &sums[..LABELS]);
+        let second = back.linear().scaled(1, &sums[LABELS..]);
+        assert!((first[1] - 2.0).abs() < 1e-3 && (first[5] + 1.5).abs() < 1e-3);
+        assert!((second[1] - 2.0).abs() < 1e-3 && second[5] == 0.0);
         assert_eq!(back.temperature(), 2.0);
         for cut in 0..bytes.len() {
             assert!(Model::from_bytes(&bytes[..cut]).is_err());

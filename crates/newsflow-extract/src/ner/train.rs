@@ -81,16 +81,23 @@ fn index(docs: &[&Document], first_pass: Option<&[Vec<u8>]>) -> Indexed {
     let mut index: HashMap<u64, u32> = HashMap::new();
     let mut keys: Vec<u64> = Vec::new();
     let mut sentences = Vec::new();
-    let mut buffer = FeatureBuffer::default();
+    let mut base = FeatureBuffer::default();
+    let mut second = FeatureBuffer::default();
     for (d, doc) in docs.iter().enumerate() {
-        let labels = first_pass.map(|l| l[d].as_slice());
-        features::extract(&doc.token_strs(), &doc.sentences, labels, &mut buffer);
+        features::extract(&doc.token_strs(), &doc.sentences, &mut base);
+        let buffers: Vec<&FeatureBuffer> = match first_pass {
+            Some(labels) => {
+                features::second_pass(&base, &labels[d], &mut second);
+                vec![&base, &second]
+            }
+            None => vec![&base],
+        };
         let gold = labels::encode(doc.tokens.len(), &doc.spans);
         for s in &doc.sentences {
             let mut rows = Vec::new();
             let mut offsets = vec![0];
             for i in s.clone() {
-                for &key in buffer.token(i) {
+                for &key in buffers.iter().flat_map(|b| b.token(i)) {
                     let row = *index.entry(key).or_insert_with(|| {
                         keys.push(key);
                         keys.len() as u32 - 1
@@ -170,8 +177,8 @@ pub fn train(
 /// The first pass's labels for every token of `doc`.
 fn first_pass_labels(scorer: &Linear, doc: &Document) -> Vec<u8> {
     let mut buffer = FeatureBuffer::default();
-    features::extract(&doc.token_strs(), &doc.sentences, None, &mut buffer);
-    super::decode(scorer, &doc.sentences, &buffer)
+    features::extract(&doc.token_strs(), &doc.sentences, &mut buffer);
+    super::decode_keys(scorer, &doc.sentences, &[&buffer])
         .into_iter()
         .flat_map(|d| d.path)
         .collect()
@@ -181,23 +188,31 @@ fn first_pass_labels(scorer: &Linear, doc: &Document) -> Vec<u8> {
 /// when it is the second pass.
 fn score_pass(scorer: &Linear, docs: &[Document], first_pass: Option<&[Vec<u8>]>) -> Score {
     let mut score = Score::default();
-    let mut buffer = FeatureBuffer::default();
+    let mut base = FeatureBuffer::default();
+    let mut second = FeatureBuffer::default();
     for (d, doc) in docs.iter().enumerate() {
-        let labels = first_pass.map(|l| l[d].as_slice());
-        features::extract(&doc.token_strs(), &doc.sentences, labels, &mut buffer);
-        let predicted: Vec<labels::TokenSpan> = super::decode(scorer, &doc.sentences, &buffer)
-            .into_iter()
-            .zip(&doc.sentences)
-            .flat_map(|(decoded, s)| {
-                labels::decode(&decoded.path)
-                    .into_iter()
-                    .map(move |span| labels::TokenSpan {
-                        start: span.start + s.start,
-                        end: span.end + s.start,
-                        kind: span.kind,
-                    })
-            })
-            .collect();
+        features::extract(&doc.token_strs(), &doc.sentences, &mut base);
+        let buffers: Vec<&FeatureBuffer> = match first_pass {
+            Some(labels) => {
+                features::second_pass(&base, &labels[d], &mut second);
+                vec![&base, &second]
+            }
+            None => vec![&base],
+        };
+        let predicted: Vec<labels::TokenSpan> =
+            super::decode_keys(scorer, &doc.sentences, &buffers)
+                .into_iter()
+                .zip(&doc.sentences)
+                .flat_map(|(decoded, s)| {
+                    labels::decode(&decoded.path)
+                        .into_iter()
+                        .map(move |span| labels::TokenSpan {
+                            start: span.start + s.start,
+                            end: span.end + s.start,
+                            kind: span.kind,
+                        })
+                })
+                .collect();
         score.add(doc.tokens.len(), &doc.spans, &predicted);
     }
     score
