@@ -1,6 +1,7 @@
 //! The built-in stages, a file each under `sources/`, `transforms/` and
 //! `sinks/`, and [`registry`], which names them for the config's `type` key.
 
+mod net;
 pub mod sinks;
 pub mod sources;
 pub mod transforms;
@@ -12,10 +13,12 @@ pub fn registry() -> Registry {
     let mut registry = Registry::default();
     registry
         .add_source::<sources::dir::DirConfig>("dir")
+        .add_source::<sources::http::HttpSourceConfig>("http")
         .add_source::<sources::stdin::StdinConfig>("stdin")
         .add_transform::<transforms::enrich::EntitiesConfig>("entities")
         .add_transform::<transforms::enrich::FiguresConfig>("figures")
         .add_transform::<transforms::enrich::EnrichConfig>("enrich")
+        .add_sink::<sinks::http::WebhookConfig>("http")
         .add_sink::<sinks::jsonl::JsonlConfig>("jsonl")
         .add_sink::<sinks::stdout::StdoutConfig>("stdout");
     registry

@@ -1,5 +1,6 @@
 //! Sinks: where records go.
 
+pub mod http;
 pub mod jsonl;
 pub mod stdout;
 

@@ -1,6 +1,7 @@
 //! Sources: where articles come from.
 
 pub mod dir;
+pub mod http;
 pub mod stdin;
 
 use newsflow_core::{Article, ArticleError, Closed, DeadLetter, SourceContext};

@@ -1,0 +1,272 @@
+//! `http`: a webhook. Each batch is POSTed as one JSON array of records
+//! (enriched articles; dead letters when used as the dead-letter sink), with
+//! `Content-Type: application/json`.
+//!
+//! A 2xx answer makes the batch delivered. A timeout, a lost connection,
+//! 408, 429 or a 5xx is retried a few times at once, with exponential
+//! backoff and full jitter (honouring `Retry-After`), then handed to the
+//! runtime as retryable: it retries the same batch, with longer waits, until
+//! the receiver takes it. Any other answer (a 4xx, a redirect) refuses the
+//! batch for good: its records go to the dead-letter sink with the status
+//! and the start of the response body.
+//!
+//! Delivery is at least once: a batch whose answer was lost is sent again,
+//! so receivers should treat article `id`s as idempotency keys.
+
+use crate::net::{body_excerpt, error_chain, retry_after, Redirects};
+use axum::body::Bytes;
+use newsflow_core::{BoxError, BuildContext, Record, Sink, SinkConfig, SinkError};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// `type = "http"` (as a sink).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// Where batches are POSTed (`http://` or `https://`).
+    pub url: String,
+    /// A bearer token sent as `Authorization: Bearer TOKEN`.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// The name of an environment variable holding the bearer token; it
+    /// must be set and non-empty at start.
+    #[serde(default)]
+    pub token_env: Option<String>,
+    /// Extra headers sent with every request (`{ "X-Api-Key" = "..." }`).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Seconds one request may take, connecting included, before it counts
+    /// as failed and is retried (default 30).
+    #[serde(default = "default_timeout_secs")]
+    pub timeout_secs: u64,
+    /// Quick retries of a failed request inside one flush before the failure
+    /// is handed to the runtime's slower retries (default 3).
+    #[serde(default = "default_max_retries")]
+    pub max_retries: u32,
+    /// The first quick retry waits up to this many milliseconds (random,
+    /// "full jitter"); each next one up to twice as long, at most 10 s
+    /// (default 200).
+    #[serde(default = "default_retry_backoff_ms")]
+    pub retry_backoff_ms: u64,
+}
+
+fn default_timeout_secs() -> u64 {
+    30
+}
+
+fn default_max_retries() -> u32 {
+    3
+}
+
+fn default_retry_backoff_ms() -> u64 {
+    200
+}
+
+/// The longest wait between two quick retries, and the most of a
+/// `Retry-After` honoured inside one flush.
+const MAX_QUICK_WAIT: Duration = Duration::from_secs(10);
+
+/// How much of a response body an error message quotes.
+const EXCERPT_BYTES: usize = 2048;
+
+impl SinkConfig for WebhookConfig {
+    fn build(&self, _cx: &BuildContext) -> Result<Box<dyn Sink>, BoxError> {
+        let url = reqwest::Url::parse(&self.url)
+            .map_err(|e| format!("`url` {:?} is not a URL: {e}", self.url))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(
+                format!("`url` must be http:// or https://, not {}://", url.scheme()).into(),
+            );
+        }
+        if self.timeout_secs == 0 {
+            return Err("`timeout_secs` must be at least 1".into());
+        }
+        let mut headers = HeaderMap::new();
+        for (name, value) in &self.headers {
+            let name = HeaderName::try_from(name.as_str())
+                .map_err(|e| format!("`headers`: {name:?} is not a header name: {e}"))?;
+            let mut value = HeaderValue::try_from(value.as_str())
+                .map_err(|e| format!("`headers.{name}`: not a header value: {e}"))?;
+            value.set_sensitive(true);
+            headers.insert(name, value);
+        }
+        if let Some(token) =
+            crate::net::resolve_token(self.token.as_deref(), self.token_env.as_deref())?
+        {
+            let mut value = HeaderValue::try_from(format!("Bearer {token}"))
+                .map_err(|_| "the token holds characters a header cannot carry")?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let client = crate::net::client(Duration::from_secs(self.timeout_secs), Redirects::Refuse)?;
+        Ok(Box::new(WebhookSink {
+            client,
+            url,
+            headers,
+            max_retries: self.max_retries,
+            first_backoff: Duration::from_millis(self.retry_backoff_ms),
+            body: Vec::new(),
+        }))
+    }
+}
+
+struct WebhookSink {
+    client: reqwest::Client,
+    url: reqwest::Url,
+    headers: HeaderMap,
+    max_retries: u32,
+    first_backoff: Duration,
+    /// The JSON array being built: `[` and the records written so far.
+    body: Vec<u8>,
+}
+
+/// How one request ended.
+enum Attempt {
+    Delivered,
+    /// Worth trying again, after at least the server's `Retry-After`.
+    Failed(String, Option<Duration>),
+    Refused(String),
+}
+
+impl WebhookSink {
+    async fn post(&self, body: Bytes) -> Attempt {
+        let sent = self
+            .client
+            .post(self.url.clone())
+            .headers(self.headers.clone())
+            .body(body)
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(e) => return Attempt::Failed(error_chain(&e), None),
+        };
+        let status = response.status();
+        if status.is_success() {
+            return Attempt::Delivered;
+        }
+        let wait = retry_after(response.headers());
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| format!(" (redirects to {v}; set `url` to the final address)"))
+            .unwrap_or_default();
+        let excerpt = body_excerpt(response, EXCERPT_BYTES).await;
+        let answer = format!("answered {status}{location}: {excerpt}");
+        let retryable = status.is_server_error()
+            || status == reqwest::StatusCode::REQUEST_TIMEOUT
+            || status == reqwest::StatusCode::TOO_MANY_REQUESTS;
+        if retryable {
+            Attempt::Failed(answer, wait)
+        } else {
+            Attempt::Refused(answer)
+        }
+    }
+
+    /// The wait before quick retry number `retry` (0 first): random up to
+    /// the doubled backoff, so many senders do not retry in step.
+    fn backoff(&self, retry: u32) -> Duration {
+        let ceiling = self
+            .first_backoff
+            .saturating_mul(2u32.saturating_pow(retry))
+            .min(MAX_QUICK_WAIT);
+        let millis = ceiling.as_millis() as u64;
+        Duration::from_millis(rand::random_range(0..=millis))
+    }
+}
+
+#[async_trait::async_trait]
+impl Sink for WebhookSink {
+    async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError> {
+        for record in batch {
+            self.body
+                .push(if self.body.is_empty() { b'[' } else { b',' });
+            serde_json::to_writer(&mut self.body, record).map_err(|e| {
+                SinkError::fatal(format!(
+                    "cannot encode {} as JSON: {e}",
+                    record.article_id().unwrap_or("a record")
+                ))
+            })?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), SinkError> {
+        if self.body.is_empty() {
+            return Ok(());
+        }
+        // Whatever happens, this batch leaves the buffer: a retry by the
+        // runtime writes it again.
+        let mut body = std::mem::take(&mut self.body);
+        body.push(b']');
+        let body = Bytes::from(body);
+        let mut retry = 0;
+        loop {
+            let (reason, server_wait) = match self.post(body.clone()).await {
+                Attempt::Delivered => return Ok(()),
+                Attempt::Refused(answer) => {
+                    return Err(SinkError::rejected(format!(
+                        "the webhook {} refused the batch: {answer}",
+                        self.url
+                    )))
+                }
+                Attempt::Failed(reason, wait) => (reason, wait),
+            };
+            if retry >= self.max_retries {
+                return Err(SinkError::retryable(format!(
+                    "the webhook {} failed {} times, last: {reason}",
+                    self.url,
+                    retry + 1
+                )));
+            }
+            let wait = self
+                .backoff(retry)
+                .max(server_wait.unwrap_or_default().min(MAX_QUICK_WAIT));
+            tracing::debug!(url = %self.url, %reason, wait_ms = wait.as_millis() as u64, "webhook request failed; retrying");
+            tokio::time::sleep(wait).await;
+            retry += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(url: &str) -> WebhookConfig {
+        serde_json::from_value(serde_json::json!({ "url": url })).unwrap()
+    }
+
+    #[test]
+    fn build_checks_the_url_and_headers() {
+        let dir = tempfile::tempdir().unwrap();
+        let cx = BuildContext::new("sinks.hook", dir.path());
+        assert!(config("http://127.0.0.1:9/hook").build(&cx).is_ok());
+        assert!(config("not a url").build(&cx).is_err());
+        assert!(config("ftp://example.com/x").build(&cx).is_err());
+        let mut bad_header = config("http://127.0.0.1:9/hook");
+        bad_header.headers.insert("bad header".into(), "x".into());
+        assert!(bad_header.build(&cx).is_err());
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let sink = WebhookSink {
+            client: crate::net::client(Duration::from_secs(1), Redirects::Refuse).unwrap(),
+            url: reqwest::Url::parse("http://127.0.0.1:9/").unwrap(),
+            headers: HeaderMap::new(),
+            max_retries: 3,
+            first_backoff: Duration::from_millis(100),
+            body: Vec::new(),
+        };
+        for _ in 0..50 {
+            assert!(sink.backoff(0) <= Duration::from_millis(100));
+            assert!(sink.backoff(3) <= Duration::from_millis(800));
+            assert!(sink.backoff(60) <= MAX_QUICK_WAIT);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! The `http` sink (webhook) on the real runtime, against a scriptable axum
+//! receiver: retried failures, refused batches, a receiver that is down.
+
+mod net_common;
+
+use net_common::{articles_jsonl, free_port, ids, read_jsonl, start, Receiver, Reply, Scratch};
+use std::time::Duration;
+
+/// A replay of `n` articles to the webhook on `port`, in batches of
+/// `batch_size`, with `options` for the sink.
+fn config(scratch: &Scratch, n: usize, port: u16, batch_size: usize, options: &str) -> String {
+    std::fs::create_dir_all(scratch.path("in")).unwrap();
+    std::fs::write(scratch.path("in/articles.jsonl"), articles_jsonl(n)).unwrap();
+    format!(
+        r#"
+[sources.replay]
+type = "dir"
+path = {input}
+
+[sinks.hook]
+type = "http"
+url = "http://127.0.0.1:{port}/hook"
+inputs = ["replay"]
+batch_size = {batch_size}
+flush_interval_ms = 10
+retry_backoff_ms = 20
+{options}
+
+[dead_letter]
+type = "jsonl"
+path = {dead}
+"#,
+        input = scratch.toml("in"),
+        dead = scratch.toml("dead.jsonl"),
+    )
+}
+
+fn expected_ids(n: usize) -> Vec<String> {
+    let mut ids: Vec<String> = (0..n).map(|i| format!("a{i}")).collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_5xx_then_ok_delivers_every_article_once() {
+    let scratch = Scratch::new();
+    let port = free_port();
+    let receiver = Receiver::new(|number, _| match number {
+        0 => Reply::Status(503, "warming up"),
+        1 => Reply::Status(500, "oops"),
+        _ => Reply::Store,
+    });
+    receiver.serve(port).await;
+    std::env::set_var("NEWSFLOW_TEST_WEBHOOK_TOKEN", "hook-secret");
+    let options =
+        "token_env = \"NEWSFLOW_TEST_WEBHOOK_TOKEN\"\nheaders = { \"X-Team\" = \"data-desk\" }";
+    let running = start(scratch.dir.path(), &config(&scratch, 7, port, 3, options));
+    running.finish().await;
+
+    assert_eq!(receiver.stored_ids(), expected_ids(7));
+    assert_eq!(
+        receiver.request_count(),
+        2 + 3,
+        "two failures, then 3 batches"
+    );
+    let headers = receiver.headers.lock().unwrap();
+    for request in headers.iter() {
+        assert_eq!(request["authorization"], "Bearer hook-secret");
+        assert_eq!(request["x-team"], "data-desk");
+        assert_eq!(request["content-type"], "application/json");
+    }
+    assert!(read_jsonl(&scratch.path("dead.jsonl")).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_4xx_sends_the_batch_to_the_dead_letter_sink() {
+    let scratch = Scratch::new();
+    let port = free_port();
+    // The receiver refuses any batch holding article a3.
+    let receiver = Receiver::new(|_, records| {
+        if records.iter().any(|r| r["id"] == "a3") {
+            Reply::Status(422, "a3: schema mismatch")
+        } else {
+            Reply::Store
+        }
+    });
+    receiver.serve(port).await;
+    let running = start(scratch.dir.path(), &config(&scratch, 6, port, 1, ""));
+    running.finish().await;
+
+    let mut delivered = expected_ids(6);
+    delivered.retain(|id| id != "a3");
+    assert_eq!(receiver.stored_ids(), delivered);
+    assert_eq!(
+        receiver.request_count(),
+        6,
+        "a refused batch is not retried"
+    );
+    let dead = read_jsonl(&scratch.path("dead.jsonl"));
+    assert_eq!(ids(&dead), ["a3"]);
+    let reason = dead[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("422") && reason.contains("a3: schema mismatch"),
+        "{reason}"
+    );
+    // The refused article is kept whole for a replay.
+    let raw: serde_json::Value = serde_json::from_str(dead[0]["raw"].as_str().unwrap()).unwrap();
+    assert_eq!(raw["body"], "Article number 3.");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_down_then_back_gets_everything() {
+    let scratch = Scratch::new();
+    let port = free_port();
+    let running = start(
+        scratch.dir.path(),
+        &config(&scratch, 5, port, 2, "max_retries = 1"),
+    );
+    // Connections are refused for a while; the runtime keeps retrying.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let receiver = Receiver::new(|_, _| Reply::Store);
+    receiver.serve(port).await;
+    running.finish().await;
+
+    assert_eq!(receiver.stored_ids(), expected_ids(5));
+    assert!(read_jsonl(&scratch.path("dead.jsonl")).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_receiver_times_out_and_the_batch_is_sent_again() {
+    let scratch = Scratch::new();
+    let port = free_port();
+    let receiver = Receiver::new(|number, _| {
+        if number == 0 {
+            Reply::Stall(Duration::from_secs(3))
+        } else {
+            Reply::Store
+        }
+    });
+    receiver.serve(port).await;
+    let running = start(
+        scratch.dir.path(),
+        &config(&scratch, 4, port, 4, "timeout_secs = 1"),
+    );
+    running.finish().await;
+
+    assert_eq!(receiver.stored_ids(), expected_ids(4));
+    assert_eq!(receiver.request_count(), 2);
+    assert!(read_jsonl(&scratch.path("dead.jsonl")).is_empty());
+}
