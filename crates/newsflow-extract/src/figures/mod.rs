@@ -378,18 +378,25 @@ impl<'a> Line<'a> {
                 // "relay Jesse Owens": a name, not a counted noun.
                 break;
             }
+            // Capitalised plurals are peoples ("Palestinians", "Kurds"), not
+            // places ending in "s" ("Kansas", "Texas").
             let plural = lexicon::is_irregular_plural(w)
                 || (w.len() > 3
                     && w.ends_with('s')
                     && !w.ends_with("ss")
+                    && !(capitalised && w.ends_with("as"))
                     && (capitalised || !(w.ends_with("us") || w.ends_with("is"))));
             if plural {
                 return Some((start, i + 1));
             }
             i += 1;
         }
-        // "one person", "a soldier": a singular head only for one.
-        (value == 1.0 && i > start).then_some((start, start + 1))
+        // "one person", "a soldier": a singular head only for one, and
+        // never a name ("1 Crystal").
+        let lowercase = self
+            .word(start)
+            .is_some_and(|w| !w.starts_with(|c: char| c.is_uppercase()));
+        (value == 1.0 && i > start && lowercase).then_some((start, start + 1))
     }
 
     /// What happened to the people counted: an event word after the noun
@@ -605,8 +612,22 @@ impl<'a> Line<'a> {
             draft.unit = Some("magnitude".to_string());
             return Some(draft);
         }
-        // People come in whole numbers: "7.8 killed" is no casualty count.
-        draft.event = event.filter(|_| f.value.fract() == 0.0);
+        // A count is whole: "31.44 points" on an index or "45.5 overs" is a
+        // measure in the unit the noun names.
+        let written_decimal = f.value.fract() != 0.0 && !f.in_words && f.number_end == f.end && {
+            let last = &self.tokens[f.number_end - 1];
+            last.is_digits()
+        };
+        if written_decimal {
+            // Without a noun there is no telling what it measures.
+            subject?;
+            draft.kind = FigureKind::Measure;
+            draft.unit = subject.map(|(s, e)| {
+                self.text[self.tokens[s].byte_start..self.tokens[e - 1].byte_end].to_string()
+            });
+            return Some(draft);
+        }
+        draft.event = event;
         draft.subject = subject;
         Some(draft)
     }

@@ -222,6 +222,7 @@ pub(crate) static CURRENCY_NAMES: &[CurrencyName] = names! {
     ["dinars"] => "RSD", 1.0;
     ["shillings"] => "KES", 1.0;
     ["cedis"] => "GHS", 1.0;
+    ["riels"] => "KHR", 1.0;
     ["baht"] => "THB", 1.0;
     ["ringgit"] => "MYR", 1.0;
     ["hryvnias"] => "UAH", 1.0;

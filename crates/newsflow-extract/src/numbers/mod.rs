@@ -385,7 +385,7 @@ impl<'a> Parser<'a> {
             {
                 found.end = end;
             }
-            self.minor_units(&mut found);
+            self.minor_units(&mut found, false);
             return Ok(found);
         }
         self.suffix(&mut found);
@@ -398,6 +398,15 @@ impl<'a> Parser<'a> {
         let Some(next) = self.tok(at).filter(|t| t.gap != Gap::Break) else {
             return;
         };
+        // "billions of dollars", "millions of euros"
+        if found.indefinite && self.is_word(at, "of") {
+            if let Some((iso, factor, end)) = self.currency_name(at + 1) {
+                found.kind = NumberKind::Currency(iso);
+                found.value *= factor;
+                found.end = end;
+            }
+            return;
+        }
         match next.kind {
             TokenKind::Symbol('%' | '\u{066a}') => {
                 found.kind = NumberKind::Percent;
@@ -454,7 +463,7 @@ impl<'a> Parser<'a> {
                         found.end = end + 1;
                     }
                     if factor == 1.0 {
-                        self.minor_units(found);
+                        self.minor_units(found, true);
                     }
                 } else if let Some(unit) = measure_unit(word) {
                     // Single letters ("5 m", "5 g") are too often something else.
@@ -500,12 +509,19 @@ impl<'a> Parser<'a> {
 
     /// "3 dollars 50 cents", "thirteen dollars and forty-five cents",
     /// "c $ 100 and fifty": minor units after an amount in main units.
-    fn minor_units(&self, found: &mut Found) {
+    /// Without "and" or a cents word, a bare number only continues an
+    /// amount that ends in a currency name (`after_name`): "15 dollars 50"
+    /// but not "A$ 100 million three".
+    fn minor_units(&self, found: &mut Found, after_name: bool) {
+        if found.value >= 1e6 || found.value.fract() != 0.0 {
+            return;
+        }
         let mut at = found.end;
         let Some(mut start) = self.joined(at) else {
             return;
         };
-        if self.word(start) == Some(NumWord::And) {
+        let with_and = self.word(start) == Some(NumWord::And);
+        if with_and {
             let Some(next) = self.joined(start + 1) else {
                 return;
             };
@@ -526,10 +542,13 @@ impl<'a> Parser<'a> {
         }
         // A bare number after the amount counts as cents only at the end of
         // a phrase: "15 dollars and 50." but not "15 dollars and 50 people".
-        let bare_ok = match self.tok(at) {
-            Some(t) if t.gap != Gap::Break && t.is_word() => self.word(at) == Some(NumWord::And),
-            _ => true,
-        };
+        let bare_ok = (with_and || after_name)
+            && match self.tok(at) {
+                Some(t) if t.gap != Gap::Break && t.is_word() => {
+                    self.word(at) == Some(NumWord::And)
+                }
+                _ => true,
+            };
         if bare_ok {
             found.value += cents.value / 100.0;
             found.end = at;
@@ -829,6 +848,18 @@ impl<'a> Parser<'a> {
             let Some(word) = self.word(wi) else {
                 break;
             };
+            // "100 million three-year bonds": a word tied to the next noun
+            // by a hyphen starts a compound, not more of this number.
+            let compound = self
+                .tok(wi + 1)
+                .is_some_and(|h| h.is_symbol('-') && h.gap == Gap::None)
+                && self
+                    .word_text(wi + 2)
+                    .is_some_and(|w| num_word(w).is_none())
+                && self.tokens[wi + 2].gap == Gap::None;
+            if compound {
+                break;
+            }
             match word {
                 NumWord::Unit(u)
                     if w.last == Last::Tens || matches!(w.last, Last::Hundred | Last::Scale) =>
