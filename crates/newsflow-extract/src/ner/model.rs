@@ -5,10 +5,13 @@
 //! f32 confidence temperature, u8 number of passes P (1 or 2), then per pass
 //! f32 weight scale and (L+2)*L f32 transition scores (rows: start, then
 //! each previous label, then end), then u32 feature count N, N u64 keys
-//! (sorted), N*P*L i16 quantised weights (row by row).
+//! (sorted), N*P*L i8 weight codes (row by row).
 //!
-//! Weights are quantised to i16 with one scale for the model: the file stays
-//! small, and summing integers is faster than summing floats.
+//! Weights are stored as one-byte codes on a square-root scale (fine steps
+//! near zero, where most perceptron weights are, coarse ones for the few
+//! large weights), decoded as `sign * code^2` into integers that are summed
+//! exactly. One byte per weight keeps the table small enough to stay
+//! in cache, which is what bounds tagging speed.
 
 use super::features::FeatureBuffer;
 use super::features::FEATURE_VERSION;
@@ -16,7 +19,45 @@ use super::labels::{self, LABELS};
 use super::ModelError;
 
 const MAGIC: &[u8; 6] = b"NFNER\0";
-const FORMAT_VERSION: u16 = 3;
+const FORMAT_VERSION: u16 = 4;
+
+/// Bits of a slot that hold the row; the rest hold the key's fingerprint.
+const ROW_BITS: u32 = 24;
+const ROW_MASK: u64 = (1 << ROW_BITS) - 1;
+/// Most passes a model can have.
+const MAX_PASSES: usize = 2;
+/// Most features a scorer can hold.
+const MAX_ROWS: usize = 1 << ROW_BITS;
+
+/// The key bits a slot keeps: the high ones (the table index uses the low
+/// ones), with the top bit set so that no occupied slot is 0.
+fn fingerprint(key: u64) -> u64 {
+    (key >> ROW_BITS) | 1 << (63 - ROW_BITS)
+}
+
+/// Decoded value of the largest weight code (127).
+const CODE_UNIT: i32 = 127 * 127;
+
+/// Integer value of a weight code: `sign * code^2` (branch-free, so that the
+/// summing loops vectorise).
+#[inline]
+fn decode_weight(code: i8) -> i32 {
+    let c = code as i32;
+    c * c.abs()
+}
+
+/// The code of weight `w` for a scorer whose largest weight is `max`.
+fn encode_weight(w: f32, max: f32) -> i8 {
+    if max <= 0.0 || w == 0.0 {
+        return 0;
+    }
+    let code = (127.0 * (w.abs() / max).sqrt()).round().min(127.0) as i8;
+    if w < 0.0 {
+        -code
+    } else {
+        code
+    }
+}
 
 /// Transition scores: from sentence start, between labels, to sentence end.
 #[derive(Clone)]
@@ -43,7 +84,7 @@ impl Transitions {
 /// The weights of one tagging pass that are not per feature.
 #[derive(Clone)]
 struct Block {
-    /// Quantisation step of the pass's feature weights.
+    /// Real weight of one unit of the decoded integer weights.
     scale: f32,
     transitions: Transitions,
 }
@@ -52,13 +93,14 @@ struct Block {
 /// each key's row holds `LABELS` quantised weights per pass, so that a token's
 /// features are looked up once for all passes.
 pub struct Linear {
-    /// Open-addressing table: (key, row); key 0 marks an empty slot.
-    slots: Vec<(u64, u32)>,
+    /// Open-addressing table of `fingerprint << ROW_BITS | row`; 0 marks an
+    /// empty slot. Eight bytes a slot keep the table compact.
+    slots: Vec<u64>,
     mask: usize,
     /// Sorted keys, in row order (kept for saving).
     keys: Vec<u64>,
-    /// `keys.len()` rows of `width()` weights.
-    weights: Vec<i16>,
+    /// `keys.len()` rows of `width()` weight codes.
+    weights: Vec<i8>,
     blocks: Vec<Block>,
 }
 
@@ -69,30 +111,31 @@ impl Linear {
     pub fn from_weights(keys: &[u64], weights: &[f32], transitions: Transitions) -> Linear {
         let max = weights.iter().fold(0f32, |m, w| m.max(w.abs()));
         let scale = if max > 0.0 {
-            max / i16::MAX as f32
+            max / CODE_UNIT as f32
         } else {
             1.0
         };
-        let mut rows: Vec<(u64, Vec<i16>)> = keys
+        let mut rows: Vec<(u64, Vec<i8>)> = keys
             .iter()
             .enumerate()
             .filter_map(|(row, &key)| {
-                let q: Vec<i16> = weights[row * LABELS..(row + 1) * LABELS]
+                let q: Vec<i8> = weights[row * LABELS..(row + 1) * LABELS]
                     .iter()
-                    .map(|w| (w / scale).round() as i16)
+                    .map(|&w| encode_weight(w, max))
                     .collect();
                 q.iter().any(|&w| w != 0).then_some((key, q))
             })
             .collect();
         rows.sort_unstable_by_key(|r| r.0);
         rows.dedup_by_key(|r| r.0);
+        rows.truncate(MAX_ROWS);
         let keys: Vec<u64> = rows.iter().map(|r| r.0).collect();
-        let weights: Vec<i16> = rows.into_iter().flat_map(|r| r.1).collect();
+        let weights: Vec<i8> = rows.into_iter().flat_map(|r| r.1).collect();
         Linear::assemble(keys, weights, vec![Block { scale, transitions }])
     }
 
     /// One scorer holding the passes of `first` and then those of `second`.
-    pub fn stack(first: &Linear, second: &Linear) -> Linear {
+    fn stack(first: &Linear, second: &Linear) -> Linear {
         let (wa, wb) = (first.width(), second.width());
         let mut keys: Vec<u64> = first.keys.iter().chain(&second.keys).copied().collect();
         keys.sort_unstable();
@@ -112,16 +155,16 @@ impl Linear {
         Linear::assemble(keys, weights, blocks)
     }
 
-    fn assemble(keys: Vec<u64>, weights: Vec<i16>, blocks: Vec<Block>) -> Linear {
+    fn assemble(keys: Vec<u64>, weights: Vec<i8>, blocks: Vec<Block>) -> Linear {
         let capacity = (keys.len() * 2).next_power_of_two().max(16);
         let mask = capacity - 1;
-        let mut slots = vec![(0u64, 0u32); capacity];
+        let mut slots = vec![0u64; capacity];
         for (row, &key) in keys.iter().enumerate() {
             let mut i = (key as usize) & mask;
-            while slots[i].0 != 0 {
+            while slots[i] != 0 {
                 i = (i + 1) & mask;
             }
-            slots[i] = (key, row as u32);
+            slots[i] = fingerprint(key) << ROW_BITS | row as u64;
         }
         Linear {
             slots,
@@ -148,14 +191,15 @@ impl Linear {
     }
 
     fn row(&self, key: u64) -> Option<usize> {
+        let wanted = fingerprint(key);
         let mut i = (key as usize) & self.mask;
         loop {
-            let (k, row) = self.slots[i];
-            if k == key {
-                return Some(row as usize);
-            }
-            if k == 0 {
+            let slot = self.slots[i];
+            if slot == 0 {
                 return None;
+            }
+            if slot >> ROW_BITS == wanted {
+                return Some((slot & ROW_MASK) as usize);
             }
             i = (i + 1) & self.mask;
         }
@@ -170,7 +214,7 @@ impl Linear {
             if let Some(row) = self.row(key) {
                 let w = &self.weights[row * width + skip..(row + 1) * width];
                 for (s, &w) in sums.iter_mut().zip(w) {
-                    *s += w as i32;
+                    *s += decode_weight(w);
                 }
             }
         }
@@ -184,34 +228,40 @@ impl Linear {
         let width = self.width();
         let skip = from_pass * LABELS;
         let keys = buffer.keys();
-        let first_probe: Vec<(u64, u32)> = keys
+        let first_probe: Vec<u64> = keys
             .iter()
             .map(|&key| self.slots[(key as usize) & self.mask])
             .collect();
         let rows: Vec<u32> = keys
             .iter()
             .zip(&first_probe)
-            .map(|(&key, &(k, row))| {
-                if k == key {
-                    row
-                } else if k == 0 {
+            .map(|(&key, &slot)| {
+                if slot == 0 {
                     u32::MAX
+                } else if slot >> ROW_BITS == fingerprint(key) {
+                    (slot & ROW_MASK) as u32
                 } else {
                     self.row(key).map_or(u32::MAX, |r| r as u32)
                 }
             })
             .collect();
+        let span = width - skip;
         for (i, token_sums) in sums.chunks_exact_mut(width).enumerate() {
-            let token_sums = &mut token_sums[skip..];
+            // Summing into a fixed-size local lets the compiler keep it in
+            // vector registers.
+            let mut acc = [0i32; MAX_PASSES * LABELS];
             for &row in &rows[buffer.offsets()[i]..buffer.offsets()[i + 1]] {
                 if row == u32::MAX {
                     continue;
                 }
-                let row = row as usize;
-                let w = &self.weights[row * width + skip..(row + 1) * width];
-                for (s, &w) in token_sums.iter_mut().zip(w) {
-                    *s += w as i32;
+                let start = row as usize * width + skip;
+                let w = &self.weights[start..start + span];
+                for (a, &w) in acc.iter_mut().zip(w) {
+                    *a += decode_weight(w);
                 }
+            }
+            for (s, a) in token_sums[skip..].iter_mut().zip(acc) {
+                *s += a;
             }
         }
     }
@@ -249,14 +299,12 @@ impl Linear {
         for k in &self.keys {
             out.extend_from_slice(&k.to_le_bytes());
         }
-        for w in &self.weights {
-            out.extend_from_slice(&w.to_le_bytes());
-        }
+        out.extend(self.weights.iter().map(|&w| w as u8));
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Linear, ModelError> {
         let passes = r.array::<1>()?[0] as usize;
-        if !(1..=2).contains(&passes) {
+        if !(1..=MAX_PASSES).contains(&passes) {
             return Err(ModelError::new("model has an invalid number of passes"));
         }
         let mut blocks = Vec::with_capacity(passes);
@@ -291,12 +339,12 @@ impl Linear {
         if keys.contains(&0) || keys.windows(2).any(|w| w[0] >= w[1]) {
             return Err(ModelError::new("model keys are corrupt"));
         }
+        if n > MAX_ROWS {
+            return Err(ModelError::new("model has too many features"));
+        }
         let width = passes * LABELS;
-        let weight_bytes = r.take(n.checked_mul(2 * width).ok_or_else(truncated)?)?;
-        let weights: Vec<i16> = weight_bytes
-            .chunks_exact(2)
-            .map(|c| i16::from_le_bytes([c[0], c[1]]))
-            .collect();
+        let weight_bytes = r.take(n.checked_mul(width).ok_or_else(truncated)?)?;
+        let weights: Vec<i8> = weight_bytes.iter().map(|&b| b as i8).collect();
         Ok(Linear::assemble(keys, weights, blocks))
     }
 }
@@ -691,7 +739,12 @@ mod tests {
 
     #[test]
     fn round_trip_and_corrupt_input() {
-        let keys = [3u64, 7, 11];
+        // Real keys are well-mixed hashes; the slot keeps only their high bits.
+        let keys = [
+            0x3A5F_19C2_77E0_4B13u64,
+            0x9D04_6E2B_C1F8_A357,
+            0xE7B2_0C94_5D6A_18F9,
+        ];
         let mut weights = vec![0f32; 3 * LABELS];
         weights[1] = 2.0;
         weights[LABELS + 5] = -1.5;
@@ -705,10 +758,14 @@ mod tests {
         let back = Model::from_bytes(&bytes).unwrap();
         assert_eq!(back.linear().passes(), 2);
         let mut sums = vec![0i32; 2 * LABELS];
-        back.linear().add_sums(&[3, 7, 99], 0, &mut sums);
+        back.linear()
+            .add_sums(&[keys[0], keys[1], 0x5C1E_8F30_B9D2_47A3], 0, &mut sums);
         let first = back.linear().scaled(0, &sums[..LABELS]);
         let second = back.linear().scaled(1, &sums[LABELS..]);
-        assert!((first[1] - 2.0).abs() < 1e-3 && (first[5] + 1.5).abs() < 1e-3);
+        assert!(
+            (first[1] - 2.0).abs() < 1e-3 && (first[5] + 1.5).abs() < 1e-3,
+            "{first:?}"
+        );
         assert!((second[1] - 2.0).abs() < 1e-3 && second[5] == 0.0);
         assert_eq!(back.temperature(), 2.0);
         for cut in 0..bytes.len() {
