@@ -20,6 +20,8 @@ pub fn registry() -> Registry {
         .add_transform::<transforms::enrich::EnrichConfig>("enrich")
         .add_sink::<sinks::http::WebhookConfig>("http")
         .add_sink::<sinks::jsonl::JsonlConfig>("jsonl")
+        .add_sink::<sinks::postgres::PostgresConfig>("postgres")
+        .add_sink::<sinks::sqlite::SqliteConfig>("sqlite")
         .add_sink::<sinks::stdout::StdoutConfig>("stdout");
     registry
 }

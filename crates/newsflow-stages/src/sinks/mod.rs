@@ -2,6 +2,9 @@
 
 pub mod http;
 pub mod jsonl;
+pub mod postgres;
+mod schema;
+pub mod sqlite;
 pub mod stdout;
 
 use newsflow_core::{Record, SinkError};

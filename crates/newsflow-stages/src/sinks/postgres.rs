@@ -1,0 +1,772 @@
+//! `postgres`: the tables of [`super::schema`] in a PostgreSQL schema.
+//!
+//! The sink connects on its first batch and then keeps one connection,
+//! creating or migrating its tables on every new connection (under an
+//! advisory lock, so sinks starting together do not race). Each batch is one
+//! transaction of a few set-based statements (`unnest` over arrays, so the
+//! bind-parameter limit never applies): articles upserted by id, their old
+//! entities, mentions and figures replaced, dead letters added once per
+//! distinct record. A lost connection or a timeout makes the batch
+//! retryable; the runtime retries it with backoff and the sink reconnects,
+//! reporting not-ready meanwhile, so an outage slows the pipeline and drops
+//! nothing.
+
+use super::schema::{
+    assemble, raw_encoding_label, ArticleRow, Rows, StoredArticle, StoredEntity, StoredFigure,
+    StoredMention, POSTGRES_MIGRATIONS,
+};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use newsflow_core::{
+    Article, BoxError, BuildContext, DeadLetter, Health, RawEncoding, Record, Sink, SinkConfig,
+    SinkError, SinkErrorKind,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+use tokio_postgres::config::SslMode;
+use tokio_postgres::{Client, NoTls};
+
+/// Rows sent in one statement at most, and their approximate bytes: a batch
+/// of large articles is split so no message nears PostgreSQL's 1 GB limit.
+const MAX_STATEMENT_ROWS: usize = 10_000;
+const MAX_STATEMENT_BYTES: usize = 32 << 20;
+
+/// `type = "postgres"`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresConfig {
+    /// The server: a URL (`postgres://user:password@host:5432/database`) or
+    /// a `key=value` connection string. TLS is not supported (`sslmode` must
+    /// not be `require`): use it on loopback or a trusted network.
+    pub url: String,
+    /// The schema holding the tables; created if missing. Default `public`.
+    #[serde(default = "default_schema")]
+    pub schema: String,
+    /// Seconds a connection attempt, or one batch's transaction, may take
+    /// before it counts as failed (the connection is then dropped and the
+    /// batch retried on a new one). Default 30.
+    #[serde(default = "default_timeout_secs")]
+    pub timeout_secs: u64,
+}
+
+fn default_schema() -> String {
+    "public".to_owned()
+}
+
+fn default_timeout_secs() -> u64 {
+    30
+}
+
+/// The URL may hold a password: never print it.
+impl fmt::Debug for PostgresConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresConfig")
+            .field("url", &"<redacted>")
+            .field("schema", &self.schema)
+            .field("timeout_secs", &self.timeout_secs)
+            .finish()
+    }
+}
+
+impl SinkConfig for PostgresConfig {
+    fn build(&self, cx: &BuildContext) -> Result<Box<dyn Sink>, BoxError> {
+        let mut config = tokio_postgres::Config::from_str(&self.url)
+            .map_err(|e| format!("`url` is not a PostgreSQL connection string: {e}"))?;
+        if config.get_ssl_mode() == SslMode::Require {
+            return Err(
+                "`url` asks for TLS (sslmode=require), which this sink does not support".into(),
+            );
+        }
+        if self.schema.is_empty() || self.schema.contains('\0') || self.schema.len() > 63 {
+            return Err("`schema` must be 1 to 63 bytes, without NUL".into());
+        }
+        if self.timeout_secs == 0 {
+            return Err("`timeout_secs` must be at least 1".into());
+        }
+        let timeout = Duration::from_secs(self.timeout_secs);
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(timeout);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("newsflow");
+        }
+        Ok(Box::new(PostgresSink {
+            config,
+            schema: self.schema.clone(),
+            timeout,
+            health: cx.health.clone(),
+            session: None,
+            pending: Vec::new(),
+        }))
+    }
+}
+
+struct PostgresSink {
+    config: tokio_postgres::Config,
+    schema: String,
+    timeout: Duration,
+    health: Health,
+    /// The open connection, if any; dropped on a connection failure.
+    session: Option<Session>,
+    /// Records written since the last flush.
+    pending: Vec<Record>,
+}
+
+/// A connection and the task driving its socket.
+struct Session {
+    client: Client,
+    driver: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // A socket to a vanished server may never report an error; do not
+        // leave its task behind.
+        self.driver.abort();
+    }
+}
+
+/// Why a connection or batch failed.
+enum Failure {
+    Postgres(tokio_postgres::Error),
+    NewerSchema(i64),
+}
+
+impl From<tokio_postgres::Error> for Failure {
+    fn from(e: tokio_postgres::Error) -> Failure {
+        Failure::Postgres(e)
+    }
+}
+
+#[async_trait::async_trait]
+impl Sink for PostgresSink {
+    async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError> {
+        // PostgreSQL text cannot hold U+0000: such an article would be
+        // refused on every retry, so refuse it now, naming it.
+        let refused: Vec<String> = batch
+            .iter()
+            .filter_map(|record| match record {
+                Record::Article(a) => nul_field(a).map(|field| format!("`{}` ({field})", a.id)),
+                Record::DeadLetter(_) => None,
+            })
+            .collect();
+        if !refused.is_empty() {
+            return Err(SinkError::rejected(format!(
+                "PostgreSQL cannot store the NUL character (U+0000), found in article {}; \
+                 the batch is sent to the dead-letter sink",
+                refused.join(", ")
+            )));
+        }
+        self.pending.extend_from_slice(batch);
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), SinkError> {
+        // Taken whatever happens: a failed batch is passed again by the retry.
+        let records = std::mem::take(&mut self.pending);
+        let rows = Rows::of(&records);
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let letters: Vec<LetterRow> = rows.dead_letters.iter().map(|d| LetterRow::of(d)).collect();
+        let attempt = tokio::time::timeout(self.timeout, async {
+            let session = match &mut self.session {
+                Some(session) => session,
+                None => {
+                    let session = connect(&self.config, &self.schema).await?;
+                    tracing::info!(schema = %self.schema, "connected to PostgreSQL");
+                    self.health.set_ready(true);
+                    self.session.insert(session)
+                }
+            };
+            store(&mut session.client, &rows, &letters).await
+        })
+        .await;
+        match attempt {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(failure)) => Err(self.failed(failure)),
+            Err(_) => {
+                self.disconnect();
+                Err(SinkError::retryable(format!(
+                    "PostgreSQL did not answer within {} s",
+                    self.timeout.as_secs()
+                )))
+            }
+        }
+    }
+}
+
+impl PostgresSink {
+    fn disconnect(&mut self) {
+        self.session = None;
+        self.health.set_ready(false);
+    }
+
+    /// Classifies a failure by its SQLSTATE class, dropping the connection
+    /// when it is the connection that failed.
+    fn failed(&mut self, failure: Failure) -> SinkError {
+        let e = match failure {
+            Failure::NewerSchema(version) => {
+                self.disconnect();
+                return SinkError::fatal(format!(
+                    "schema `{}` is at version {version}, newer than this newsflow knows ({})",
+                    self.schema,
+                    latest_version()
+                ));
+            }
+            Failure::Postgres(e) => e,
+        };
+        let message = format!("PostgreSQL: {}", describe(&e));
+        let class = e.code().map(|code| &code.code()[..2]);
+        let kind = match class {
+            // No SQLSTATE: the socket failed, closed or could not connect.
+            None | Some("08" | "57") => {
+                self.disconnect();
+                SinkErrorKind::Retryable
+            }
+            // Serialization failures, deadlocks, resources, locks, server I/O.
+            Some("40" | "53" | "55" | "58") => SinkErrorKind::Retryable,
+            // The data itself: a bad value, a constraint, a limit.
+            Some("22" | "23" | "54") => SinkErrorKind::Rejected,
+            // Authentication, a missing database, privileges, a damaged schema.
+            Some(_) => {
+                self.disconnect();
+                SinkErrorKind::Fatal
+            }
+        };
+        SinkError { message, kind }
+    }
+}
+
+/// The server's message and code when it sent one, else the error chain.
+fn describe(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut text = format!("{} (SQLSTATE {})", db.message(), db.code().code());
+        if let Some(detail) = db.detail() {
+            text.push_str(": ");
+            text.push_str(detail);
+        }
+        return text;
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn latest_version() -> i64 {
+    POSTGRES_MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// Quotes an identifier for SQL text (the schema name is the only one that
+/// comes from the config).
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Connects, then makes the schema current and up to date.
+async fn connect(config: &tokio_postgres::Config, schema: &str) -> Result<Session, Failure> {
+    let (client, connection) = config.connect(NoTls).await?;
+    let driver = tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!(error = %e, "PostgreSQL connection ended");
+        }
+    });
+    let mut session = Session { client, driver };
+    migrate(&mut session.client, schema).await?;
+    Ok(session)
+}
+
+/// Creates the schema if missing, sets it as the session's `search_path` and
+/// applies the migrations it lacks, all in one transaction under an advisory
+/// lock named after the schema.
+async fn migrate(client: &mut Client, schema: &str) -> Result<(), Failure> {
+    let quoted = quote_ident(schema);
+    let tx = client.transaction().await?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext($1))",
+        &[&format!("newsflow schema {schema}")],
+    )
+    .await?;
+    // Checked first: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege
+    // even when the schema is there.
+    let exists: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)",
+            &[&schema],
+        )
+        .await?
+        .get(0);
+    if !exists {
+        tx.batch_execute(&format!("CREATE SCHEMA {quoted}")).await?;
+    }
+    // A SET in a committed transaction lasts for the session.
+    tx.batch_execute(&format!(
+        "SET search_path TO {quoted};
+         CREATE TABLE IF NOT EXISTS schema_version (
+             version bigint PRIMARY KEY,
+             applied_at timestamptz NOT NULL DEFAULT now()
+         )"
+    ))
+    .await?;
+    let current: i64 = tx
+        .query_one(
+            "SELECT coalesce(max(version), 0)::bigint FROM schema_version",
+            &[],
+        )
+        .await?
+        .get(0);
+    if current > latest_version() {
+        return Err(Failure::NewerSchema(current));
+    }
+    for migration in POSTGRES_MIGRATIONS {
+        if migration.version > current {
+            tx.batch_execute(migration.sql).await?;
+            tx.execute(
+                "INSERT INTO schema_version (version) VALUES ($1)",
+                &[&migration.version],
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A dead letter made storable: PostgreSQL text cannot hold U+0000, so raw
+/// input containing one is kept as base64 (its encoding says so, nothing is
+/// lost), and the descriptive fields get U+FFFD in its place.
+struct LetterRow<'a> {
+    stage: Cow<'a, str>,
+    location: Option<Cow<'a, str>>,
+    reason: Cow<'a, str>,
+    article_id: Option<Cow<'a, str>>,
+    raw: Cow<'a, str>,
+    raw_encoding: &'static str,
+}
+
+impl<'a> LetterRow<'a> {
+    fn of(letter: &'a DeadLetter) -> LetterRow<'a> {
+        let (raw, encoding) = if letter.raw.contains('\0') {
+            debug_assert_eq!(letter.raw_encoding, RawEncoding::Utf8, "base64 has no NUL");
+            let encoded = base64::engine::general_purpose::STANDARD.encode(&letter.raw);
+            (Cow::Owned(encoded), RawEncoding::Base64)
+        } else {
+            (Cow::Borrowed(letter.raw.as_str()), letter.raw_encoding)
+        };
+        LetterRow {
+            stage: without_nul(&letter.stage),
+            location: letter.location.as_deref().map(without_nul),
+            reason: without_nul(&letter.reason),
+            article_id: letter.article_id.as_deref().map(without_nul),
+            raw,
+            raw_encoding: raw_encoding_label(encoding),
+        }
+    }
+}
+
+fn without_nul(text: &str) -> Cow<'_, str> {
+    if text.contains('\0') {
+        Cow::Owned(text.replace('\0', "\u{FFFD}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The first field of `article` holding U+0000, if any.
+fn nul_field(article: &Article) -> Option<&'static str> {
+    let has = |text: &str| text.contains('\0');
+    let has_opt = |text: &Option<String>| text.as_deref().is_some_and(has);
+    if has(&article.id) {
+        return Some("id");
+    }
+    if has(&article.body) {
+        return Some("body");
+    }
+    for (field, value) in [
+        ("title", &article.title),
+        ("url", &article.url),
+        ("source", &article.source),
+        ("language", &article.language),
+    ] {
+        if has_opt(value) {
+            return Some(field);
+        }
+    }
+    if article.metadata.as_ref().is_some_and(map_has_nul) {
+        return Some("metadata");
+    }
+    if map_has_nul(&article.extra) {
+        return Some("extra fields");
+    }
+    let entities = article.entities.iter().flatten();
+    if entities
+        .clone()
+        .any(|e| has(&e.name) || e.mentions.iter().any(|m| has(&m.text)))
+    {
+        return Some("entities");
+    }
+    let figure_has = |f: &newsflow_core::Figure| {
+        has(&f.text)
+            || has_opt(&f.unit)
+            || has_opt(&f.event)
+            || has_opt(&f.subject)
+            || matches!(&f.value, Some(newsflow_core::FigureValue::Date(d)) if has(d))
+    };
+    if article.figures.iter().flatten().any(figure_has) {
+        return Some("figures");
+    }
+    None
+}
+
+fn map_has_nul(map: &Map<String, Value>) -> bool {
+    // An explicit stack: nesting depth is the input's to choose.
+    let mut stack: Vec<&Value> = Vec::new();
+    for (key, value) in map {
+        if key.contains('\0') {
+            return true;
+        }
+        stack.push(value);
+    }
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::String(s) if s.contains('\0') => return true,
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => {
+                for (key, value) in map {
+                    if key.contains('\0') {
+                        return true;
+                    }
+                    stack.push(value);
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Splits `rows` into runs under the statement limits.
+fn chunks<T>(rows: &[T], bytes: impl Fn(&T) -> usize) -> Vec<&[T]> {
+    let mut out = Vec::new();
+    let (mut start, mut size) = (0, 0);
+    for (i, row) in rows.iter().enumerate() {
+        let row_bytes = bytes(row);
+        if i > start && (i - start >= MAX_STATEMENT_ROWS || size + row_bytes > MAX_STATEMENT_BYTES)
+        {
+            out.push(&rows[start..i]);
+            start = i;
+            size = 0;
+        }
+        size += row_bytes;
+    }
+    if start < rows.len() {
+        out.push(&rows[start..]);
+    }
+    out
+}
+
+fn opt_len(text: Option<&str>) -> usize {
+    text.map_or(0, str::len)
+}
+
+fn article_bytes(a: &ArticleRow) -> usize {
+    64 + a.id.len()
+        + a.body.len()
+        + a.extra.len()
+        + opt_len(a.metadata.as_deref())
+        + opt_len(a.title)
+        + opt_len(a.url)
+        + opt_len(a.source)
+        + opt_len(a.language)
+}
+
+const UPSERT_ARTICLES: &str = "
+INSERT INTO articles (id, title, url, published_at, published_at_offset, source, language,
+    metadata, body, extra, entity_count, figure_count)
+SELECT id, title, url, published_at, published_at_offset, source, language,
+    metadata::jsonb, body, extra::jsonb, entity_count, figure_count
+FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int4[], $6::text[],
+    $7::text[], $8::text[], $9::text[], $10::text[], $11::int8[], $12::int8[])
+    AS t(id, title, url, published_at, published_at_offset, source, language,
+        metadata, body, extra, entity_count, figure_count)
+ON CONFLICT (id) DO UPDATE SET
+    title = excluded.title, url = excluded.url, published_at = excluded.published_at,
+    published_at_offset = excluded.published_at_offset, source = excluded.source,
+    language = excluded.language, metadata = excluded.metadata, body = excluded.body,
+    extra = excluded.extra, entity_count = excluded.entity_count,
+    figure_count = excluded.figure_count, updated_at = now()";
+
+const INSERT_ENTITIES: &str = "
+INSERT INTO entities (article_id, idx, name, type, confidence)
+SELECT * FROM unnest($1::text[], $2::int4[], $3::text[], $4::text[], $5::float8[])";
+
+const INSERT_MENTIONS: &str = "
+INSERT INTO mentions (article_id, entity_idx, idx, text, start_offset, end_offset)
+SELECT * FROM unnest($1::text[], $2::int4[], $3::int4[], $4::text[], $5::int8[], $6::int8[])";
+
+const INSERT_FIGURES: &str = "
+INSERT INTO figures (article_id, idx, text, start_offset, end_offset, value_number, value_text,
+    kind, unit, qualifier, event, subject)
+SELECT * FROM unnest($1::text[], $2::int4[], $3::text[], $4::int8[], $5::int8[],
+    $6::float8[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])";
+
+const INSERT_DEAD_LETTERS: &str = "
+INSERT INTO dead_letters (stage, location, reason, article_id, raw, raw_encoding)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+ON CONFLICT DO NOTHING";
+
+/// One column of `rows`, as the array a statement's parameter takes.
+fn column<'r, T, U>(rows: &'r [T], field: impl Fn(&'r T) -> U) -> Vec<U> {
+    rows.iter().map(field).collect()
+}
+
+/// Writes one batch in one transaction.
+async fn store(
+    client: &mut Client,
+    rows: &Rows<'_>,
+    letters: &[LetterRow<'_>],
+) -> Result<(), Failure> {
+    let tx = client.transaction().await?;
+    for chunk in chunks(&rows.articles, article_bytes) {
+        tx.execute(
+            UPSERT_ARTICLES,
+            &[
+                &column(chunk, |a| a.id),
+                &column(chunk, |a| a.title),
+                &column(chunk, |a| a.url),
+                &column(chunk, |a| a.published_at),
+                &column(chunk, |a| a.published_at_offset),
+                &column(chunk, |a| a.source),
+                &column(chunk, |a| a.language),
+                &column(chunk, |a| a.metadata.as_deref()),
+                &column(chunk, |a| a.body),
+                &column(chunk, |a| a.extra.as_str()),
+                &column(chunk, |a| a.entity_count),
+                &column(chunk, |a| a.figure_count),
+            ],
+        )
+        .await?;
+    }
+    let ids = rows.article_ids();
+    for table in ["mentions", "entities", "figures"] {
+        let sql = format!("DELETE FROM {table} WHERE article_id = ANY($1)");
+        tx.execute(&sql, &[&ids]).await?;
+    }
+    for chunk in chunks(&rows.entities, |e| 32 + e.name.len()) {
+        tx.execute(
+            INSERT_ENTITIES,
+            &[
+                &column(chunk, |e| e.article_id),
+                &column(chunk, |e| e.idx),
+                &column(chunk, |e| e.name),
+                &column(chunk, |e| e.kind),
+                &column(chunk, |e| e.confidence),
+            ],
+        )
+        .await?;
+    }
+    for chunk in chunks(&rows.mentions, |m| 48 + m.text.len()) {
+        tx.execute(
+            INSERT_MENTIONS,
+            &[
+                &column(chunk, |m| m.article_id),
+                &column(chunk, |m| m.entity_idx),
+                &column(chunk, |m| m.idx),
+                &column(chunk, |m| m.text),
+                &column(chunk, |m| m.start),
+                &column(chunk, |m| m.end),
+            ],
+        )
+        .await?;
+    }
+    for chunk in chunks(&rows.figures, |f| 96 + f.text.len()) {
+        tx.execute(
+            INSERT_FIGURES,
+            &[
+                &column(chunk, |f| f.article_id),
+                &column(chunk, |f| f.idx),
+                &column(chunk, |f| f.text),
+                &column(chunk, |f| f.start),
+                &column(chunk, |f| f.end),
+                &column(chunk, |f| f.value_number),
+                &column(chunk, |f| f.value_text),
+                &column(chunk, |f| f.kind),
+                &column(chunk, |f| f.unit),
+                &column(chunk, |f| f.qualifier),
+                &column(chunk, |f| f.event),
+                &column(chunk, |f| f.subject),
+            ],
+        )
+        .await?;
+    }
+    for chunk in chunks(letters, |d| 64 + d.raw.len() + d.reason.len()) {
+        tx.execute(
+            INSERT_DEAD_LETTERS,
+            &[
+                &column(chunk, |d| &*d.stage),
+                &column(chunk, |d| d.location.as_deref()),
+                &column(chunk, |d| &*d.reason),
+                &column(chunk, |d| d.article_id.as_deref()),
+                &column(chunk, |d| &*d.raw),
+                &column(chunk, |d| d.raw_encoding),
+            ],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Reads an article back as it was written, or `None` if the id is unknown;
+/// the tables are looked up on the client's `search_path`. PostgreSQL keeps
+/// timestamps to the microsecond.
+pub async fn load_article(client: &Client, id: &str) -> Result<Option<Article>, BoxError> {
+    let Some(row) = client
+        .query_opt(
+            "SELECT id, title, url, published_at, published_at_offset, source, language,
+                metadata::text, body, extra::text, entity_count, figure_count
+             FROM articles WHERE id = $1",
+            &[&id],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let stored = StoredArticle {
+        id: row.try_get(0)?,
+        title: row.try_get(1)?,
+        url: row.try_get(2)?,
+        published_at: row.try_get::<_, Option<DateTime<Utc>>>(3)?,
+        published_at_offset: row.try_get(4)?,
+        source: row.try_get(5)?,
+        language: row.try_get(6)?,
+        metadata: row.try_get(7)?,
+        body: row.try_get(8)?,
+        extra: row.try_get(9)?,
+        entity_count: row.try_get(10)?,
+        figure_count: row.try_get(11)?,
+    };
+    let entities = client
+        .query(
+            "SELECT idx, name, type, confidence FROM entities WHERE article_id = $1 ORDER BY idx",
+            &[&id],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(StoredEntity {
+                idx: r.try_get(0)?,
+                name: r.try_get(1)?,
+                kind: r.try_get(2)?,
+                confidence: r.try_get(3)?,
+            })
+        })
+        .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
+    let mentions = client
+        .query(
+            "SELECT entity_idx, text, start_offset, end_offset FROM mentions
+             WHERE article_id = $1 ORDER BY entity_idx, idx",
+            &[&id],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(StoredMention {
+                entity_idx: r.try_get(0)?,
+                text: r.try_get(1)?,
+                start: r.try_get(2)?,
+                end: r.try_get(3)?,
+            })
+        })
+        .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
+    let figures = client
+        .query(
+            "SELECT text, start_offset, end_offset, value_number, value_text, kind, unit,
+                qualifier, event, subject
+             FROM figures WHERE article_id = $1 ORDER BY idx",
+            &[&id],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(StoredFigure {
+                text: r.try_get(0)?,
+                start: r.try_get(1)?,
+                end: r.try_get(2)?,
+                value_number: r.try_get(3)?,
+                value_text: r.try_get(4)?,
+                kind: r.try_get(5)?,
+                unit: r.try_get(6)?,
+                qualifier: r.try_get(7)?,
+                event: r.try_get(8)?,
+                subject: r.try_get(9)?,
+            })
+        })
+        .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
+    Ok(Some(assemble(stored, entities, mentions, figures)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_respect_both_limits() {
+        let rows: Vec<usize> = vec![1; MAX_STATEMENT_ROWS * 2 + 5];
+        let sizes: Vec<usize> = chunks(&rows, |&b| b).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [MAX_STATEMENT_ROWS, MAX_STATEMENT_ROWS, 5]);
+        let big = vec![MAX_STATEMENT_BYTES / 2 + 1; 3];
+        let sizes: Vec<usize> = chunks(&big, |&b| b).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [1, 1, 1], "each run stays under the byte limit");
+        let huge = vec![MAX_STATEMENT_BYTES * 2];
+        assert_eq!(
+            chunks(&huge, |&b| b).len(),
+            1,
+            "one oversized row still goes"
+        );
+        assert!(chunks(&[] as &[usize], |&b| b).is_empty());
+    }
+
+    #[test]
+    fn nul_is_found_anywhere_in_an_article() {
+        let mut article = Article::from_text("a", "clean").unwrap();
+        assert_eq!(nul_field(&article), None);
+        article.extra.insert(
+            "deep".into(),
+            serde_json::json!([{"x": ["fine", "bad\u{0}"]}]),
+        );
+        assert_eq!(nul_field(&article), Some("extra fields"));
+    }
+
+    #[test]
+    fn a_raw_input_with_nul_is_kept_as_base64() {
+        let letter = DeadLetter::from_bytes("src", Some("f:1\0".into()), "bad", b"a\0b");
+        let row = LetterRow::of(&letter);
+        assert_eq!(row.raw_encoding, "base64");
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(row.raw.as_bytes())
+            .unwrap();
+        assert_eq!(bytes, b"a\0b");
+        assert_eq!(row.location.as_deref(), Some("f:1\u{FFFD}"));
+    }
+
+    #[test]
+    fn the_url_is_not_printed() {
+        let config: PostgresConfig =
+            serde_json::from_value(serde_json::json!({"url": "postgres://u:secret@h/db"})).unwrap();
+        assert!(!format!("{config:?}").contains("secret"));
+        assert_eq!(config.schema, "public");
+    }
+}

@@ -1,0 +1,195 @@
+//! The `sqlite` sink: round trip, upserts, dead letters, WAL, whole runs.
+
+mod sql_support;
+
+use newsflow_core::{Article, BuildContext, DeadLetter, Record, Sink, SinkConfig, SinkErrorKind};
+use newsflow_stages::sinks::sqlite::{load_article, open, SqliteConfig};
+use rusqlite::Connection;
+use sql_support::{rich_article, run_pipeline, toml_str, write_articles};
+use std::path::Path;
+
+fn sink(path: &Path) -> Box<dyn Sink> {
+    let config = SqliteConfig {
+        path: path.to_owned(),
+    };
+    config
+        .build(&BuildContext::new("sinks.db", path.parent().unwrap()))
+        .unwrap()
+}
+
+async fn write(sink: &mut dyn Sink, records: &[Record]) {
+    sink.write(records).await.unwrap();
+    sink.flush().await.unwrap();
+}
+
+fn count(conn: &Connection, table: &str) -> i64 {
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_article_reads_back_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db/news.sqlite");
+    let mut sink = sink(&path);
+    let rich = rich_article("rich");
+    let mut plain = Article::from_text("plain", "No enrichment ran on this one.").unwrap();
+    plain.figures = Some(Vec::new());
+    write(
+        sink.as_mut(),
+        &[
+            Record::Article(rich.clone()),
+            Record::Article(plain.clone()),
+        ],
+    )
+    .await;
+
+    let conn = open(&path).unwrap();
+    let back = load_article(&conn, "rich").unwrap().unwrap();
+    assert_eq!(back, rich);
+    // Equal as JSON too: the offset (+02:00) and the field order survive.
+    assert_eq!(
+        serde_json::to_string(&back).unwrap(),
+        serde_json::to_string(&rich).unwrap()
+    );
+    let back = load_article(&conn, "plain").unwrap().unwrap();
+    assert_eq!(back, plain);
+    assert_eq!(back.entities, None, "no entity pass is not an empty one");
+    assert_eq!(back.figures, Some(Vec::new()));
+    assert!(load_article(&conn, "absent").unwrap().is_none());
+}
+
+#[tokio::test]
+async fn writing_an_article_again_replaces_it_and_its_annotations() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("news.sqlite");
+    let mut sink = sink(&path);
+    let first = rich_article("a");
+    write(sink.as_mut(), &[Record::Article(first.clone())]).await;
+    write(sink.as_mut(), &[Record::Article(first.clone())]).await;
+
+    let mut second = first.clone();
+    second.body = "Rewritten.".into();
+    second.entities.as_mut().unwrap().truncate(1);
+    second.entities.as_mut().unwrap()[0].mentions.truncate(1);
+    second.figures = None;
+    // In one batch, the later copy wins.
+    write(
+        sink.as_mut(),
+        &[Record::Article(first), Record::Article(second.clone())],
+    )
+    .await;
+
+    let conn = open(&path).unwrap();
+    assert_eq!(count(&conn, "articles"), 1);
+    assert_eq!(count(&conn, "entities"), 1);
+    assert_eq!(count(&conn, "mentions"), 1);
+    assert_eq!(count(&conn, "figures"), 0);
+    assert_eq!(load_article(&conn, "a").unwrap().unwrap(), second);
+    let (ingested, updated): (String, String) = conn
+        .query_row("SELECT ingested_at, updated_at FROM articles", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert!(ingested <= updated, "{ingested} {updated}");
+}
+
+#[tokio::test]
+async fn the_database_is_in_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("news.sqlite");
+    drop(sink(&path));
+    let conn = Connection::open(&path).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[tokio::test]
+async fn a_dead_letter_is_kept_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("news.sqlite");
+    let mut sink = sink(&path);
+    let letter = DeadLetter::from_bytes("inbox", Some("a.jsonl:3".into()), "not JSON", b"{oops");
+    let binary = DeadLetter::from_bytes("inbox", None, "not UTF-8", &[0xff, 0x00, b'x']);
+    let mut elsewhere = letter.clone();
+    elsewhere.location = Some("a.jsonl:9".into());
+    let records = [
+        Record::DeadLetter(letter.clone()),
+        Record::DeadLetter(binary.clone()),
+    ];
+    write(sink.as_mut(), &records).await;
+    write(sink.as_mut(), &records).await;
+    write(sink.as_mut(), &[Record::DeadLetter(elsewhere)]).await;
+
+    let conn = open(&path).unwrap();
+    assert_eq!(count(&conn, "dead_letters"), 3);
+    let (raw, encoding): (String, String) = conn
+        .query_row(
+            "SELECT raw, raw_encoding FROM dead_letters WHERE location IS NULL",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((raw, encoding), (binary.raw, "base64".to_owned()));
+}
+
+#[tokio::test]
+async fn a_failed_flush_drops_the_batch_it_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("news.sqlite");
+    let mut sink = sink(&path);
+    // Another connection holds the write lock past the busy timeout.
+    let blocker = Connection::open(&path).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    sink.write(&[Record::Article(rich_article("a"))])
+        .await
+        .unwrap();
+    let err = sink.flush().await.unwrap_err();
+    assert_eq!(err.kind, SinkErrorKind::Retryable, "{}", err.message);
+    blocker.execute_batch("ROLLBACK").unwrap();
+    // The runtime passes the batch again; nothing is doubled.
+    write(sink.as_mut(), &[Record::Article(rich_article("a"))]).await;
+    let conn = open(&path).unwrap();
+    assert_eq!(count(&conn, "articles"), 1);
+    assert_eq!(count(&conn, "mentions"), 3);
+}
+
+/// A whole pipeline replayed twice over the same input, with malformed input
+/// and the dead-letter sink in the same database: one copy of everything.
+#[tokio::test]
+async fn a_replayed_run_stores_one_copy() {
+    const ARTICLES: usize = 300;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    write_articles(&input.join("articles.jsonl"), "art-", ARTICLES);
+    std::fs::write(input.join("broken.json"), "{\"id\": \"x\", \"body\": ").unwrap();
+    std::fs::write(input.join("no-id.json"), "{\"body\": \"text\"}").unwrap();
+    let db = dir.path().join("out/news.sqlite");
+    let config = format!(
+        "[runtime]\nstate_dir = {state}\nchannel_capacity = 16\n\
+         [sources.inbox]\ntype = \"dir\"\npath = {input}\n\
+         [sinks.db]\ntype = \"sqlite\"\ninputs = [\"inbox\"]\npath = {db}\nbatch_size = 32\nflush_interval_ms = 50\n\
+         [dead_letter]\ntype = \"sqlite\"\npath = {db}\n",
+        state = toml_str(dir.path().join("state").to_string_lossy()),
+        input = toml_str(input.to_string_lossy()),
+        db = toml_str(db.to_string_lossy()),
+    );
+    for _ in 0..2 {
+        let report = run_pipeline(dir.path(), &config).await;
+        assert!(report.is_clean(), "{:?}", report.errors);
+        let conn = open(&db).unwrap();
+        assert_eq!(count(&conn, "articles"), ARTICLES as i64);
+        assert_eq!(count(&conn, "entities"), 2 * ARTICLES as i64);
+        assert_eq!(count(&conn, "mentions"), 3 * ARTICLES as i64);
+        assert_eq!(count(&conn, "figures"), 3 * ARTICLES as i64);
+        assert_eq!(count(&conn, "dead_letters"), 2);
+    }
+    let conn = open(&db).unwrap();
+    assert_eq!(
+        load_article(&conn, "art-00042").unwrap().unwrap(),
+        rich_article("art-00042")
+    );
+}
