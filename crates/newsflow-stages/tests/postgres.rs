@@ -1,0 +1,373 @@
+//! The `postgres` sink against a real server on 127.0.0.1:5432 (database
+//! `test`, user `postgres`, trust auth); each test works in a schema of its
+//! own. Skips when the server is not there (see `common`).
+
+mod common;
+mod sql_support;
+
+use newsflow_core::{Article, BuildContext, Record, Sink, SinkConfig, SinkErrorKind};
+use newsflow_stages::sinks::postgres::{load_article, PostgresConfig};
+use sql_support::{rich_article, run_pipeline, toml_str, write_articles};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+use tokio_postgres::{Client, NoTls};
+
+const SERVER: &str = "127.0.0.1:5432";
+const URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// How long the outage test keeps PostgreSQL unreachable mid-stream.
+const OUTAGE: Duration = Duration::from_secs(3);
+
+/// A client in a fresh schema named after the test, or `None` (the test
+/// skips) when the server is not running.
+async fn fresh_schema(test: &str) -> Option<(Client, String)> {
+    let mut config: tokio_postgres::Config = URL.parse().unwrap();
+    config.connect_timeout(Duration::from_secs(3));
+    let (client, connection) = match config.connect(NoTls).await {
+        Ok(pair) => pair,
+        Err(e) => {
+            common::service_missing(&format!("PostgreSQL at {SERVER}"), e);
+            return None;
+        }
+    };
+    tokio::spawn(connection);
+    let schema = format!("newsflow_test_{test}_{}", std::process::id());
+    client
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; SET search_path TO {schema}"
+        ))
+        .await
+        .unwrap();
+    Some((client, schema))
+}
+
+async fn drop_schema(client: &Client, schema: &str) {
+    client
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await
+        .unwrap();
+}
+
+fn sink(url: &str, schema: &str) -> Box<dyn Sink> {
+    let config: PostgresConfig = serde_json::from_value(
+        serde_json::json!({"url": url, "schema": schema, "timeout_secs": 5}),
+    )
+    .unwrap();
+    config
+        .build(&BuildContext::new("sinks.db", std::env::temp_dir()))
+        .unwrap()
+}
+
+async fn write(sink: &mut dyn Sink, records: &[Record]) {
+    sink.write(records).await.unwrap();
+    sink.flush().await.unwrap();
+}
+
+async fn count(client: &Client, table: &str) -> i64 {
+    client
+        .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn an_article_reads_back_as_written() {
+    let Some((client, schema)) = fresh_schema("round_trip").await else {
+        return;
+    };
+    let mut sink = sink(URL, &schema);
+    let rich = rich_article("rich");
+    let mut plain = Article::from_text("plain", "No enrichment ran on this one.").unwrap();
+    plain.entities = Some(Vec::new());
+    write(
+        sink.as_mut(),
+        &[
+            Record::Article(rich.clone()),
+            Record::Article(plain.clone()),
+        ],
+    )
+    .await;
+
+    let back = load_article(&client, "rich").await.unwrap().unwrap();
+    assert_eq!(back, rich);
+    assert_eq!(
+        serde_json::to_string(&back).unwrap(),
+        serde_json::to_string(&rich).unwrap(),
+        "the +02:00 offset and the JSON fields survive"
+    );
+    let back = load_article(&client, "plain").await.unwrap().unwrap();
+    assert_eq!(back, plain);
+    assert_eq!(back.figures, None, "no figure pass is not an empty one");
+    assert!(load_article(&client, "absent").await.unwrap().is_none());
+    drop_schema(&client, &schema).await;
+}
+
+#[tokio::test]
+async fn writing_an_article_again_replaces_it_and_its_annotations() {
+    let Some((client, schema)) = fresh_schema("upsert").await else {
+        return;
+    };
+    let mut sink = sink(URL, &schema);
+    let first = rich_article("a");
+    write(sink.as_mut(), &[Record::Article(first.clone())]).await;
+    let mut second = first.clone();
+    second.body = "Rewritten.".into();
+    second.entities.as_mut().unwrap().truncate(1);
+    second.figures = None;
+    write(
+        sink.as_mut(),
+        &[Record::Article(first), Record::Article(second.clone())],
+    )
+    .await;
+    assert_eq!(count(&client, "articles").await, 1);
+    assert_eq!(count(&client, "entities").await, 1);
+    assert_eq!(count(&client, "mentions").await, 2);
+    assert_eq!(count(&client, "figures").await, 0);
+    assert_eq!(load_article(&client, "a").await.unwrap().unwrap(), second);
+    drop_schema(&client, &schema).await;
+}
+
+/// More rows in one batch than 65535 bind parameters could carry, and more
+/// than one statement's worth of figures.
+#[tokio::test]
+async fn a_large_batch_is_stored_whole() {
+    const ARTICLES: usize = 4000;
+    let Some((client, schema)) = fresh_schema("large").await else {
+        return;
+    };
+    let mut sink = sink(URL, &schema);
+    let batch: Vec<Record> = (0..ARTICLES)
+        .map(|i| Record::Article(rich_article(&format!("a{i}"))))
+        .collect();
+    write(sink.as_mut(), &batch).await;
+    assert_eq!(count(&client, "articles").await, ARTICLES as i64);
+    assert_eq!(count(&client, "figures").await, 3 * ARTICLES as i64);
+    assert_eq!(count(&client, "mentions").await, 3 * ARTICLES as i64);
+    drop_schema(&client, &schema).await;
+}
+
+#[tokio::test]
+async fn a_missing_database_or_a_newer_schema_stops_the_sink() {
+    let Some((client, schema)) = fresh_schema("fatal").await else {
+        return;
+    };
+    let mut missing = sink(
+        "postgres://postgres@127.0.0.1:5432/newsflow_no_such_database",
+        &schema,
+    );
+    missing
+        .write(&[Record::Article(rich_article("a"))])
+        .await
+        .unwrap();
+    let err = missing.flush().await.unwrap_err();
+    assert_eq!(err.kind, SinkErrorKind::Fatal, "{}", err.message);
+    assert!(err.message.contains("3D000"), "{}", err.message);
+
+    write(
+        sink(URL, &schema).as_mut(),
+        &[Record::Article(rich_article("a"))],
+    )
+    .await;
+    client
+        .execute("INSERT INTO schema_version (version) VALUES (999)", &[])
+        .await
+        .unwrap();
+    let mut newer = sink(URL, &schema);
+    newer
+        .write(&[Record::Article(rich_article("b"))])
+        .await
+        .unwrap();
+    let err = newer.flush().await.unwrap_err();
+    assert_eq!(err.kind, SinkErrorKind::Fatal, "{}", err.message);
+    assert!(err.message.contains("version 999"), "{}", err.message);
+    drop_schema(&client, &schema).await;
+}
+
+fn pipeline_config(
+    dir: &std::path::Path,
+    input: &std::path::Path,
+    url: &str,
+    schema: &str,
+    batch: usize,
+) -> String {
+    format!(
+        "[runtime]\nstate_dir = {state}\nchannel_capacity = 16\n\
+         [sources.inbox]\ntype = \"dir\"\npath = {input}\n\
+         [sinks.db]\ntype = \"postgres\"\ninputs = [\"inbox\"]\nurl = {url}\nschema = {schema}\n\
+         timeout_secs = 5\nbatch_size = {batch}\nflush_interval_ms = 20\n\
+         [dead_letter]\ntype = \"postgres\"\nurl = {url}\nschema = {schema}\nbatch_size = 1\n",
+        state = toml_str(dir.join("state").to_string_lossy()),
+        input = toml_str(input.to_string_lossy()),
+        url = toml_str(url),
+        schema = toml_str(schema),
+    )
+}
+
+/// A whole pipeline run twice over the same input: one copy of everything;
+/// an article PostgreSQL cannot hold (U+0000) goes to the dead-letter sink.
+#[tokio::test]
+async fn a_replayed_run_stores_one_copy() {
+    const ARTICLES: usize = 200;
+    let Some((client, schema)) = fresh_schema("replay").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    write_articles(&input.join("articles.jsonl"), "art-", ARTICLES);
+    std::fs::write(input.join("broken.json"), "{\"id\": \"x\", \"body\": ").unwrap();
+    std::fs::write(
+        input.join("nul.json"),
+        "{\"id\": \"nul\", \"body\": \"a\\u0000b\"}",
+    )
+    .unwrap();
+    // One article a batch, so the refusal touches only the NUL article.
+    let config = pipeline_config(dir.path(), &input, URL, &schema, 1);
+    for _ in 0..2 {
+        let report = run_pipeline(dir.path(), &config).await;
+        assert!(report.is_clean(), "{:?}", report.errors);
+        assert_eq!(count(&client, "articles").await, ARTICLES as i64);
+        assert_eq!(count(&client, "entities").await, 2 * ARTICLES as i64);
+        assert_eq!(count(&client, "dead_letters").await, 2);
+    }
+    let reason: String = client
+        .query_one(
+            "SELECT reason FROM dead_letters WHERE article_id = 'nul'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(reason.contains("U+0000"), "{reason}");
+    drop_schema(&client, &schema).await;
+}
+
+/// A TCP proxy that can be cut: open connections dropped, new ones closed
+/// at once, until restored.
+struct Proxy {
+    port: u16,
+    up: Arc<AtomicBool>,
+    links: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    acceptor: JoinHandle<()>,
+}
+
+impl Proxy {
+    async fn start(target: &'static str) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = Arc::new(AtomicBool::new(true));
+        let links = Arc::new(Mutex::new(Vec::new()));
+        let acceptor = tokio::spawn({
+            let (up, links) = (up.clone(), links.clone());
+            async move {
+                while let Ok((mut inbound, _)) = listener.accept().await {
+                    if !up.load(Ordering::SeqCst) {
+                        continue; // dropped: the client sees its connection closed
+                    }
+                    let link = tokio::spawn(async move {
+                        if let Ok(mut outbound) = TcpStream::connect(target).await {
+                            let _ =
+                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        }
+                    });
+                    links.lock().unwrap().push(link);
+                }
+            }
+        });
+        Proxy {
+            port,
+            up,
+            links,
+            acceptor,
+        }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for link in self.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.cut();
+        self.acceptor.abort();
+    }
+}
+
+/// PostgreSQL vanishes mid-stream and comes back: the pipeline waits, then
+/// every article is stored exactly once.
+#[tokio::test]
+async fn an_outage_mid_stream_loses_and_doubles_nothing() {
+    const ARTICLES: usize = 3000;
+    let Some((client, schema)) = fresh_schema("outage").await else {
+        return;
+    };
+    let proxy = Proxy::start(SERVER).await;
+    let url = format!("postgres://postgres@127.0.0.1:{}/test", proxy.port);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    write_articles(&input.join("articles.jsonl"), "art-", ARTICLES);
+    std::fs::write(input.join("broken.json"), "{\"id\": ").unwrap();
+    let config = pipeline_config(dir.path(), &input, &url, &schema, 20);
+    let run = tokio::spawn({
+        let dir = dir.path().to_owned();
+        async move { run_pipeline(&dir, &config).await }
+    });
+
+    // Cut once the first batches are in (the tables exist from then on).
+    let started = tokio::time::Instant::now();
+    loop {
+        let stored: Option<i64> = client
+            .query_one("SELECT count(*) FROM articles", &[])
+            .await
+            .ok()
+            .map(|row| row.get(0));
+        if stored.is_some_and(|n| n >= 100) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no articles arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    proxy.cut();
+    let at_cut = count(&client, "articles").await;
+    tokio::time::sleep(OUTAGE).await;
+    let after_outage = count(&client, "articles").await;
+    proxy.restore();
+    let report = tokio::time::timeout(Duration::from_secs(120), run)
+        .await
+        .expect("the run ends once PostgreSQL is back")
+        .unwrap();
+
+    assert!(report.is_clean(), "{:?}", report.errors);
+    assert!(
+        (at_cut as usize) < ARTICLES,
+        "the outage came mid-stream ({at_cut} stored)"
+    );
+    assert!(
+        after_outage - at_cut <= 20,
+        "nothing but an in-flight batch landed while cut"
+    );
+    assert_eq!(count(&client, "articles").await, ARTICLES as i64);
+    assert_eq!(count(&client, "entities").await, 2 * ARTICLES as i64);
+    assert_eq!(count(&client, "mentions").await, 3 * ARTICLES as i64);
+    assert_eq!(count(&client, "figures").await, 3 * ARTICLES as i64);
+    assert_eq!(count(&client, "dead_letters").await, 1);
+    let sample = load_article(&client, "art-02999").await.unwrap().unwrap();
+    assert_eq!(sample, rich_article("art-02999"));
+    drop_schema(&client, &schema).await;
+}
