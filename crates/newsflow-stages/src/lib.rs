@@ -15,11 +15,13 @@ pub fn registry() -> Registry {
         .add_source::<sources::dir::DirConfig>("dir")
         .add_source::<sources::http::HttpSourceConfig>("http")
         .add_source::<sources::stdin::StdinConfig>("stdin")
+        .add_source::<sources::nats::NatsSourceConfig>("nats")
         .add_transform::<transforms::enrich::EntitiesConfig>("entities")
         .add_transform::<transforms::enrich::FiguresConfig>("figures")
         .add_transform::<transforms::enrich::EnrichConfig>("enrich")
         .add_sink::<sinks::http::WebhookConfig>("http")
         .add_sink::<sinks::jsonl::JsonlConfig>("jsonl")
+        .add_sink::<sinks::nats::NatsSinkConfig>("nats")
         .add_sink::<sinks::postgres::PostgresConfig>("postgres")
         .add_sink::<sinks::sqlite::SqliteConfig>("sqlite")
         .add_sink::<sinks::stdout::StdoutConfig>("stdout");

@@ -2,6 +2,7 @@
 
 pub mod http;
 pub mod jsonl;
+pub mod nats;
 pub mod postgres;
 mod schema;
 pub mod sqlite;

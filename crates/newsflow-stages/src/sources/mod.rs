@@ -2,6 +2,7 @@
 
 pub mod dir;
 pub mod http;
+pub mod nats;
 pub mod stdin;
 
 use newsflow_core::{Article, ArticleError, Closed, DeadLetter, SourceContext};

@@ -1,0 +1,356 @@
+//! `nats`: publishes each record to a NATS JetStream subject.
+//!
+//! Every message carries the article id as its `Nats-Msg-Id`, so the server
+//! drops a second copy published within the stream's duplicate window (two
+//! minutes unless the stream says otherwise): a batch published again after a
+//! crash or a retry is stored once. Dead letters (when this sink is the
+//! dead-letter sink) are keyed by their stage, location and article id. A
+//! `Newsflow-Record` header says which of the two a message holds.
+//!
+//! A batch counts as written only once the server has acknowledged every
+//! message in it (the stream has stored it). The connection is made at the
+//! first flush; while the server is unreachable flushes fail as retryable and
+//! the client reconnects.
+
+use crate::sources::nats::{check_name, check_subject, check_url, connect, DEFAULT_URL};
+use async_nats::jetstream::{
+    self,
+    context::{PublishAckFuture, PublishError, PublishErrorKind},
+    message::PublishMessage,
+};
+use futures::stream::{FuturesUnordered, StreamExt};
+use newsflow_core::{BoxError, BuildContext, Health, Record, Sink, SinkConfig, SinkError};
+use serde::Deserialize;
+use std::future::IntoFuture;
+
+/// Most messages awaiting the server's acknowledgement at once; well under
+/// the client's own limit, so publishing never stalls on it.
+const ACKS_IN_FLIGHT: usize = 256;
+
+/// The header naming what a message holds: `article` or `dead-letter`.
+pub const RECORD_HEADER: &str = "Newsflow-Record";
+
+fn default_url() -> String {
+    DEFAULT_URL.to_owned()
+}
+
+/// `type = "nats"` (sink).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatsSinkConfig {
+    /// The server, `nats://host:port` (default `nats://127.0.0.1:4222`);
+    /// credentials may be given in it (`nats://user:password@host:4222`).
+    #[serde(default = "default_url")]
+    pub url: String,
+    /// The subject to publish to (no wildcards); a JetStream stream must
+    /// capture it.
+    pub subject: String,
+    /// The stream expected to store the messages: the server refuses them
+    /// if `subject` belongs to another stream (which stops the run). Unset,
+    /// any stream capturing `subject` will do.
+    #[serde(default)]
+    pub stream: Option<String>,
+    /// Create `stream`, capturing `subject`, when it does not exist (default
+    /// false; needs `stream`).
+    #[serde(default)]
+    pub create_stream: bool,
+}
+
+impl SinkConfig for NatsSinkConfig {
+    fn build(&self, cx: &BuildContext) -> Result<Box<dyn Sink>, BoxError> {
+        check_url(&self.url)?;
+        check_subject(&self.subject, false)?;
+        if let Some(stream) = &self.stream {
+            check_name("stream", stream)?;
+        }
+        if self.create_stream && self.stream.is_none() {
+            return Err("`create_stream` needs `stream`: the name of the stream to create".into());
+        }
+        Ok(Box::new(NatsSink {
+            config: self.clone(),
+            stage: cx.key.clone(),
+            health: cx.health.clone(),
+            connection: None,
+            pending: Vec::new(),
+        }))
+    }
+}
+
+/// One record encoded and waiting for the next flush.
+struct Encoded {
+    /// The `Nats-Msg-Id`, if the record has an identity.
+    message_id: Option<String>,
+    /// `article` or `dead-letter`.
+    kind: &'static str,
+    /// How the record is named in messages (its article id, or its location).
+    label: String,
+    /// The record as JSON.
+    payload: Vec<u8>,
+}
+
+impl Encoded {
+    /// The message's size as the server counts it against `max_payload`:
+    /// the payload plus the header block.
+    fn wire_size(&self) -> usize {
+        const VERSION_LINE_AND_END: usize = "NATS/1.0\r\n\r\n".len();
+        let header = |name: &str, value: &str| name.len() + 2 + value.len() + 2;
+        let id = self
+            .message_id
+            .as_deref()
+            .map_or(0, |id| header("Nats-Msg-Id", id));
+        self.payload.len() + VERSION_LINE_AND_END + id + header(RECORD_HEADER, self.kind)
+    }
+}
+
+/// A published record's label and the server's answer.
+type Ack = (String, Result<jetstream::publish::PublishAck, PublishError>);
+
+struct NatsSink {
+    config: NatsSinkConfig,
+    stage: String,
+    health: Health,
+    /// Made at the first flush; the client reconnects by itself afterwards.
+    connection: Option<(async_nats::Client, jetstream::Context)>,
+    pending: Vec<Encoded>,
+}
+
+/// A message id the server can carry in a header: header values cannot hold
+/// line breaks, so `%` and control characters are percent-encoded (which
+/// keeps distinct ids distinct).
+fn header_safe(id: &str) -> String {
+    if !id.chars().any(|c| c == '%' || c.is_control()) {
+        return id.to_owned();
+    }
+    let mut safe = String::with_capacity(id.len() + 8);
+    for c in id.chars() {
+        if c == '%' || c.is_control() {
+            let mut utf8 = [0u8; 4];
+            for byte in c.encode_utf8(&mut utf8).bytes() {
+                safe.push_str(&format!("%{byte:02X}"));
+            }
+        } else {
+            safe.push(c);
+        }
+    }
+    safe
+}
+
+fn encode(record: &Record) -> Result<Encoded, SinkError> {
+    let (message_id, kind, label) = match record {
+        Record::Article(article) => (
+            Some(header_safe(&article.id)),
+            "article",
+            article.id.clone(),
+        ),
+        Record::DeadLetter(letter) => {
+            let location = letter.location.as_deref();
+            let article_id = letter.article_id.as_deref();
+            // Without a location or an id, nothing tells two copies apart
+            // from two different failures; publish without an id then.
+            let message_id = (location.is_some() || article_id.is_some()).then(|| {
+                header_safe(&format!(
+                    "dead-letter:{}:{}:{}",
+                    letter.stage,
+                    location.unwrap_or(""),
+                    article_id.unwrap_or("")
+                ))
+            });
+            let label = location
+                .or(article_id)
+                .unwrap_or("a dead letter")
+                .to_owned();
+            (message_id, "dead-letter", label)
+        }
+    };
+    let payload = serde_json::to_vec(record)
+        .map_err(|e| SinkError::fatal(format!("cannot encode {label} as JSON: {e}")))?;
+    Ok(Encoded {
+        message_id,
+        kind,
+        label,
+        payload,
+    })
+}
+
+impl NatsSink {
+    /// The connection, made (and the stream created) on first use.
+    async fn connection(&mut self) -> Result<(async_nats::Client, jetstream::Context), SinkError> {
+        if let Some(connection) = &self.connection {
+            return Ok(connection.clone());
+        }
+        let url = &self.config.url;
+        let client = connect(url, &self.stage, &self.health).await.map_err(|e| {
+            self.health.set_ready(false);
+            SinkError::retryable(format!("cannot reach the NATS server {url}: {e}"))
+        })?;
+        let js = jetstream::new(client.clone());
+        if let (true, Some(stream)) = (self.config.create_stream, &self.config.stream) {
+            js.get_or_create_stream(jetstream::stream::Config {
+                name: stream.clone(),
+                subjects: vec![self.config.subject.clone()],
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| SinkError::retryable(format!("cannot create the stream {stream}: {e}")))?;
+        }
+        self.connection = Some((client.clone(), js.clone()));
+        Ok((client, js))
+    }
+
+    fn publish_error(&self, label: &str, e: PublishError) -> SinkError {
+        let subject = &self.config.subject;
+        let api_code = std::error::Error::source(&e)
+            .and_then(|source| source.downcast_ref::<jetstream::Error>())
+            .map(jetstream::Error::error_code);
+        let message = format!("cannot publish {label} to {subject}: {e}");
+        match (e.kind(), api_code) {
+            (PublishErrorKind::MaxPayloadExceeded, _) => SinkError::rejected(message),
+            (_, Some(jetstream::ErrorCode::STREAM_MESSAGE_EXCEEDS_MAXIMUM)) => {
+                SinkError::rejected(message)
+            }
+            (_, Some(jetstream::ErrorCode::STREAM_NOT_MATCH)) => SinkError::fatal(format!(
+                "{message} (the subject is not in the stream {})",
+                self.config.stream.as_deref().unwrap_or("?")
+            )),
+            (PublishErrorKind::StreamNotFound, _) => {
+                SinkError::retryable(format!("{message} (no stream captures {subject})"))
+            }
+            // Timeouts, a lost connection, a server short of resources.
+            _ => SinkError::retryable(message),
+        }
+    }
+
+    /// Publishes `pending` and waits for every acknowledgement.
+    async fn publish_all(
+        &self,
+        js: &jetstream::Context,
+        pending: Vec<Encoded>,
+    ) -> Result<(), SinkError> {
+        let mut acks = FuturesUnordered::new();
+        let mut duplicates = 0usize;
+        let total = pending.len();
+        for record in pending {
+            if acks.len() >= ACKS_IN_FLIGHT {
+                if let Some(ack) = acks.next().await {
+                    duplicates += self.check_ack(ack)?;
+                }
+            }
+            let mut message = PublishMessage::build()
+                .payload(record.payload.into())
+                .header(RECORD_HEADER, record.kind);
+            if let Some(id) = &record.message_id {
+                message = message.message_id(id);
+            }
+            if let Some(stream) = &self.config.stream {
+                message = message.expected_stream(stream);
+            }
+            let ack: PublishAckFuture = js
+                .send_publish(self.config.subject.clone(), message)
+                .await
+                .map_err(|e| self.publish_error(&record.label, e))?;
+            let label = record.label;
+            acks.push(async move { (label, ack.into_future().await) });
+        }
+        while let Some(ack) = acks.next().await {
+            duplicates += self.check_ack(ack)?;
+        }
+        if duplicates > 0 {
+            tracing::debug!(sink = %self.stage, duplicates, of = total, "the server dropped messages it already had");
+        }
+        Ok(())
+    }
+
+    /// 1 when the server reports the message a duplicate it already stores.
+    fn check_ack(&self, (label, ack): Ack) -> Result<usize, SinkError> {
+        let ack = ack.map_err(|e| self.publish_error(&label, e))?;
+        Ok(usize::from(ack.duplicate))
+    }
+}
+
+#[async_trait::async_trait]
+impl Sink for NatsSink {
+    async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError> {
+        self.pending.reserve(batch.len());
+        for record in batch {
+            self.pending.push(encode(record)?);
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), SinkError> {
+        // Whatever happens the batch is dropped here: a retry passes it again.
+        let pending = std::mem::take(&mut self.pending);
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let (client, js) = self.connection().await?;
+        // Check every size first, so a refused batch has published nothing.
+        let max_payload = client.server_info().max_payload;
+        if let Some(big) = pending.iter().find(|r| r.wire_size() > max_payload) {
+            return Err(SinkError::rejected(format!(
+                "{} is {} bytes as a NATS message, over the server's max_payload of {max_payload}; \
+                 the batch holding it was not published",
+                big.label,
+                big.wire_size()
+            )));
+        }
+        let result = self.publish_all(&js, pending).await;
+        self.health.set_ready(
+            result.is_ok() && client.connection_state() == async_nats::connection::State::Connected,
+        );
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newsflow_core::{Article, DeadLetter};
+
+    #[test]
+    fn message_ids_never_break_a_header_and_stay_distinct() {
+        assert_eq!(header_safe("reuters-2024-001"), "reuters-2024-001");
+        assert_eq!(header_safe("a\r\nb"), "a%0D%0Ab");
+        assert_eq!(header_safe("a%0Ab"), "a%250Ab");
+        assert_ne!(header_safe("a\nb"), header_safe("a%0Ab"));
+        assert_eq!(header_safe("مقال\u{0301}"), "مقال\u{0301}");
+    }
+
+    #[test]
+    fn records_are_keyed_by_article_or_by_dead_letter_origin() {
+        let article = Article::from_text("a1", "Body.").unwrap();
+        let encoded = encode(&Record::Article(article)).unwrap();
+        assert_eq!(encoded.message_id.as_deref(), Some("a1"));
+        assert_eq!(encoded.kind, "article");
+
+        let letter = DeadLetter::from_bytes("in", Some("nats:S/7".into()), "bad", b"{");
+        let encoded = encode(&Record::DeadLetter(letter)).unwrap();
+        assert_eq!(
+            encoded.message_id.as_deref(),
+            Some("dead-letter:in:nats:S/7:")
+        );
+        assert_eq!(encoded.kind, "dead-letter");
+
+        let anonymous = DeadLetter::from_bytes("in", None, "bad", b"{");
+        assert_eq!(
+            encode(&Record::DeadLetter(anonymous)).unwrap().message_id,
+            None
+        );
+    }
+
+    #[test]
+    fn bad_options_are_refused_at_build() {
+        let build = |table: serde_json::Value| {
+            let config: NatsSinkConfig = serde_json::from_value(table).unwrap();
+            config
+                .build(&BuildContext::new("sinks.bus", "/nonexistent"))
+                .map(drop)
+        };
+        assert!(build(serde_json::json!({"subject": "news.enriched"})).is_ok());
+        assert!(build(serde_json::json!({"subject": "news.*"})).is_err());
+        assert!(
+            build(serde_json::json!({"subject": "news.enriched", "create_stream": true})).is_err()
+        );
+        assert!(build(serde_json::json!({"subject": "n", "stream": "bad.name"})).is_err());
+    }
+}
