@@ -371,3 +371,36 @@ async fn an_outage_mid_stream_loses_and_doubles_nothing() {
     assert_eq!(sample, rich_article("art-02999"));
     drop_schema(&client, &schema).await;
 }
+
+/// A lost connection makes the batch retryable and the sink not ready; the
+/// next attempt reconnects and the sink is ready again.
+#[tokio::test]
+async fn a_lost_connection_is_retryable_and_reported_not_ready() {
+    let Some((client, schema)) = fresh_schema("health").await else {
+        return;
+    };
+    let proxy = Proxy::start(SERVER).await;
+    let url = format!("postgres://postgres@127.0.0.1:{}/test", proxy.port);
+    let config: PostgresConfig =
+        serde_json::from_value(serde_json::json!({"url": url, "schema": schema})).unwrap();
+    let cx = BuildContext::new("sinks.db", std::env::temp_dir());
+    let mut sink = config.build(&cx).unwrap();
+    write(sink.as_mut(), &[Record::Article(rich_article("a"))]).await;
+    assert!(cx.health.is_ready());
+
+    proxy.cut();
+    for _ in 0..2 {
+        // Once on the dropped connection, once refused at reconnection.
+        sink.write(&[Record::Article(rich_article("b"))])
+            .await
+            .unwrap();
+        let err = sink.flush().await.unwrap_err();
+        assert_eq!(err.kind, SinkErrorKind::Retryable, "{}", err.message);
+        assert!(!cx.health.is_ready());
+    }
+    proxy.restore();
+    write(sink.as_mut(), &[Record::Article(rich_article("b"))]).await;
+    assert!(cx.health.is_ready());
+    assert_eq!(count(&client, "articles").await, 2);
+    drop_schema(&client, &schema).await;
+}

@@ -59,6 +59,22 @@ async fn an_article_reads_back_as_written() {
     assert!(load_article(&conn, "absent").unwrap().is_none());
 }
 
+/// SQLite keeps what PostgreSQL cannot (U+0000), and large bodies whole.
+#[tokio::test]
+async fn nul_characters_and_a_large_body_survive() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("news.sqlite");
+    let mut sink = sink(&path);
+    let mut nul = rich_article("nul\u{0}id");
+    nul.body = "before\u{0}after \u{202e}RTL\u{0301}".into();
+    let large = Article::from_text("large", "word ".repeat(2_000_000)).unwrap();
+    let records = [Record::Article(nul.clone()), Record::Article(large.clone())];
+    write(sink.as_mut(), &records).await;
+    let conn = open(&path).unwrap();
+    assert_eq!(load_article(&conn, &nul.id).unwrap().unwrap(), nul);
+    assert_eq!(load_article(&conn, "large").unwrap().unwrap(), large);
+}
+
 #[tokio::test]
 async fn writing_an_article_again_replaces_it_and_its_annotations() {
     let dir = tempfile::tempdir().unwrap();

@@ -4,7 +4,7 @@ pub mod http;
 pub mod jsonl;
 pub mod nats;
 pub mod postgres;
-mod schema;
+pub mod schema;
 pub mod sqlite;
 pub mod stdout;
 
