@@ -1,6 +1,7 @@
 //! The built-in stages, a file each under `sources/`, `transforms/` and
 //! `sinks/`, and [`registry`], which names them for the config's `type` key.
 
+mod html_text;
 mod net;
 pub mod sinks;
 pub mod sources;
@@ -13,6 +14,7 @@ pub fn registry() -> Registry {
     let mut registry = Registry::default();
     registry
         .add_source::<sources::dir::DirConfig>("dir")
+        .add_source::<sources::feed::FeedConfig>("feed")
         .add_source::<sources::http::HttpSourceConfig>("http")
         .add_source::<sources::stdin::StdinConfig>("stdin")
         .add_source::<sources::nats::NatsSourceConfig>("nats")

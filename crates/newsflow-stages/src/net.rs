@@ -33,10 +33,12 @@ pub(crate) fn resolve_token(
     }
 }
 
-/// Whether redirects are followed: no for webhooks (a redirected POST may
-/// turn into a GET that drops the batch while reporting success).
+/// Whether redirects are followed: yes for feeds (a GET is safe to repeat
+/// elsewhere), no for webhooks (a redirected POST may turn into a GET that
+/// drops the batch while reporting success).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Redirects {
+    Follow,
     Refuse,
 }
 
@@ -47,6 +49,7 @@ pub(crate) fn client(timeout: Duration, redirects: Redirects) -> Result<reqwest:
     // once per process. A second install reports the first one: not an error.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let policy = match redirects {
+        Redirects::Follow => reqwest::redirect::Policy::limited(5),
         Redirects::Refuse => reqwest::redirect::Policy::none(),
     };
     Ok(reqwest::Client::builder()

@@ -1,6 +1,7 @@
 //! Sources: where articles come from.
 
 pub mod dir;
+pub mod feed;
 pub mod http;
 pub mod nats;
 pub mod stdin;

@@ -70,12 +70,22 @@ impl Running {
 
     /// Waits for the pipeline to end by itself (its sources exhausted).
     pub async fn finish(self) -> RunReport {
-        let report = tokio::time::timeout(Duration::from_secs(60), self.handle)
-            .await
-            .expect("the pipeline ends within a minute")
-            .expect("the pipeline task does not panic");
+        let report = self.report().await;
         assert!(report.is_clean(), "{:?}", report.errors);
         report
+    }
+
+    /// Stops the pipeline and returns how it ended, clean or not.
+    pub async fn stop_any(self) -> RunReport {
+        self.stop.cancel();
+        self.report().await
+    }
+
+    async fn report(self) -> RunReport {
+        tokio::time::timeout(Duration::from_secs(60), self.handle)
+            .await
+            .expect("the pipeline ends within a minute")
+            .expect("the pipeline task does not panic")
     }
 }
 
