@@ -4,6 +4,7 @@
 //! articles at the end.
 
 mod common;
+mod net_common;
 
 use async_nats::jetstream;
 use newsflow_core::{
@@ -697,4 +698,107 @@ async fn the_source_waits_for_the_server_and_reads_once_it_is_up() {
     event.delivery.delivered();
     wait_all_acknowledged(&js, &stream, "reader").await;
     source.stop().await;
+}
+
+/// The pipeline config for the end-to-end tests: the NATS source fanned out
+/// to a JSON Lines file and a NATS stream, dead letters to a file.
+fn pipeline_config(scratch: &net_common::Scratch, input: &str, output_stream: &str) -> String {
+    format!(
+        r#"
+[runtime]
+state_dir = {state}
+shutdown_timeout_secs = 10
+
+[sources.bus]
+type = "nats"
+url = "nats://{SHARED_SERVER}"
+stream = "{input}"
+subjects = ["{input}.in"]
+create_stream = true
+consumer = "pipeline"
+batch = 4
+ack_wait_secs = 5
+
+[sinks.file]
+type = "jsonl"
+path = {file}
+inputs = ["bus"]
+batch_size = 5
+flush_interval_ms = 20
+
+[sinks.out]
+type = "nats"
+url = "nats://{SHARED_SERVER}"
+subject = "{output_stream}.enriched"
+stream = "{output_stream}"
+create_stream = true
+inputs = ["bus"]
+batch_size = 5
+flush_interval_ms = 20
+
+[dead_letter]
+type = "jsonl"
+path = {dead}
+"#,
+        state = scratch.toml("state"),
+        file = scratch.toml("out.jsonl"),
+        dead = scratch.toml("dead.jsonl"),
+    )
+}
+
+#[tokio::test]
+async fn a_pipeline_writes_every_article_once_across_a_restart() {
+    if !shared_server() {
+        return;
+    }
+    let url = format!("nats://{SHARED_SERVER}");
+    let js = jetstream_at(&url).await;
+    let input = unique("PIPE_IN");
+    let output = unique("PIPE_OUT");
+    let scratch = net_common::Scratch::new();
+    let config = pipeline_config(&scratch, &input, &output);
+    let file = scratch.path("out.jsonl");
+    let dead = scratch.path("dead.jsonl");
+
+    let running = net_common::start(scratch.dir.path(), &config);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while js.get_stream(&input).await.is_err() {
+        assert!(Instant::now() < deadline, "the source creates its stream");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let subject = format!("{input}.in");
+    let mut payloads: Vec<_> = (0..12).map(|i| article_json(&format!("p{i:02}"))).collect();
+    payloads.insert(3, b"not json".to_vec());
+    payloads.insert(9, br#"{"id": "p-empty", "body": "  "}"#.to_vec());
+    publish(&js, &subject, &payloads).await;
+    net_common::wait_until("12 articles and 2 dead letters written", || {
+        net_common::read_jsonl(&file).len() == 12 && net_common::read_jsonl(&dead).len() == 2
+    })
+    .await;
+    running.stop().await;
+    wait_all_acknowledged(&js, &input, "pipeline").await;
+
+    // The second run reads only what is new.
+    let running = net_common::start(scratch.dir.path(), &config);
+    publish(&js, &subject, &[article_json("p12"), article_json("p13")]).await;
+    net_common::wait_until("the 2 new articles written", || {
+        net_common::read_jsonl(&file).len() == 14
+    })
+    .await;
+    running.stop().await;
+    wait_all_acknowledged(&js, &input, "pipeline").await;
+
+    let expected: Vec<_> = (0..14).map(|i| format!("p{i:02}")).collect();
+    assert_eq!(net_common::ids(&net_common::read_jsonl(&file)), expected);
+    assert_eq!(stream_messages(&js, &output).await, 14);
+    let letters = net_common::read_jsonl(&dead);
+    let mut locations: Vec<_> = letters
+        .iter()
+        .map(|l| l["location"].as_str().unwrap().to_owned())
+        .collect();
+    locations.sort();
+    assert_eq!(
+        locations,
+        [format!("nats:{input}/10"), format!("nats:{input}/4")]
+    );
 }
