@@ -211,6 +211,12 @@ impl Ledger {
         let mut lines = 0;
         match std::fs::read_to_string(&path) {
             Ok(text) => {
+                // Cut a torn last line off, or the next append would be
+                // glued to it and lost too.
+                if !text.is_empty() && !text.ends_with('\n') {
+                    let keep = text.rfind('\n').map_or(0, |i| i + 1);
+                    open_append(&path)?.set_len(keep as u64)?;
+                }
                 for line in text.lines() {
                     lines += 1;
                     // A torn last line (a crash mid-write) only means an
@@ -733,4 +739,106 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
         (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn validators(etag: &str) -> Validators {
+        Validators {
+            etag: Some(etag.to_owned()),
+            last_modified: None,
+        }
+    }
+
+    #[test]
+    fn a_torn_line_is_skipped_and_delivered_items_are_remembered() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(LEDGER_FILE),
+            "{\"feed\":\"f\",\"item\":\"a\"}\n{\"feed\":\"f\",\"ite",
+        )
+        .unwrap();
+        let mut ledger = Ledger::open(dir.path(), 100).unwrap();
+        assert!(ledger.feeds["f"].delivered.contains("a"));
+        ledger.settle("f", "b", Outcome::Delivered);
+        ledger.settle("f", "c", Outcome::Failed);
+        drop(ledger);
+        let ledger = Ledger::open(dir.path(), 100).unwrap();
+        let delivered = &ledger.feeds["f"].delivered;
+        assert!(delivered.contains("a") && delivered.contains("b") && !delivered.contains("c"));
+    }
+
+    #[test]
+    fn validators_wait_until_every_item_is_delivered() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(dir.path(), 100).unwrap();
+        let memory = ledger.feeds.entry("f".into()).or_default();
+        memory.in_flight.extend(["a".to_owned(), "b".to_owned()]);
+        memory.candidate = Some(validators("v1"));
+        ledger.settle("f", "a", Outcome::Delivered);
+        assert_eq!(ledger.feeds["f"].validators, Validators::default());
+        ledger.settle("f", "b", Outcome::Delivered);
+        assert_eq!(ledger.feeds["f"].validators, validators("v1"));
+        // A failed item drops the validators it was fetched with.
+        let memory = ledger.feeds.get_mut("f").unwrap();
+        memory.in_flight.insert("c".to_owned());
+        memory.candidate = Some(validators("v2"));
+        ledger.settle("f", "c", Outcome::Failed);
+        assert_eq!(ledger.feeds["f"].validators, validators("v1"));
+        drop(ledger);
+        let ledger = Ledger::open(dir.path(), 100).unwrap();
+        assert_eq!(ledger.feeds["f"].validators, validators("v1"));
+    }
+
+    #[test]
+    fn the_ledger_forgets_the_oldest_and_compacts() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(dir.path(), 10).unwrap();
+        for i in 0..2000 {
+            ledger.settle("f", &format!("item{i}"), Outcome::Delivered);
+        }
+        assert_eq!(ledger.feeds["f"].delivered.len(), 10);
+        assert!(ledger.feeds["f"].delivered.contains("item1999"));
+        drop(ledger);
+        let lines = std::fs::read_to_string(dir.path().join(LEDGER_FILE))
+            .unwrap()
+            .lines()
+            .count();
+        assert!(lines <= 2 * 10 + 1000 + 1, "{lines} lines");
+        let ledger = Ledger::open(dir.path(), 10).unwrap();
+        assert!(ledger.feeds["f"].delivered.contains("item1999"));
+        assert!(!ledger.feeds["f"].delivered.contains("item0"));
+    }
+
+    #[test]
+    fn junk_is_a_malformed_feed_not_a_panic() {
+        for junk in [
+            &b""[..],
+            b"\xff\xfe\x00<",
+            b"{\"version\": 7}",
+            b"<rss version=\"2.0\"><channel><item><description>\xd8\xb3\xd9\x84\xd8\xa7\xd9\x85</description></item>",
+        ] {
+            let _ = parse_feed(junk, "http://feeds.test/x");
+        }
+        let many_digits = format!(
+            "<rss version=\"2.0\"><channel><title>T</title><item><guid>g</guid><description>{}</description></item></channel></rss>",
+            "9".repeat(100_000)
+        );
+        let items = parse_feed(many_digits.as_bytes(), "http://feeds.test/x").unwrap();
+        assert_eq!(items[0].article.as_ref().unwrap().body.len(), 100_000);
+    }
+
+    #[test]
+    fn an_item_without_guid_link_or_title_is_named_by_its_text() {
+        let rss = "<rss version=\"2.0\"><channel><title>T</title>\
+                   <item><description>Only text.</description></item>\
+                   <item></item></channel></rss>";
+        let items = parse_feed(rss.as_bytes(), "http://feeds.test/x").unwrap();
+        assert_eq!(items.len(), 1, "an item with nothing in it is skipped");
+        assert!(items[0].id.starts_with("http://feeds.test/x#"));
+        let again = parse_feed(rss.as_bytes(), "http://feeds.test/x").unwrap();
+        assert_eq!(items[0].id, again[0].id, "the same text, the same id");
+    }
 }
