@@ -32,6 +32,9 @@ pub const DEFAULT_URL: &str = "nats://127.0.0.1:4222";
 /// Longest wait between two attempts to reach the server or set up the consumer.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
 
+/// The longest ack wait accepted: a day.
+const MAX_ACK_WAIT_SECS: u64 = 86_400;
+
 fn default_url() -> String {
     DEFAULT_URL.to_owned()
 }
@@ -75,7 +78,7 @@ pub struct NatsSourceConfig {
     #[serde(default = "default_batch")]
     pub batch: usize,
     /// Seconds the server waits for an acknowledgement before delivering a
-    /// message again (default 30).
+    /// message again (default 30, at most 86400).
     #[serde(default = "default_ack_wait_secs")]
     pub ack_wait_secs: u64,
     /// Most messages delivered and not yet acknowledged at once (default
@@ -100,8 +103,8 @@ impl SourceConfig for NatsSourceConfig {
         if self.batch == 0 {
             return Err("`batch` must be at least 1".into());
         }
-        if self.ack_wait_secs == 0 {
-            return Err("`ack_wait_secs` must be at least 1".into());
+        if !(1..=MAX_ACK_WAIT_SECS).contains(&self.ack_wait_secs) {
+            return Err(format!("`ack_wait_secs` must be from 1 to {MAX_ACK_WAIT_SECS}").into());
         }
         if self.max_ack_pending == 0 {
             return Err("`max_ack_pending` must be at least 1".into());
@@ -590,6 +593,7 @@ mod tests {
         assert!(build(serde_json::json!({"create_stream": true})).is_err());
         assert!(build(serde_json::json!({"batch": 0})).is_err());
         assert!(build(serde_json::json!({"ack_wait_secs": 0})).is_err());
+        assert!(build(serde_json::json!({"ack_wait_secs": u64::MAX})).is_err());
         assert!(build(serde_json::json!({"subjects": ["a..b"]})).is_err());
         assert!(serde_json::from_value::<NatsSourceConfig>(
             serde_json::json!({"stream": "S", "consumer": "c", "bogus": 1})
