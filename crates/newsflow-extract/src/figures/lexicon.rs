@@ -85,6 +85,20 @@ pub(crate) static QUALIFIERS: &[(&[&str], Qualifier)] = &[
     (&["least"], Qualifier::AtLeast),
 ];
 
+/// Every normalised event `event` returns.
+pub(crate) static EVENTS: &[&str] = &[
+    "killed",
+    "injured",
+    "displaced",
+    "arrested",
+    "missing",
+    "evacuated",
+    "kidnapped",
+    "rescued",
+    "hospitalised",
+    "infected",
+];
+
 /// What a word says happened to the people counted next to it, as a
 /// normalised participle: "died" and "deaths" are "killed", "wounded" is
 /// "injured", "detained" is "arrested".

@@ -102,7 +102,23 @@ impl<'a> Line<'a> {
                 k += used;
                 continue;
             }
-            if let Some(draft) = self.figure(&self.found[k]) {
+            if let Some(mut draft) = self.figure(&self.found[k]) {
+                // "killed 22 people, including 9 children": the part shares
+                // the event of the whole.
+                let including = self
+                    .word_before(draft.first)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("including"));
+                if draft.kind == FigureKind::Count && draft.event.is_none() && including {
+                    draft.event =
+                        out.last()
+                            .filter(|f| f.kind == FigureKind::Count)
+                            .and_then(|f| {
+                                lexicon::EVENTS
+                                    .iter()
+                                    .copied()
+                                    .find(|e| f.event.as_deref() == Some(e))
+                            });
+                }
                 out.push(self.finish(draft));
             }
             k += 1;
