@@ -109,15 +109,16 @@ impl<'a> Line<'a> {
                     .word_before(draft.first)
                     .is_some_and(|w| w.eq_ignore_ascii_case("including"));
                 if draft.kind == FigureKind::Count && draft.event.is_none() && including {
-                    draft.event =
-                        out.last()
-                            .filter(|f| f.kind == FigureKind::Count)
-                            .and_then(|f| {
-                                lexicon::EVENTS
-                                    .iter()
-                                    .copied()
-                                    .find(|e| f.event.as_deref() == Some(e))
-                            });
+                    let line_start = self.tokens[0].start;
+                    let whole = out
+                        .last()
+                        .filter(|f| f.kind == FigureKind::Count && f.start >= line_start);
+                    draft.event = whole.and_then(|f| {
+                        lexicon::EVENTS
+                            .iter()
+                            .copied()
+                            .find(|e| f.event.as_deref() == Some(e))
+                    });
                 }
                 out.push(self.finish(draft));
             }
