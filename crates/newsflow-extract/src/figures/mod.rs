@@ -295,7 +295,7 @@ impl<'a> Line<'a> {
                     t.text(self.text),
                     &[
                         "am", "pm", "a", "p", "gmt", "utc", "est", "edt", "bst", "cet", "hrs",
-                        "hours",
+                        "hours", "local",
                     ],
                 )
                 && f.value.fract() == 0.0
@@ -576,7 +576,24 @@ impl<'a> Line<'a> {
             .word(f.end)
             .is_some_and(|w| is_one_of(w, &["people", "persons"]));
         if let Some(year) = self.year_of(f) {
-            if !(qualified || event.is_some() || people_after) {
+            // Numbers next to numbers are table cells ("325 1021 5"); years
+            // before 1800 need a cue ("in 1642") to be told from counts.
+            let beside_number = |t: Option<&Token>| t.is_some_and(|t| t.is_digits());
+            let in_table = (f.first > 0
+                && self.tokens[f.first].gap != Gap::Break
+                && beside_number(self.tok(f.first - 1)))
+                || beside_number(self.next_on_line(f.end));
+            let cued = self.word_before(f.first).is_some_and(|w| {
+                is_one_of(
+                    w,
+                    &[
+                        "in", "since", "of", "from", "by", "until", "to", "year", "the", "around",
+                        "before", "after", "between", "and",
+                    ],
+                )
+            });
+            let plausible = year >= 1800 || cued;
+            if !(qualified || event.is_some() || people_after || in_table || !plausible) {
                 draft.kind = FigureKind::Year;
                 draft.value = Some(FigureValue::Number(f64::from(year)));
                 draft.first = f.first;

@@ -1,6 +1,6 @@
 //! The English words the recogniser reads as (parts of) numbers.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 /// What a word contributes to a number.
@@ -46,11 +46,13 @@ pub(crate) enum NumWord {
     Of,
 }
 
-fn table() -> &'static HashMap<&'static str, NumWord> {
-    static TABLE: OnceLock<HashMap<&'static str, NumWord>> = OnceLock::new();
+fn table() -> &'static FxHashMap<&'static str, NumWord> {
+    // Fx hashing: the keys are fixed English words, and every word of a
+    // text is looked up.
+    static TABLE: OnceLock<FxHashMap<&'static str, NumWord>> = OnceLock::new();
     TABLE.get_or_init(|| {
         use NumWord::*;
-        let mut m = HashMap::new();
+        let mut m = FxHashMap::default();
         for w in ["zero", "nought", "naught", "nil"] {
             m.insert(w, Zero);
         }
