@@ -20,7 +20,7 @@ use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 /// Version of the feature templates; stored in model files.
-pub const FEATURE_VERSION: u32 = 2;
+pub const FEATURE_VERSION: u32 = 3;
 
 const MUL: u64 = 0x9E37_79B9_7F4A_7C15;
 
@@ -130,14 +130,27 @@ impl TokenInfo {
         let mut prefixes = [0u64; 4];
         let mut prefix_hash = CharHash::new(5);
         let mut length = 0usize;
-        let chars = token.chars().map(normalise);
-        for c in if dash {
-            "--".chars().map(normalise)
-        } else {
-            token.chars().map(normalise)
-        } {
+        // The last four lower-case characters, as a ring, for the suffixes.
+        let mut tail: [char; 4] = ['\0'; 4];
+        let text = if dash { "--" } else { token };
+        for c in text.chars().map(normalise) {
             word.push(c);
-            let class = if c.is_uppercase() {
+            let class = if c.is_ascii_lowercase() {
+                lower_letters += 1;
+                letters_seen = true;
+                'x'
+            } else if c.is_ascii_uppercase() {
+                upper_letters += 1;
+                if !letters_seen {
+                    first_upper = true;
+                }
+                letters_seen = true;
+                'X'
+            } else if c.is_ascii_digit() {
+                'd'
+            } else if c.is_ascii() {
+                c
+            } else if c.is_uppercase() {
                 upper_letters += 1;
                 if !letters_seen {
                     first_upper = true;
@@ -158,13 +171,19 @@ impl TokenInfo {
             };
             // Digits are folded to 0 in the lower-case form: "1996" and "1997" share evidence.
             let folded = if class == 'd' { '0' } else { c };
-            for l in folded.to_lowercase() {
+            let mut push_lower = |l: char| {
                 lower.push(l);
                 if length < 4 {
                     prefix_hash.push(l);
                     prefixes[length] = prefix_hash.finish();
                 }
+                tail[length % 4] = l;
                 length += 1;
+            };
+            if folded.is_ascii() {
+                push_lower(folded.to_ascii_lowercase());
+            } else {
+                folded.to_lowercase().for_each(push_lower);
             }
             if class == last_class {
                 run += 1;
@@ -179,18 +198,10 @@ impl TokenInfo {
         }
         // Suffixes: hash the last 1..4 lower-case characters.
         let mut suffixes = [0u64; 4];
-        let mut tail: [char; 4] = ['\0'; 4];
-        let mut n = 0;
-        for c in chars.flat_map(|c| c.to_lowercase()) {
-            let folded = if c.is_numeric() { '0' } else { c };
-            tail.rotate_left(1);
-            tail[3] = folded;
-            n += 1;
-        }
         for (k, suffix) in suffixes.iter_mut().enumerate() {
             let mut h = CharHash::new(6);
-            for &c in &tail[4 - (k + 1).min(n)..] {
-                h.push(c);
+            for back in (0..(k + 1).min(length)).rev() {
+                h.push(tail[(length - 1 - back) % 4]);
             }
             *suffix = h.finish();
         }
@@ -288,19 +299,29 @@ fn key(template: u64, values: &[u64]) -> u64 {
     fmix(h) | 1
 }
 
-/// Adds gazetteer lists and word clusters to token infos.
+/// Adds gazetteer lists and word clusters to token infos. Punctuation is in
+/// no list; each distinct spelling is looked up once.
 fn add_lexical(tokens: &[&str], infos: &mut [TokenInfo]) {
     let gazetteers = gazetteer::bundled();
+    let mut known: FxHashMap<u64, (u64, [u64; 4])> = FxHashMap::default();
     for (token, info) in tokens.iter().zip(infos.iter_mut()) {
-        info.lists = gazetteers.word_lists(token).bits() as u64;
-        if let Some(c) = gazetteers.clusters(token) {
-            info.clusters = [
-                c.k64 as u64,
-                c.k256 as u64,
-                c.k1024 as u64,
-                c.vector_row as u64,
-            ];
+        if !token.chars().any(char::is_alphanumeric) {
+            continue;
         }
+        let (lists, clusters) = *known.entry(info.word).or_insert_with(|| {
+            let lists = gazetteers.word_lists(token).bits() as u64;
+            let clusters = gazetteers.clusters(token).map_or([NO_CLUSTER; 4], |c| {
+                [
+                    c.k64 as u64,
+                    c.k256 as u64,
+                    c.k1024 as u64,
+                    c.vector_row as u64,
+                ]
+            });
+            (lists, clusters)
+        });
+        info.lists = lists;
+        info.clusters = clusters;
     }
 }
 

@@ -129,31 +129,29 @@ fn tag_tokens(
     // One lookup per feature serves every pass.
     let mut sums = vec![0i32; tokens.len() * width];
     linear.add_all_sums(buffer, 0, &mut sums);
-    let mut decoded = decode_pass(linear, 0, &sums, sentences);
+    let mut decoded = Decoded::default();
+    decode_pass(linear, 0, &sums, sentences, &mut decoded);
     if linear.passes() > 1 {
-        let labels: Vec<u8> = decoded
-            .iter()
-            .flat_map(|d| d.path.iter().copied())
-            .collect();
         let mut second = FeatureBuffer::default();
-        features::second_pass(buffer, &labels, &mut second);
+        features::second_pass(buffer, &decoded.path, &mut second);
         linear.add_all_sums(&second, 1, &mut sums);
-        decoded = decode_pass(linear, 1, &sums, sentences);
+        decode_pass(linear, 1, &sums, sentences, &mut decoded);
     }
     let last = linear.passes() - 1;
     let mut out = Vec::new();
-    for (s, d) in sentences.iter().zip(decoded) {
-        let spans = labels::decode(&d.path);
+    for s in sentences {
+        let path = &decoded.path[s.clone()];
+        let spans = labels::decode(path);
         if spans.is_empty() {
             continue;
         }
         let confidences = if with_confidence {
             model::span_confidences(
-                &d.emissions,
+                &decoded.emissions[s.clone()],
                 linear.transitions(last),
                 model.edge_potentials(),
                 model.temperature(),
-                &d.path,
+                path,
                 &spans,
             )
         } else {
@@ -171,48 +169,53 @@ fn tag_tokens(
     out
 }
 
-/// One decoded sentence: its label scores and best labels.
+/// A decoded document: every token's label scores and best label.
+#[derive(Default)]
 struct Decoded {
     emissions: Vec<[f32; LABELS]>,
     path: Vec<u8>,
+    /// Viterbi back pointers (scratch space).
+    back: Vec<[u8; LABELS]>,
 }
 
 /// Decodes every sentence with pass `pass`, from per-token weight sums
-/// (`linear.width()` per token).
+/// (`linear.width()` per token), into `out`.
 fn decode_pass(
     linear: &Linear,
     pass: usize,
     sums: &[i32],
     sentences: &[Range<usize>],
-) -> Vec<Decoded> {
+    out: &mut Decoded,
+) {
     let width = linear.width();
     let offset = pass * LABELS;
-    sentences
-        .iter()
-        .map(|s| {
-            let emissions: Vec<[f32; LABELS]> = s
-                .clone()
-                .map(|i| {
-                    linear.scaled(pass, &sums[i * width + offset..i * width + offset + LABELS])
-                })
-                .collect();
-            let path = model::viterbi(&emissions, linear.transitions(pass));
-            Decoded { emissions, path }
-        })
-        .collect()
+    out.emissions.clear();
+    out.emissions.extend(
+        sums.chunks_exact(width)
+            .map(|row| linear.scaled(pass, &row[offset..offset + LABELS])),
+    );
+    out.path.clear();
+    out.path.resize(out.emissions.len(), labels::OUTSIDE);
+    for s in sentences {
+        model::viterbi_into(
+            &out.emissions[s.clone()],
+            linear.transitions(pass),
+            &mut out.back,
+            &mut out.path[s.clone()],
+        );
+    }
 }
 
 /// Decodes every sentence with a one-pass scorer over the keys of `buffers`
-/// (training-time: the second pass is trained as its own scorer).
-fn decode_keys(
-    scorer: &Linear,
-    sentences: &[Range<usize>],
-    buffers: &[&FeatureBuffer],
-) -> Vec<Decoded> {
+/// (training-time: the second pass is trained as its own scorer); returns
+/// every token's label.
+fn decode_keys(scorer: &Linear, sentences: &[Range<usize>], buffers: &[&FeatureBuffer]) -> Vec<u8> {
     let tokens = buffers.first().map_or(0, |b| b.len());
     let mut sums = vec![0i32; tokens * LABELS];
     for b in buffers {
         scorer.add_all_sums(b, 0, &mut sums);
     }
-    decode_pass(scorer, 0, &sums, sentences)
+    let mut decoded = Decoded::default();
+    decode_pass(scorer, 0, &sums, sentences, &mut decoded);
+    decoded.path
 }

@@ -156,7 +156,7 @@ impl Linear {
     }
 
     fn assemble(keys: Vec<u64>, weights: Vec<i8>, blocks: Vec<Block>) -> Linear {
-        let capacity = (keys.len() * 2).next_power_of_two().max(16);
+        let capacity = (keys.len() + keys.len() / 4).next_power_of_two().max(16);
         let mask = capacity - 1;
         let mut slots = vec![0u64; capacity];
         for (row, &key) in keys.iter().enumerate() {
@@ -495,11 +495,25 @@ impl<'a> Reader<'a> {
 ///
 /// `emissions[t]` are token `t`'s label scores; returns the best labels.
 pub fn viterbi(emissions: &[[f32; LABELS]], transitions: &Transitions) -> Vec<u8> {
-    let n = emissions.len();
+    let mut path = vec![0u8; emissions.len()];
+    viterbi_into(emissions, transitions, &mut Vec::new(), &mut path);
+    path
+}
+
+/// [`viterbi`] writing the labels into `path` (as long as `emissions`),
+/// with `back` as reusable scratch space.
+pub fn viterbi_into(
+    emissions: &[[f32; LABELS]],
+    transitions: &Transitions,
+    back: &mut Vec<[u8; LABELS]>,
+    path: &mut [u8],
+) {
+    let n = emissions.len().min(path.len());
     if n == 0 {
-        return Vec::new();
+        return;
     }
-    let mut back = vec![[0u8; LABELS]; n];
+    back.clear();
+    back.resize(n, [0u8; LABELS]);
     let mut score = [f32::NEG_INFINITY; LABELS];
     for (y, s) in score.iter_mut().enumerate() {
         if labels::allowed(None, y as u8) {
@@ -532,12 +546,10 @@ pub fn viterbi(emissions: &[[f32; LABELS]], transitions: &Transitions) -> Vec<u8
             last = y as u8;
         }
     }
-    let mut path = vec![0u8; n];
     path[n - 1] = last;
     for t in (1..n).rev() {
         path[t - 1] = back[t][path[t] as usize];
     }
-    path
 }
 
 /// Which transitions BILOU allows, precomputed.

@@ -179,9 +179,6 @@ fn first_pass_labels(scorer: &Linear, doc: &Document) -> Vec<u8> {
     let mut buffer = FeatureBuffer::default();
     features::extract(&doc.token_strs(), &doc.sentences, &mut buffer);
     super::decode_keys(scorer, &doc.sentences, &[&buffer])
-        .into_iter()
-        .flat_map(|d| d.path)
-        .collect()
 }
 
 /// Span-exact scores of one pass on gold documents, given first-pass labels
@@ -199,20 +196,20 @@ fn score_pass(scorer: &Linear, docs: &[Document], first_pass: Option<&[Vec<u8>]>
             }
             None => vec![&base],
         };
-        let predicted: Vec<labels::TokenSpan> =
-            super::decode_keys(scorer, &doc.sentences, &buffers)
-                .into_iter()
-                .zip(&doc.sentences)
-                .flat_map(|(decoded, s)| {
-                    labels::decode(&decoded.path)
-                        .into_iter()
-                        .map(move |span| labels::TokenSpan {
-                            start: span.start + s.start,
-                            end: span.end + s.start,
-                            kind: span.kind,
-                        })
-                })
-                .collect();
+        let path = super::decode_keys(scorer, &doc.sentences, &buffers);
+        let predicted: Vec<labels::TokenSpan> = doc
+            .sentences
+            .iter()
+            .flat_map(|s| {
+                labels::decode(&path[s.clone()])
+                    .into_iter()
+                    .map(move |span| labels::TokenSpan {
+                        start: span.start + s.start,
+                        end: span.end + s.start,
+                        kind: span.kind,
+                    })
+            })
+            .collect();
         score.add(doc.tokens.len(), &doc.spans, &predicted);
     }
     score
