@@ -82,7 +82,6 @@ pub(crate) static QUALIFIERS: &[(&[&str], Qualifier)] = &[
     (&["exceeding"], Qualifier::MoreThan),
     (&["under"], Qualifier::LessThan),
     (&["below"], Qualifier::LessThan),
-    (&["least"], Qualifier::AtLeast),
 ];
 
 /// Every normalised event `event` returns.

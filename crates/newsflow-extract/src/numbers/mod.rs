@@ -445,6 +445,13 @@ impl<'a> Parser<'a> {
                 if is_percent_word(word) {
                     found.kind = NumberKind::Percent;
                     found.end = at + 1;
+                    // "2 percentage points"
+                    let points = self.word_text(at + 1).is_some_and(|w| {
+                        w.eq_ignore_ascii_case("points") || w.eq_ignore_ascii_case("point")
+                    });
+                    if points && self.tokens[at + 1].gap != Gap::Break {
+                        found.end = at + 2;
+                    }
                 } else if word.eq_ignore_ascii_case("per") && self.is_word(at + 1, "cent") {
                     found.kind = NumberKind::Percent;
                     found.end = at + 2;
