@@ -5,6 +5,7 @@ mod extract;
 mod replay;
 mod shutdown;
 mod validate;
+mod watch;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@ pub mod http;
 pub mod nats;
 pub mod stdin;
 
-use newsflow_core::{Article, ArticleError, Closed, DeadLetter, SourceContext};
+use newsflow_core::{Article, ArticleError, Closed, DeadLetter, Delivery, SourceContext};
 
 /// Parses one JSON article and emits it, or dead-letters the raw input with
 /// its location and the reason. `line` is the record's line for JSON Lines;
@@ -17,6 +17,17 @@ pub(crate) async fn emit_json(
     raw: &[u8],
     origin: &str,
     line: Option<usize>,
+) -> Result<(), Closed> {
+    emit_json_with(cx, raw, origin, line, cx.delivery()).await
+}
+
+/// [`emit_json`] with the caller's delivery token (to checkpoint on delivery).
+pub(crate) async fn emit_json_with(
+    cx: &SourceContext,
+    raw: &[u8],
+    origin: &str,
+    line: Option<usize>,
+    delivery: Delivery,
 ) -> Result<(), Closed> {
     let mut location = match line {
         Some(line) => format!("{origin}:{line}"),
@@ -34,21 +45,22 @@ pub(crate) async fn emit_json(
             }
         },
     };
-    emit(cx, parsed, raw, location).await
+    emit_with(cx, parsed, raw, location, delivery).await
 }
 
 /// Emits a parsed article, or dead-letters the raw input with the reason.
-pub(crate) async fn emit(
+pub(crate) async fn emit_with(
     cx: &SourceContext,
     parsed: Result<Article, ArticleError>,
     raw: &[u8],
     location: String,
+    delivery: Delivery,
 ) -> Result<(), Closed> {
     match parsed {
-        Ok(article) => cx.out.send(article, cx.delivery()).await,
+        Ok(article) => cx.out.send(article, delivery).await,
         Err(reason) => {
             let letter = DeadLetter::from_bytes(&cx.name, Some(location), reason.to_string(), raw);
-            cx.dead_letters.send(letter, cx.delivery()).await
+            cx.dead_letters.send(letter, delivery).await
         }
     }
 }

@@ -1,0 +1,167 @@
+//! The watched directory's checkpoint: which files (by path, size and
+//! modification time) have had every article delivered.
+//!
+//! An append-only JSON Lines file, synced after each entry; the last entry
+//! for a path wins. It is compacted (rewritten to one line per file, then
+//! renamed into place) each time it is opened, so it grows only with the
+//! files delivered since the last start.
+
+use newsflow_core::BoxError;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+/// What identifies one version of a file: a changed file is read again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct Signature {
+    size: u64,
+    /// Nanoseconds since the Unix epoch (u64 lasts until 2554; serde's
+    /// flatten cannot read u128).
+    modified_ns: u64,
+}
+
+impl Signature {
+    /// The file's signature now; `None` when it is gone or unreadable.
+    pub(super) fn of(path: &Path) -> Option<Signature> {
+        let meta = std::fs::metadata(path).ok()?;
+        let modified_ns = u64::try_from(
+            meta.modified()
+                .ok()?
+                .duration_since(UNIX_EPOCH)
+                .ok()?
+                .as_nanos(),
+        )
+        .ok()?;
+        Some(Signature {
+            size: meta.len(),
+            modified_ns,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    /// Path relative to the watched directory.
+    path: PathBuf,
+    #[serde(flatten)]
+    signature: Signature,
+}
+
+/// Delivered files of one watched directory.
+#[derive(Debug)]
+pub(super) struct Ledger {
+    root: PathBuf,
+    file: std::fs::File,
+    file_path: PathBuf,
+    delivered: HashMap<PathBuf, Signature>,
+}
+
+impl Ledger {
+    /// Opens (creating or compacting) the ledger kept in `state` for `root`.
+    pub(super) fn open(state: &Path, root: &Path) -> Result<Ledger, BoxError> {
+        std::fs::create_dir_all(state)
+            .map_err(|e| format!("cannot create the state directory {}: {e}", state.display()))?;
+        let file_path = state.join("delivered.jsonl");
+        let mut delivered = HashMap::new();
+        if let Ok(existing) = std::fs::File::open(&file_path) {
+            for (number, line) in std::io::BufReader::new(existing).lines().enumerate() {
+                let line = line?;
+                // An unfinished last line (a crash mid-append) is skipped; its
+                // file is simply delivered again.
+                match serde_json::from_str::<Entry>(&line) {
+                    Ok(entry) => drop(delivered.insert(entry.path, entry.signature)),
+                    Err(e) => tracing::warn!(
+                        ledger = %file_path.display(), line = number + 1, error = %e,
+                        "skipping an unreadable ledger line"
+                    ),
+                }
+            }
+        }
+        let compacted = state.join("delivered.jsonl.tmp");
+        {
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&compacted)?);
+            let mut entries: Vec<_> = delivered.iter().collect();
+            entries.sort_by_key(|(path, _)| *path);
+            for (path, signature) in entries {
+                let entry = Entry {
+                    path: path.clone(),
+                    signature: *signature,
+                };
+                serde_json::to_writer(&mut out, &entry)?;
+                out.write_all(b"\n")?;
+            }
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        }
+        std::fs::rename(&compacted, &file_path)?;
+        let file = std::fs::OpenOptions::new().append(true).open(&file_path)?;
+        Ok(Ledger {
+            root: root.to_owned(),
+            file,
+            file_path,
+            delivered,
+        })
+    }
+
+    fn key(&self, path: &Path) -> PathBuf {
+        path.strip_prefix(&self.root).unwrap_or(path).to_owned()
+    }
+
+    /// Whether this version of the file was delivered.
+    pub(super) fn is_delivered(&self, path: &Path, signature: Signature) -> bool {
+        self.delivered.get(&self.key(path)) == Some(&signature)
+    }
+
+    /// Records that every article of this version of the file was delivered.
+    pub(super) fn record(&mut self, path: &Path, signature: Signature) -> std::io::Result<()> {
+        let key = self.key(path);
+        let mut line = serde_json::to_vec(&Entry {
+            path: key.clone(),
+            signature,
+        })?;
+        line.push(b'\n');
+        self.file.write_all(&line)?;
+        self.file.sync_data()?;
+        self.delivered.insert(key, signature);
+        Ok(())
+    }
+
+    /// The ledger file, for messages.
+    pub(super) fn file_path(&self) -> &Path {
+        &self.file_path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn survives_a_reopen_and_a_torn_last_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("in");
+        std::fs::create_dir(&root).unwrap();
+        let article = root.join("a.txt");
+        std::fs::write(&article, "body").unwrap();
+        let signature = Signature::of(&article).unwrap();
+        let state = dir.path().join("state");
+        let mut ledger = Ledger::open(&state, &root).unwrap();
+        assert!(!ledger.is_delivered(&article, signature));
+        ledger.record(&article, signature).unwrap();
+        drop(ledger);
+        // A crash in the middle of the next append.
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(state.join("delivered.jsonl"))
+            .unwrap();
+        f.write_all(b"{\"path\":\"b.t").unwrap();
+        drop(f);
+        let ledger = Ledger::open(&state, &root).unwrap();
+        assert!(ledger.is_delivered(&article, signature));
+        std::fs::write(&article, "changed body").unwrap();
+        assert!(!ledger.is_delivered(&article, Signature::of(&article).unwrap()));
+        let text = std::fs::read_to_string(state.join("delivered.jsonl")).unwrap();
+        assert_eq!(text.lines().count(), 1, "compacted on open: {text}");
+    }
+}
