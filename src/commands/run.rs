@@ -1,10 +1,11 @@
 //! `newsflow run`: runs a pipeline.
 
 use crate::logging::LogFormat;
-use newsflow_runtime::{RunOptions, RunReport};
+use newsflow_runtime::{Pipeline, RunOptions, RunReport};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// EX_CONFIG from sysexits.h: the config is wrong.
@@ -16,6 +17,9 @@ pub struct Args {
     /// The pipeline config.
     #[arg(long, short, default_value = "pipeline.toml")]
     config: PathBuf,
+    /// Reload the config when the file changes (SIGHUP always reloads it).
+    #[arg(long)]
+    watch: bool,
 }
 
 /// Runs the pipeline; exit 0 when it finished or was stopped cleanly, 78 on
@@ -41,9 +45,26 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
         };
         let stop = CancellationToken::new();
         tokio::spawn(stop_on_signals(stop.clone()));
+        let (reload_tx, reloads) = mpsc::channel(4);
+        let (ask_tx, asks) = mpsc::channel(4);
+        tokio::spawn(reload_on_sighup(ask_tx.clone()));
+        // Kept alive for the run: dropping the watcher stops the watching.
+        let _watcher = if args.watch {
+            match watch_file(&args.config, ask_tx) {
+                Ok(watcher) => Some(watcher),
+                Err(e) => {
+                    eprintln!("error: cannot watch {}: {e}", args.config.display());
+                    return ExitCode::from(EXIT_CONFIG);
+                }
+            }
+        } else {
+            None
+        };
+        tokio::spawn(compile_reloads(args.config.clone(), asks, reload_tx));
         let options = RunOptions {
             progress_bar: log_format == LogFormat::Text && std::io::stderr().is_terminal(),
             status: Default::default(),
+            reloads: Some(reloads),
         };
         match newsflow_runtime::run(pipeline, stop, options).await {
             Ok(report) => summarise(&report),
@@ -53,6 +74,66 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
             }
         }
     })
+}
+
+/// Asks for a reload on every SIGHUP.
+async fn reload_on_sighup(ask: mpsc::Sender<()>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+        tracing::error!("cannot listen for SIGHUP; reloads are off");
+        return;
+    };
+    while hangup.recv().await.is_some() {
+        tracing::info!("SIGHUP: reloading the config");
+        if ask.send(()).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Asks for a reload when the config file is written or replaced.
+fn watch_file(config: &Path, ask: mpsc::Sender<()>) -> notify::Result<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    let file = config.file_name().map(ToOwned::to_owned);
+    // Watch the directory: editors replace the file rather than write it.
+    let dir = match config.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let Ok(event) = event else { return };
+        let ours = event.paths.iter().any(|p| p.file_name() == file.as_deref());
+        if ours && (event.kind.is_modify() || event.kind.is_create()) {
+            let _ = ask.try_send(());
+        }
+    })?;
+    watcher.watch(&dir, notify::RecursiveMode::NonRecursive)?;
+    Ok(watcher)
+}
+
+/// Compiles the config for each request (a burst of requests is one
+/// reload) and hands valid ones to the runtime; an invalid config is logged
+/// and the running pipeline goes on untouched.
+async fn compile_reloads(
+    config: PathBuf,
+    mut asks: mpsc::Receiver<()>,
+    reloads: mpsc::Sender<Pipeline>,
+) {
+    while asks.recv().await.is_some() {
+        // Let an editor finish writing, and fold the events of one save together.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        while asks.try_recv().is_ok() {}
+        match super::validate::compile(&config) {
+            Ok(pipeline) => {
+                if reloads.send(pipeline).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing::error!("the new config is refused; the pipeline runs on unchanged:\n{e}")
+            }
+        }
+    }
 }
 
 /// The first SIGINT or SIGTERM starts a graceful stop; a second one exits at once.

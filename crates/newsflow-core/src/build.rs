@@ -1,7 +1,7 @@
 //! What a stage is given when it is built.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Whether a stage can do its job now (connected, listening); read by the
@@ -27,6 +27,23 @@ impl Health {
     }
 }
 
+/// A count a stage reports, such as a source's backlog (files not yet read,
+/// messages waiting on the server); read by the daemon's `/metrics`.
+#[derive(Debug, Clone, Default)]
+pub struct Gauge(Arc<AtomicU64>);
+
+impl Gauge {
+    /// Sets the value.
+    pub fn set(&self, value: u64) {
+        self.0.store(value, Ordering::Relaxed);
+    }
+
+    /// The last value set (0 when never set).
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// Handed to `build`: the stage's identity and its share of the runtime.
 #[derive(Debug, Clone)]
 pub struct BuildContext {
@@ -38,6 +55,8 @@ pub struct BuildContext {
     pub state_dir: PathBuf,
     /// The stage's readiness, reported by `/ready`.
     pub health: Health,
+    /// For a source that knows it: how many articles wait to be read.
+    pub backlog: Gauge,
 }
 
 impl BuildContext {
@@ -49,6 +68,7 @@ impl BuildContext {
             name: key.rsplit('.').next().unwrap_or(key).to_owned(),
             state_dir: state_dir.into(),
             health: Health::default(),
+            backlog: Gauge::default(),
         }
     }
 

@@ -11,13 +11,13 @@ mod registry;
 mod stage;
 
 pub use article::{Article, ArticleError};
-pub use build::{BuildContext, Health};
+pub use build::{BuildContext, Gauge, Health};
 pub use delivery::{Delivery, Outcome};
 pub use record::{DeadLetter, DeadLetterEvent, Event, RawEncoding, Record};
 pub use registry::{FieldError, Registry, SinkConfig, SourceConfig, TransformConfig};
 pub use stage::{
-    BoxError, Closed, DeadLetters, Output, Progress, Rejection, Sink, SinkError, SinkErrorKind,
-    Source, SourceContext, StageCounters, Transform, TrySendError,
+    BoxError, Closed, DeadLetters, Output, OutputHandle, Progress, Rejection, Sink, SinkError,
+    SinkErrorKind, Source, SourceContext, StageCounters, Transform, TrySendError,
 };
 
 /// The enrichment types, re-exported from the extraction crate.

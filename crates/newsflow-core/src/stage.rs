@@ -7,7 +7,7 @@
 use crate::{Article, DeadLetter, DeadLetterEvent, Delivery, Event, Outcome, Record};
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock, Weak};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -142,8 +142,29 @@ impl StageCounters {
 /// slows the sources instead of growing memory.
 #[derive(Debug, Clone)]
 pub struct Output {
-    readers: Vec<mpsc::Sender<Event>>,
+    // Behind a lock so the runtime can re-point a running stage (a reload
+    // that replaces its readers) through an [`OutputHandle`].
+    readers: Arc<RwLock<Readers>>,
     counters: Arc<StageCounters>,
+}
+
+type Readers = Arc<[mpsc::Sender<Event>]>;
+
+/// The runtime's hold on a stage's [`Output`]: it can re-point the output
+/// without keeping it (or its channels) alive.
+#[derive(Debug, Clone)]
+pub struct OutputHandle(Weak<RwLock<Readers>>);
+
+impl OutputHandle {
+    /// Sends the output's articles to `readers` from now on; false when the
+    /// stage has finished and dropped its output.
+    pub fn set_readers(&self, readers: Vec<mpsc::Sender<Event>>) -> bool {
+        let Some(cell) = self.0.upgrade() else {
+            return false;
+        };
+        *cell.write().unwrap_or_else(|p| p.into_inner()) = readers.into();
+        true
+    }
 }
 
 /// Every reader of an output has gone away; the stage should stop.
@@ -154,12 +175,28 @@ pub struct Closed;
 impl Output {
     /// An output feeding `readers`, counting into `counters`.
     pub fn new(readers: Vec<mpsc::Sender<Event>>, counters: Arc<StageCounters>) -> Output {
-        Output { readers, counters }
+        Output {
+            readers: Arc::new(RwLock::new(readers.into())),
+            counters,
+        }
+    }
+
+    /// A handle for re-pointing this output while it runs.
+    pub fn handle(&self) -> OutputHandle {
+        OutputHandle(Arc::downgrade(&self.readers))
+    }
+
+    fn readers(&self) -> Readers {
+        self.readers
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Sends an article to every reader (fan-out forks its delivery token).
     pub async fn send(&self, article: Article, delivery: Delivery) -> Result<(), Closed> {
-        let Some((last, rest)) = self.readers.split_last() else {
+        let readers = self.readers();
+        let Some((last, rest)) = readers.split_last() else {
             return Err(Closed);
         };
         for reader in rest {
@@ -184,11 +221,12 @@ impl Output {
         if n == 0 {
             return Ok(());
         }
-        if self.readers.is_empty() {
+        let readers = self.readers();
+        if readers.is_empty() {
             return Err(TrySendError::Closed);
         }
-        let mut permits = Vec::with_capacity(self.readers.len());
-        for reader in &self.readers {
+        let mut permits = Vec::with_capacity(readers.len());
+        for reader in readers.iter() {
             match reader.try_reserve_many(n) {
                 Ok(permit) => permits.push(permit),
                 Err(mpsc::error::TrySendError::Full(())) => return Err(TrySendError::Full),

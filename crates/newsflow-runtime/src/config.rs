@@ -83,6 +83,14 @@ impl Default for RuntimeOptions {
     }
 }
 
+/// The daemon's HTTP endpoint (`[api]`): `/metrics`, `/health`, `/ready`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiOptions {
+    /// Where to listen, e.g. `127.0.0.1:8686`.
+    pub address: std::net::SocketAddr,
+}
+
 /// A source as configured.
 #[derive(Debug)]
 pub struct SourceSpec {
@@ -135,6 +143,11 @@ pub struct ParsedConfig {
     pub sinks: BTreeMap<String, SinkSpec>,
     /// `[dead_letter]`.
     pub dead_letter: Option<SinkSpec>,
+    /// `[api]`, when the daemon serves metrics and health.
+    pub api: Option<ApiOptions>,
+    /// Each stage's table as written (after environment overrides), by key:
+    /// a reload rebuilds the stages whose table changed.
+    pub tables: BTreeMap<String, Value>,
     pub(crate) lines: LineIndex,
 }
 
@@ -194,6 +207,7 @@ pub fn load_with_env(
         registry,
         lines: &lines,
         problems: Vec::new(),
+        tables: BTreeMap::new(),
     }
     .parse(file, root, lines.clone())
 }
@@ -202,6 +216,7 @@ struct Parser<'a> {
     registry: &'a Registry,
     lines: &'a LineIndex,
     problems: Vec<Problem>,
+    tables: BTreeMap<String, Value>,
 }
 
 /// The keys every transform and sink table may carry besides its own.
@@ -255,6 +270,9 @@ impl Parser<'_> {
                 .unwrap_or_default(),
             None => RuntimeOptions::default(),
         };
+        let api = root
+            .remove("api")
+            .and_then(|value| self.typed::<ApiOptions>("api", value));
         let registry = self.registry;
         let sources = self.section(&mut root, "sources", |p, key, type_name, table| {
             let parsed = p.registry.parse_source(type_name, Value::Object(table));
@@ -316,7 +334,7 @@ impl Parser<'_> {
         for key in root.keys() {
             self.problem(
                 key,
-                "unknown section; expected one of runtime, sources, transforms, sinks, dead_letter",
+                "unknown section; expected one of runtime, api, sources, transforms, sinks, dead_letter",
             );
         }
         if !self.problems.is_empty() {
@@ -332,6 +350,8 @@ impl Parser<'_> {
             transforms,
             sinks,
             dead_letter,
+            api,
+            tables: self.tables,
             lines,
         })
     }
@@ -396,6 +416,8 @@ impl Parser<'_> {
         mut table: Map<String, Value>,
         parse_one: impl FnOnce(&mut Self, &str, &str, Map<String, Value>) -> Option<T>,
     ) -> Option<T> {
+        self.tables
+            .insert(key.to_owned(), Value::Object(table.clone()));
         match table.remove("type") {
             Some(Value::String(type_name)) => parse_one(self, key, &type_name, table),
             Some(_) => {

@@ -12,15 +12,18 @@
 //! # Ok(()) }
 //! ```
 
+mod api;
 mod config;
 mod graph;
+mod histogram;
 mod progress;
 mod run;
+mod stage_tasks;
 mod status;
 
 pub use config::{
-    load, load_with_env, ConfigError, ParsedConfig, Problem, RuntimeOptions, SinkSpec, SourceSpec,
-    TransformSpec, ENV_PREFIX,
+    load, load_with_env, ApiOptions, ConfigError, ParsedConfig, Problem, RuntimeOptions, SinkSpec,
+    SourceSpec, TransformSpec, ENV_PREFIX,
 };
 pub use graph::{compile, Pipeline};
 pub use run::{run, RunOptions, RunReport};

@@ -1,19 +1,19 @@
 //! Running a compiled pipeline: every stage its own task, joined by bounded
-//! channels; stop on request, drain within a deadline.
+//! channels; stop on request and drain within a deadline; apply a reloaded
+//! config by rebuilding only the stages whose tables changed.
 
-use crate::config::{ConfigError, Problem, SinkSpec};
+use crate::api;
+use crate::config::{ConfigError, ParsedConfig, Problem};
 use crate::graph::Pipeline;
+use crate::histogram::Histogram;
 use crate::progress::ProgressDisplay;
+use crate::stage_tasks::{sink_loop, transform_loop, Batching};
 use crate::status::{StageSnapshot, Status};
-use futures::StreamExt;
 use newsflow_core::{
-    BoxError, BuildContext, DeadLetter, DeadLetterEvent, DeadLetters, Delivery, Event, Health,
-    Output, Progress, Record, Rejection, Sink, SinkErrorKind, Source, SourceContext, StageCounters,
-    Transform,
+    BoxError, BuildContext, DeadLetterEvent, DeadLetters, Event, Output, OutputHandle, Progress,
+    Sink, Source, SourceContext, StageCounters, Transform,
 };
-use std::cell::RefCell;
-use std::collections::BTreeMap;
-use std::panic::AssertUnwindSafe;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -22,12 +22,14 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// How to run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct RunOptions {
     /// Draw a progress bar on standard error.
     pub progress_bar: bool,
     /// Where the run shows its state while it goes (for `/metrics`, `/ready`).
     pub status: Status,
+    /// New configs to apply while running (SIGHUP, a changed config file).
+    pub reloads: Option<mpsc::Receiver<Pipeline>>,
 }
 
 /// How a run ended.
@@ -50,219 +52,434 @@ impl RunReport {
     }
 }
 
+/// Stages built and not yet started, with the context each was built with.
+#[derive(Default)]
 struct Built {
-    sources: BTreeMap<String, Box<dyn Source>>,
-    transforms: BTreeMap<String, Arc<dyn Transform>>,
-    sinks: BTreeMap<String, Box<dyn Sink>>,
-    dead_letter: Box<dyn Sink>,
-    /// Each stage's readiness, by config key.
-    health: BTreeMap<String, Health>,
+    sources: BTreeMap<String, (Box<dyn Source>, BuildContext)>,
+    transforms: BTreeMap<String, (Arc<dyn Transform>, BuildContext)>,
+    sinks: BTreeMap<String, (Box<dyn Sink>, BuildContext)>,
+    dead_letter: Option<(Box<dyn Sink>, BuildContext)>,
 }
 
-/// Builds every stage (opening files, connecting) before any of them runs,
-/// so a stage that cannot start never leaves a half pipeline running.
-fn build(pipeline: &Pipeline) -> Result<Built, ConfigError> {
-    let config = &pipeline.config;
+/// Builds the stages whose key `wanted` accepts (opening files, binding
+/// ports) before any of them runs, so a stage that cannot start never leaves
+/// a half pipeline running; every failure is reported.
+fn build(config: &ParsedConfig, wanted: &dyn Fn(&str) -> bool) -> Result<Built, ConfigError> {
     let mut problems = Vec::new();
-    let mut health = BTreeMap::new();
-    let mut build_one = |key: String, build: &dyn Fn(&BuildContext) -> Result<(), BoxError>| {
-        let cx = BuildContext::new(&key, config.runtime.state_dir.clone());
-        match build(&cx) {
-            Ok(()) => drop(health.insert(key, cx.health)),
-            Err(e) => problems.push(Problem {
-                line: config.line_of(&key),
-                key,
-                message: format!("cannot start: {e}"),
-            }),
-        }
+    let mut built = Built::default();
+    let context = |key: &str| BuildContext::new(key, config.runtime.state_dir.clone());
+    let mut failed = |key: String, e: BoxError| {
+        problems.push(Problem {
+            line: config.line_of(&key),
+            key,
+            message: format!("cannot start: {e}"),
+        })
     };
-    let sources = RefCell::new(BTreeMap::new());
     for (name, spec) in &config.sources {
-        build_one(format!("sources.{name}"), &|cx| {
-            sources
-                .borrow_mut()
-                .insert(name.clone(), spec.config.build(cx)?);
-            Ok(())
-        });
+        let key = format!("sources.{name}");
+        if wanted(&key) {
+            let cx = context(&key);
+            match spec.config.build(&cx) {
+                Ok(stage) => drop(built.sources.insert(name.clone(), (stage, cx))),
+                Err(e) => failed(key, e),
+            }
+        }
     }
-    let transforms = RefCell::new(BTreeMap::new());
     for (name, spec) in &config.transforms {
-        build_one(format!("transforms.{name}"), &|cx| {
-            transforms
-                .borrow_mut()
-                .insert(name.clone(), spec.config.build(cx)?);
-            Ok(())
-        });
+        let key = format!("transforms.{name}");
+        if wanted(&key) {
+            let cx = context(&key);
+            match spec.config.build(&cx) {
+                Ok(stage) => drop(built.transforms.insert(name.clone(), (stage, cx))),
+                Err(e) => failed(key, e),
+            }
+        }
     }
-    let sinks = RefCell::new(BTreeMap::new());
     for (name, spec) in &config.sinks {
-        build_one(format!("sinks.{name}"), &|cx| {
-            sinks
-                .borrow_mut()
-                .insert(name.clone(), spec.config.build(cx)?);
-            Ok(())
-        });
+        let key = format!("sinks.{name}");
+        if wanted(&key) {
+            let cx = context(&key);
+            match spec.config.build(&cx) {
+                Ok(stage) => drop(built.sinks.insert(name.clone(), (stage, cx))),
+                Err(e) => failed(key, e),
+            }
+        }
     }
-    let dead_letter = RefCell::new(None);
-    if let Some(spec) = &config.dead_letter {
-        build_one("dead_letter".into(), &|cx| {
-            *dead_letter.borrow_mut() = Some(spec.config.build(cx)?);
-            Ok(())
-        });
+    if let Some(spec) = config
+        .dead_letter
+        .as_ref()
+        .filter(|_| wanted("dead_letter"))
+    {
+        let cx = context("dead_letter");
+        match spec.config.build(&cx) {
+            Ok(stage) => built.dead_letter = Some((stage, cx)),
+            Err(e) => failed("dead_letter".into(), e),
+        }
     }
-    match dead_letter.into_inner() {
-        Some(dead_letter) if problems.is_empty() => Ok(Built {
-            sources: sources.into_inner(),
-            transforms: transforms.into_inner(),
-            sinks: sinks.into_inner(),
-            dead_letter,
-            health,
-        }),
-        _ => Err(ConfigError {
+    if problems.is_empty() {
+        Ok(built)
+    } else {
+        Err(ConfigError {
             file: config.file.clone(),
             problems,
-        }),
+        })
+    }
+}
+
+/// The running graph: tasks, and the handles that let a reload re-wire it.
+struct Graph {
+    config: Option<ParsedConfig>,
+    tasks: JoinSet<StageEnd>,
+    /// The input channel of each transform and sink, by key. Weak, so a
+    /// channel closes when the stages feeding it finish.
+    inputs: BTreeMap<String, mpsc::WeakSender<Event>>,
+    /// The output of the current version of each source and transform, by name.
+    outputs: BTreeMap<String, OutputHandle>,
+    /// Outputs of replaced stages still draining, by the name they had.
+    draining: Vec<(String, OutputHandle)>,
+    source_stops: BTreeMap<String, CancellationToken>,
+    sources_stop: CancellationToken,
+    dead_letters: mpsc::WeakSender<DeadLetterEvent>,
+    counters: BTreeMap<String, Arc<StageCounters>>,
+    latencies: BTreeMap<String, Arc<Histogram>>,
+    status: Status,
+    progress: Progress,
+}
+
+impl Graph {
+    fn counters(&mut self, key: &str) -> Arc<StageCounters> {
+        // One set of counts per key, kept across reloads.
+        self.counters.entry(key.to_owned()).or_default().clone()
+    }
+
+    fn latency(&mut self, key: &str) -> Arc<Histogram> {
+        self.latencies.entry(key.to_owned()).or_default().clone()
+    }
+
+    /// Starts the stages in `built` as `config` describes them, replacing
+    /// their running versions, and re-points every output at the readers the
+    /// new config gives it.
+    fn apply(
+        &mut self,
+        config: ParsedConfig,
+        built: Built,
+        dead_letters: &mpsc::Sender<DeadLetterEvent>,
+    ) {
+        let capacity = config.runtime.channel_capacity.max(1);
+        let old_tables = self
+            .config
+            .as_ref()
+            .map(|c| c.tables.clone())
+            .unwrap_or_default();
+        for key in old_tables
+            .keys()
+            .filter(|k| !config.tables.contains_key(*k))
+        {
+            self.status.remove_stage(key);
+            self.inputs.remove(key);
+            if let Some(name) = key.strip_prefix("sources.") {
+                if let Some(stop) = self.source_stops.remove(name) {
+                    stop.cancel();
+                }
+                self.outputs.remove(name);
+            } else if let Some(name) = key.strip_prefix("transforms.") {
+                self.outputs.remove(name);
+            }
+            tracing::info!(stage = %key, "stage removed");
+        }
+
+        // New channels first, held strongly until the outputs point at them.
+        let mut fresh: BTreeMap<String, mpsc::Sender<Event>> = BTreeMap::new();
+        let mut receivers: BTreeMap<String, mpsc::Receiver<Event>> = BTreeMap::new();
+        for key in built
+            .transforms
+            .keys()
+            .map(|n| format!("transforms.{n}"))
+            .chain(built.sinks.keys().map(|n| format!("sinks.{n}")))
+        {
+            let (tx, rx) = mpsc::channel(capacity);
+            self.inputs.insert(key.clone(), tx.downgrade());
+            fresh.insert(key.clone(), tx);
+            receivers.insert(key, rx);
+        }
+        let mut transform_outputs = BTreeMap::new();
+        for name in built.transforms.keys() {
+            let key = format!("transforms.{name}");
+            let output = Output::new(Vec::new(), self.counters(&key));
+            if let Some(old) = self.outputs.insert(name.clone(), output.handle()) {
+                self.draining.push((name.clone(), old));
+            }
+            transform_outputs.insert(name.clone(), output);
+        }
+        let mut source_outputs = BTreeMap::new();
+        for name in built.sources.keys() {
+            let key = format!("sources.{name}");
+            let output = Output::new(Vec::new(), self.counters(&key));
+            if let Some(old) = self.outputs.insert(name.clone(), output.handle()) {
+                self.draining.push((name.clone(), old));
+            }
+            if let Some(stop) = self.source_stops.remove(name) {
+                // The replaced source stops; the new one resumes from its checkpoint.
+                stop.cancel();
+            }
+            source_outputs.insert(name.clone(), output);
+        }
+
+        self.config = Some(config);
+        self.repoint(&fresh);
+        self.spawn_rest(
+            built,
+            receivers,
+            transform_outputs,
+            source_outputs,
+            dead_letters,
+        );
+        drop(fresh);
+    }
+
+    /// Spawns the built sinks, transforms and sources, in that order, so
+    /// every reader runs before anything is sent to it.
+    fn spawn_rest(
+        &mut self,
+        built: Built,
+        mut receivers: BTreeMap<String, mpsc::Receiver<Event>>,
+        mut transform_outputs: BTreeMap<String, Output>,
+        mut source_outputs: BTreeMap<String, Output>,
+        dead_tx: &mpsc::Sender<DeadLetterEvent>,
+    ) {
+        let config = self.config.take().expect("applied config");
+        for (name, (sink, cx)) in built.sinks {
+            let key = format!("sinks.{name}");
+            let counters = self.counters(&key);
+            let latency = self.latency(&key);
+            let rx = receivers.remove(&key).expect("a channel per sink");
+            let queue = self.inputs.get(&key).cloned();
+            self.status
+                .put_stage("sink", &cx, counters.clone(), latency.clone(), queue);
+            let rejects = (
+                name.clone(),
+                DeadLetters::new(dead_tx.clone(), counters.clone()),
+            );
+            self.tasks.spawn(labelled(
+                key,
+                sink_loop(
+                    sink,
+                    rx,
+                    Batching::of(&config.sinks[&name]),
+                    counters,
+                    latency,
+                    Some(rejects),
+                ),
+            ));
+        }
+        for (name, (transform, cx)) in built.transforms {
+            let key = format!("transforms.{name}");
+            let counters = self.counters(&key);
+            let latency = self.latency(&key);
+            let rx = receivers.remove(&key).expect("a channel per transform");
+            let queue = self.inputs.get(&key).cloned();
+            self.status
+                .put_stage("transform", &cx, counters.clone(), latency.clone(), queue);
+            let out = transform_outputs
+                .remove(&name)
+                .expect("an output per transform");
+            let dead_letters = DeadLetters::new(dead_tx.clone(), counters.clone());
+            let concurrency = config.transforms[&name].concurrency;
+            self.tasks.spawn(labelled(
+                key,
+                transform_loop(
+                    name,
+                    transform,
+                    rx,
+                    concurrency,
+                    out,
+                    dead_letters,
+                    counters,
+                    latency,
+                ),
+            ));
+        }
+        for (name, (source, cx)) in built.sources {
+            let key = format!("sources.{name}");
+            let counters = self.counters(&key);
+            let latency = self.latency(&key);
+            self.status
+                .put_stage("source", &cx, counters.clone(), latency, None);
+            let stop = self.sources_stop.child_token();
+            self.source_stops.insert(name.clone(), stop.clone());
+            let source_cx = SourceContext {
+                name: name.clone(),
+                out: source_outputs.remove(&name).expect("an output per source"),
+                dead_letters: DeadLetters::new(dead_tx.clone(), counters),
+                shutdown: stop,
+                progress: self.progress.clone(),
+            };
+            self.tasks.spawn(labelled(key, source.run(source_cx)));
+        }
+        self.config = Some(config);
+    }
+
+    /// Points every output (current and draining) at the channels of the
+    /// stages that read it in the current config.
+    fn repoint(&mut self, fresh: &BTreeMap<String, mpsc::Sender<Event>>) {
+        let config = self.config.as_ref().expect("a config");
+        let mut readers: BTreeMap<&str, Vec<mpsc::Sender<Event>>> = BTreeMap::new();
+        let reading = config
+            .transforms
+            .iter()
+            .map(|(name, spec)| (format!("transforms.{name}"), &spec.inputs))
+            .chain(
+                config
+                    .sinks
+                    .iter()
+                    .map(|(name, spec)| (format!("sinks.{name}"), &spec.inputs)),
+            );
+        for (key, inputs) in reading {
+            let channel = fresh
+                .get(&key)
+                .cloned()
+                .or_else(|| self.inputs.get(&key).and_then(mpsc::WeakSender::upgrade));
+            let Some(channel) = channel else { continue };
+            for input in inputs {
+                readers
+                    .entry(input.as_str())
+                    .or_default()
+                    .push(channel.clone());
+            }
+        }
+        for (name, handle) in &self.outputs {
+            handle.set_readers(readers.get(name.as_str()).cloned().unwrap_or_default());
+        }
+        // A replaced stage's in-flight articles go where its successor's go;
+        // a removed stage keeps its old readers until it has drained.
+        self.draining
+            .retain(|(name, handle)| match readers.get(name.as_str()) {
+                Some(to) => handle.set_readers(to.clone()),
+                None => true,
+            });
+    }
+
+    /// Applies a new config: rebuilds the stages whose tables changed (or
+    /// are new), removes the ones that went, leaves the rest running.
+    fn reload(&mut self, pipeline: Pipeline) {
+        let new = pipeline.config;
+        let old = self.config.as_ref().expect("a running config");
+        for (what, changed) in [
+            ("[runtime]", old.runtime != new.runtime),
+            ("[api]", old.api != new.api),
+            (
+                "[dead_letter]",
+                old.tables.get("dead_letter") != new.tables.get("dead_letter"),
+            ),
+        ] {
+            if changed {
+                tracing::warn!("{what} changed: it takes effect at the next start, not on reload");
+            }
+        }
+        let changed: BTreeSet<String> = new
+            .tables
+            .iter()
+            .filter(|(key, table)| *key != "dead_letter" && old.tables.get(*key) != Some(*table))
+            .map(|(key, _)| key.clone())
+            .collect();
+        let removed = old
+            .tables
+            .keys()
+            .filter(|k| !new.tables.contains_key(*k))
+            .count();
+        let built = match build(&new, &|key| changed.contains(key)) {
+            Ok(built) => built,
+            Err(e) => {
+                tracing::error!("reload refused, the running pipeline is unchanged:\n{e}");
+                self.status.reloaded(false);
+                return;
+            }
+        };
+        // Keep the dead-letter table as running so later reloads compare with it.
+        let mut new = new;
+        if let Some(old_table) = old.tables.get("dead_letter").cloned() {
+            new.tables.insert("dead_letter".into(), old_table);
+        }
+        let Some(dead_tx) = self.dead_letters.upgrade() else {
+            tracing::error!("reload refused: the pipeline is shutting down");
+            self.status.reloaded(false);
+            return;
+        };
+        tracing::info!(
+            rebuilt = changed.len(),
+            removed,
+            stages = ?changed,
+            "config reloaded"
+        );
+        self.apply(new, built, &dead_tx);
+        self.status.reloaded(true);
     }
 }
 
 /// Builds and runs `pipeline` until its sources are exhausted, or until
 /// `stop` is cancelled and in-flight articles have drained (or the
-/// `[runtime] shutdown_timeout_secs` deadline passed).
+/// `[runtime] shutdown_timeout_secs` deadline passed). Configs received on
+/// `options.reloads` are applied as they come.
 pub async fn run(
     pipeline: Pipeline,
     stop: CancellationToken,
-    options: RunOptions,
+    mut options: RunOptions,
 ) -> Result<RunReport, ConfigError> {
-    let mut built = build(&pipeline)?;
-    let config = &pipeline.config;
+    let config = pipeline.config;
+    let built = build(&config, &|_| true)?;
     let status = options.status.clone();
-    status.started();
-    let mut register = |key: String, kind: &'static str, counters: &Arc<StageCounters>, queue| {
-        let health = built.health.remove(&key).unwrap_or_default();
-        status.add_stage(key, kind, health, counters.clone(), queue);
+    let api = match &config.api {
+        Some(api) => Some(api::serve(api, status.clone(), &config).await?),
+        None => None,
     };
-    let mut queues = BTreeMap::new();
-    let capacity = config.runtime.channel_capacity.max(1);
-
-    // One bounded channel per reader; its senders go to the stages it reads.
-    let mut senders: BTreeMap<&str, Vec<mpsc::Sender<Event>>> = BTreeMap::new();
-    let mut transform_inputs = BTreeMap::new();
-    for (name, spec) in &config.transforms {
-        let (tx, rx) = mpsc::channel(capacity);
-        for input in &spec.inputs {
-            senders.entry(input.as_str()).or_default().push(tx.clone());
-        }
-        queues.insert(format!("transforms.{name}"), tx.downgrade());
-        transform_inputs.insert(name.as_str(), rx);
-    }
-    let mut sink_inputs = BTreeMap::new();
-    for (name, spec) in &config.sinks {
-        let (tx, rx) = mpsc::channel(capacity);
-        for input in &spec.inputs {
-            senders.entry(input.as_str()).or_default().push(tx.clone());
-        }
-        queues.insert(format!("sinks.{name}"), tx.downgrade());
-        sink_inputs.insert(name.as_str(), rx);
-    }
-    let (dead_tx, dead_rx) = mpsc::channel::<DeadLetterEvent>(capacity);
-
-    let mut tasks: JoinSet<(String, Result<(), BoxError>)> = JoinSet::new();
+    status.started();
     let progress = Progress::default();
-
-    let dead_counters = Arc::<StageCounters>::default();
-    register("dead_letter".into(), "dead_letter", &dead_counters, None);
+    let timeout = Duration::from_secs(config.runtime.shutdown_timeout_secs);
+    let mut built = built;
+    let (dead_sink, dead_cx) = built
+        .dead_letter
+        .take()
+        .expect("compiled configs have a dead-letter sink");
     let dead_spec = config
         .dead_letter
         .as_ref()
         .expect("compiled configs have a dead-letter sink");
-    let batching = Batching::of(dead_spec);
-    tasks.spawn(labelled(
+    let (dead_tx, dead_rx) = mpsc::channel(config.runtime.channel_capacity.max(1));
+    let dead_batching = Batching::of(dead_spec);
+    let mut graph = Graph {
+        config: None,
+        tasks: JoinSet::new(),
+        inputs: BTreeMap::new(),
+        outputs: BTreeMap::new(),
+        draining: Vec::new(),
+        source_stops: BTreeMap::new(),
+        sources_stop: stop.child_token(),
+        dead_letters: dead_tx.downgrade(),
+        counters: BTreeMap::new(),
+        latencies: BTreeMap::new(),
+        status: status.clone(),
+        progress: progress.clone(),
+    };
+    // The dead-letter sink runs until every stage has dropped its sender.
+    let counters = graph.counters("dead_letter");
+    let latency = graph.latency("dead_letter");
+    status.put_stage(
+        "dead_letter",
+        &dead_cx,
+        counters.clone(),
+        latency.clone(),
+        None,
+    );
+    graph.tasks.spawn(labelled(
         "dead_letter".to_owned(),
-        sink_loop(
-            built.dead_letter,
-            dead_rx,
-            batching,
-            dead_counters.clone(),
-            None,
-        ),
+        sink_loop(dead_sink, dead_rx, dead_batching, counters, latency, None),
     ));
-
-    for (name, sink) in built.sinks {
-        let stage_counters = Arc::<StageCounters>::default();
-        let rx = sink_inputs
-            .remove(name.as_str())
-            .expect("a channel per sink");
-        let batching = Batching::of(&config.sinks[&name]);
-        tasks.spawn(labelled(
-            format!("sinks.{name}"),
-            sink_loop(
-                sink,
-                rx,
-                batching,
-                stage_counters.clone(),
-                Some((
-                    name.clone(),
-                    DeadLetters::new(dead_tx.clone(), stage_counters.clone()),
-                )),
-            ),
-        ));
-        let key = format!("sinks.{name}");
-        let queue = queues.remove(&key);
-        register(key, "sink", &stage_counters, queue);
-    }
-
-    for (name, transform) in built.transforms {
-        let stage_counters = Arc::<StageCounters>::default();
-        let rx = transform_inputs
-            .remove(name.as_str())
-            .expect("a channel per transform");
-        let out = Output::new(
-            senders.remove(name.as_str()).unwrap_or_default(),
-            stage_counters.clone(),
-        );
-        let dead_letters = DeadLetters::new(dead_tx.clone(), stage_counters.clone());
-        let concurrency = config.transforms[&name].concurrency;
-        tasks.spawn(labelled(
-            format!("transforms.{name}"),
-            transform_loop(
-                name.clone(),
-                transform,
-                rx,
-                concurrency,
-                out,
-                dead_letters,
-                stage_counters.clone(),
-            ),
-        ));
-        let key = format!("transforms.{name}");
-        let queue = queues.remove(&key);
-        register(key, "transform", &stage_counters, queue);
-    }
-
-    let sources_stop = stop.child_token();
-    for (name, source) in built.sources {
-        let stage_counters = Arc::<StageCounters>::default();
-        let cx = SourceContext {
-            name: name.clone(),
-            out: Output::new(
-                senders.remove(name.as_str()).unwrap_or_default(),
-                stage_counters.clone(),
-            ),
-            dead_letters: DeadLetters::new(dead_tx.clone(), stage_counters.clone()),
-            shutdown: sources_stop.clone(),
-            progress: progress.clone(),
-        };
-        tasks.spawn(labelled(format!("sources.{name}"), source.run(cx)));
-        register(format!("sources.{name}"), "source", &stage_counters, None);
-    }
-    // Only the stages hold senders now, so channels close as stages finish.
+    graph.apply(config, built, &dead_tx);
     drop(dead_tx);
-    drop(senders);
 
     let display = options
         .progress_bar
         .then(|| ProgressDisplay::start(progress.clone()));
-    let timeout = Duration::from_secs(config.runtime.shutdown_timeout_secs);
     let mut report = RunReport {
         stages: Vec::new(),
         stopped: false,
@@ -270,29 +487,47 @@ pub async fn run(
         errors: Vec::new(),
     };
     let mut deadline: Option<Instant> = None;
+    enum Next {
+        Joined(Option<Result<StageEnd, tokio::task::JoinError>>),
+        Stop,
+        Deadline,
+        Reload(Option<Box<Pipeline>>),
+    }
     loop {
-        tokio::select! {
-            joined = tasks.join_next() => match joined {
-                None => break,
-                Some(Ok((label, Ok(())))) => tracing::debug!(stage = %label, "stage finished"),
-                Some(Ok((label, Err(e)))) => {
-                    tracing::error!(stage = %label, error = %e, "stage failed");
-                    report.errors.push(format!("{label}: {e}"));
-                }
-                Some(Err(e)) if e.is_cancelled() => {}
-                Some(Err(e)) => report.errors.push(format!("a stage panicked: {e}")),
-            },
-            _ = stop.cancelled(), if deadline.is_none() => {
-                tracing::info!(timeout_secs = timeout.as_secs(), "stopping: sources closed, draining in-flight articles");
+        let next = tokio::select! {
+            joined = graph.tasks.join_next() => Next::Joined(joined),
+            _ = stop.cancelled(), if deadline.is_none() => Next::Stop,
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() && !report.drain_timed_out => Next::Deadline,
+            pipeline = next_reload(&mut options.reloads), if deadline.is_none() => Next::Reload(pipeline.map(Box::new)),
+        };
+        match next {
+            Next::Joined(None) => break,
+            Next::Joined(Some(Ok((label, Ok(()))))) => {
+                tracing::debug!(stage = %label, "stage finished")
+            }
+            Next::Joined(Some(Ok((label, Err(e))))) => {
+                tracing::error!(stage = %label, error = %e, "stage failed");
+                report.errors.push(format!("{label}: {e}"));
+            }
+            Next::Joined(Some(Err(e))) if e.is_cancelled() => {}
+            Next::Joined(Some(Err(e))) => report.errors.push(format!("a stage panicked: {e}")),
+            Next::Stop => {
+                tracing::info!(
+                    timeout_secs = timeout.as_secs(),
+                    "stopping: sources closed, draining in-flight articles"
+                );
                 report.stopped = true;
                 status.set_draining();
+                graph.sources_stop.cancel();
                 deadline = Some(Instant::now() + timeout);
             }
-            _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() && !report.drain_timed_out => {
+            Next::Deadline => {
                 tracing::warn!("draining passed the deadline; abandoning in-flight articles (they are not acknowledged)");
                 report.drain_timed_out = true;
-                tasks.abort_all();
+                graph.tasks.abort_all();
             }
+            Next::Reload(Some(pipeline)) => graph.reload(*pipeline),
+            Next::Reload(None) => options.reloads = None,
         }
     }
     if let Some(display) = display {
@@ -300,198 +535,26 @@ pub async fn run(
     }
     status.stopped();
     report.stages = status.snapshot();
+    if let Some(api) = api {
+        api.stop().await;
+    }
     Ok(report)
 }
+
+/// The next config to apply; pending forever when there is no reload channel.
+async fn next_reload(reloads: &mut Option<mpsc::Receiver<Pipeline>>) -> Option<Pipeline> {
+    match reloads {
+        Some(reloads) => reloads.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A stage task's end: its config key and how it ended.
+type StageEnd = (String, Result<(), BoxError>);
 
 async fn labelled(
     label: String,
     task: impl std::future::Future<Output = Result<(), BoxError>>,
-) -> (String, Result<(), BoxError>) {
+) -> StageEnd {
     (label, task.await)
-}
-
-async fn transform_loop(
-    name: String,
-    transform: Arc<dyn Transform>,
-    mut rx: mpsc::Receiver<Event>,
-    concurrency: usize,
-    out: Output,
-    dead_letters: DeadLetters,
-    counters: Arc<StageCounters>,
-) -> Result<(), BoxError> {
-    let events = futures::stream::poll_fn(move |cx| rx.poll_recv(cx));
-    // `buffered` runs up to `concurrency` articles at once and yields them in
-    // arrival order, which keeps replays deterministic.
-    let mut results = events
-        .map(
-            |Event {
-                 mut article,
-                 delivery,
-             }| {
-                counters.add_received(1);
-                let transform = transform.clone();
-                tokio::task::spawn_blocking(move || {
-                    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                        transform.apply(&mut article)
-                    }))
-                    .unwrap_or_else(|panic| {
-                        Err(Rejection(format!(
-                            "the transform panicked: {}",
-                            panic_text(&panic)
-                        )))
-                    });
-                    (article, delivery, outcome)
-                })
-            },
-        )
-        .buffered(concurrency);
-    while let Some(joined) = results.next().await {
-        let (article, delivery, outcome) = joined?;
-        let sent = match outcome {
-            Ok(()) => out.send(article, delivery).await,
-            Err(Rejection(reason)) => {
-                let letter = DeadLetter::for_article(&name, reason, &article);
-                dead_letters.send(letter, delivery).await
-            }
-        };
-        if sent.is_err() {
-            return Err("its readers stopped before it finished".into());
-        }
-    }
-    Ok(())
-}
-
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
-}
-
-/// When a sink writes.
-#[derive(Debug, Clone, Copy)]
-struct Batching {
-    size: usize,
-    interval: Duration,
-}
-
-impl Batching {
-    fn of(spec: &SinkSpec) -> Batching {
-        Batching {
-            size: spec.batch_size.max(1),
-            interval: Duration::from_millis(spec.flush_interval_ms),
-        }
-    }
-}
-
-/// What a sink's channel carries: a record to write and the delivery token
-/// to settle once it is written.
-trait SinkItem: Send + 'static {
-    fn into_parts(self) -> (Record, Delivery);
-}
-
-impl SinkItem for Event {
-    fn into_parts(self) -> (Record, Delivery) {
-        (Record::Article(self.article), self.delivery)
-    }
-}
-
-impl SinkItem for DeadLetterEvent {
-    fn into_parts(self) -> (Record, Delivery) {
-        (Record::DeadLetter(self.letter), self.delivery)
-    }
-}
-
-/// Collects records into batches (full, or the oldest waited `interval`),
-/// writes and flushes each, then settles its deliveries.
-///
-/// A batch the target rejects goes to `rejects` (the dead-letter sink) record
-/// by record; the dead-letter sink itself has nowhere to send its rejects, so
-/// for it a rejection stops the run.
-async fn sink_loop<T: SinkItem>(
-    mut sink: Box<dyn Sink>,
-    mut rx: mpsc::Receiver<T>,
-    batching: Batching,
-    counters: Arc<StageCounters>,
-    rejects: Option<(String, DeadLetters)>,
-) -> Result<(), BoxError> {
-    let mut incoming = Vec::with_capacity(batching.size);
-    let mut records = Vec::with_capacity(batching.size);
-    let mut deliveries = Vec::with_capacity(batching.size);
-    let mut oldest: Option<Instant> = None;
-    loop {
-        let room = batching.size - records.len();
-        let flush_at = oldest.map(|t| t + batching.interval);
-        let closed = tokio::select! {
-            n = rx.recv_many(&mut incoming, room) => n == 0,
-            _ = tokio::time::sleep_until(flush_at.unwrap_or_else(Instant::now)), if flush_at.is_some() => false,
-        };
-        counters.add_received(incoming.len() as u64);
-        for item in incoming.drain(..) {
-            let (record, delivery) = item.into_parts();
-            records.push(record);
-            deliveries.push(delivery);
-        }
-        if !records.is_empty() && oldest.is_none() {
-            oldest = Some(Instant::now());
-        }
-        let due = flush_at.is_some_and(|at| Instant::now() >= at);
-        if !records.is_empty() && (closed || due || records.len() >= batching.size) {
-            match (write_with_retry(sink.as_mut(), &records).await, &rejects) {
-                (Ok(()), _) => {
-                    counters.add_emitted(records.len() as u64);
-                    deliveries.drain(..).for_each(Delivery::delivered);
-                }
-                (Err(e), Some((stage, dead_letters))) if e.kind == SinkErrorKind::Rejected => {
-                    for (record, delivery) in records.drain(..).zip(deliveries.drain(..)) {
-                        let letter = match &record {
-                            Record::Article(article) => {
-                                DeadLetter::for_article(stage, &e.message, article)
-                            }
-                            Record::DeadLetter(letter) => letter.clone(),
-                        };
-                        dead_letters.send(letter, delivery).await?;
-                    }
-                }
-                (Err(e), _) => {
-                    counters.add_failed(records.len() as u64);
-                    return Err(e.into());
-                }
-            }
-            records.clear();
-            oldest = None;
-        }
-        if closed {
-            // A final flush even when the last batch was empty: the sink may
-            // hold work of its own (an overwrite that has not happened yet).
-            write_with_retry(sink.as_mut(), &[]).await?;
-            return Ok(());
-        }
-    }
-}
-
-/// Writes and flushes a batch, retrying failures that may pass (with
-/// exponential backoff, up to 30 s apart) until it succeeds or a failure that
-/// cannot pass comes.
-async fn write_with_retry(
-    sink: &mut dyn Sink,
-    records: &[Record],
-) -> Result<(), newsflow_core::SinkError> {
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        let result = match sink.write(records).await {
-            Ok(()) => sink.flush().await,
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(()) => return Ok(()),
-            Err(e) if e.kind == SinkErrorKind::Retryable => {
-                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "sink write failed; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(30));
-            }
-            Err(e) => return Err(e),
-        }
-    }
 }

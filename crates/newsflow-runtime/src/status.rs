@@ -1,7 +1,9 @@
-//! What a running pipeline shows of itself: per-stage counts, queue depth,
-//! readiness. The daemon's `/metrics` and `/ready` read it.
+//! What a running pipeline shows of itself: per-stage counts, latency, queue
+//! depth, backlog, readiness. The daemon's `/metrics` and `/ready` read it.
 
-use newsflow_core::{Event, Health, StageCounters};
+use crate::histogram::Histogram;
+use newsflow_core::{BuildContext, Event, Gauge, Health, StageCounters};
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
@@ -16,6 +18,8 @@ struct Inner {
     stages: Vec<Stage>,
     running: bool,
     draining: bool,
+    reloads: u64,
+    failed_reloads: u64,
 }
 
 #[derive(Debug)]
@@ -23,7 +27,9 @@ struct Stage {
     key: String,
     kind: &'static str,
     health: Health,
+    backlog: Gauge,
     counters: Arc<StageCounters>,
+    latency: Arc<Histogram>,
     queue: Option<mpsc::WeakSender<Event>>,
 }
 
@@ -44,6 +50,25 @@ pub struct StageSnapshot {
     pub failed: u64,
     /// Articles waiting in the stage's input channel, and its capacity.
     pub queue: Option<(usize, usize)>,
+    /// For a source: articles known to wait at the source.
+    pub backlog: u64,
+}
+
+/// A per-stage metric: name, Prometheus type, help text, and its value.
+type Series = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&StageSnapshot) -> u64,
+);
+
+fn kind_rank(kind: &str) -> u8 {
+    match kind {
+        "source" => 0,
+        "transform" => 1,
+        "sink" => 2,
+        _ => 3,
+    }
 }
 
 impl Status {
@@ -58,29 +83,43 @@ impl Status {
         inner.draining = false;
     }
 
-    pub(crate) fn add_stage(
+    /// Adds a stage, or replaces the one with the same key (a reload).
+    pub(crate) fn put_stage(
         &self,
-        key: String,
         kind: &'static str,
-        health: Health,
+        cx: &BuildContext,
         counters: Arc<StageCounters>,
+        latency: Arc<Histogram>,
         queue: Option<mpsc::WeakSender<Event>>,
     ) {
         let mut inner = self.lock();
+        inner.stages.retain(|s| s.key != cx.key);
         inner.stages.push(Stage {
-            key,
+            key: cx.key.clone(),
             kind,
-            health,
+            health: cx.health.clone(),
+            backlog: cx.backlog.clone(),
             counters,
+            latency,
             queue,
         });
-        // Sources first, then transforms, sinks and the dead-letter sink.
-        inner.stages.sort_by_key(|s| match s.kind {
-            "source" => 0,
-            "transform" => 1,
-            "sink" => 2,
-            _ => 3,
-        });
+        inner
+            .stages
+            .sort_by(|a, b| (kind_rank(a.kind), &a.key).cmp(&(kind_rank(b.kind), &b.key)));
+    }
+
+    /// Forgets a stage a reload removed.
+    pub(crate) fn remove_stage(&self, key: &str) {
+        self.lock().stages.retain(|s| s.key != key);
+    }
+
+    pub(crate) fn reloaded(&self, ok: bool) {
+        let mut inner = self.lock();
+        if ok {
+            inner.reloads += 1;
+        } else {
+            inner.failed_reloads += 1;
+        }
     }
 
     pub(crate) fn set_draining(&self) {
@@ -88,14 +127,24 @@ impl Status {
     }
 
     pub(crate) fn stopped(&self) {
-        let mut inner = self.lock();
-        inner.running = false;
+        self.lock().running = false;
     }
 
     /// True while the pipeline runs, is not draining, and every stage is ready.
     pub fn is_ready(&self) -> bool {
         let inner = self.lock();
         inner.running && !inner.draining && inner.stages.iter().all(|s| s.health.is_ready())
+    }
+
+    /// The stages that are not ready now.
+    pub fn not_ready(&self) -> Vec<String> {
+        let inner = self.lock();
+        inner
+            .stages
+            .iter()
+            .filter(|s| !s.health.is_ready())
+            .map(|s| s.key.clone())
+            .collect()
     }
 
     /// True between the start of a stop and the end of the run.
@@ -105,27 +154,134 @@ impl Status {
 
     /// Every stage's state now: sources, transforms, sinks, dead letters.
     pub fn snapshot(&self) -> Vec<StageSnapshot> {
-        self.lock()
-            .stages
-            .iter()
-            .map(|s| StageSnapshot {
-                key: s.key.clone(),
-                kind: s.kind,
-                ready: s.health.is_ready(),
-                // A source takes in exactly what it passes on or refuses.
-                received: if s.kind == "source" {
-                    s.counters.emitted() + s.counters.failed()
-                } else {
-                    s.counters.received()
-                },
-                emitted: s.counters.emitted(),
-                failed: s.counters.failed(),
-                queue: s
-                    .queue
-                    .as_ref()
-                    .and_then(mpsc::WeakSender::upgrade)
-                    .map(|tx| (tx.max_capacity() - tx.capacity(), tx.max_capacity())),
-            })
-            .collect()
+        self.lock().stages.iter().map(Stage::snapshot).collect()
+    }
+
+    /// Everything in the Prometheus text exposition format.
+    pub fn render_prometheus(&self) -> String {
+        let inner = self.lock();
+        let mut out = String::new();
+        let series: [Series; 4] = [
+            (
+                "newsflow_stage_received_total",
+                "counter",
+                "Articles a stage took in.",
+                |s| s.received,
+            ),
+            (
+                "newsflow_stage_emitted_total",
+                "counter",
+                "Articles a stage passed on (a sink: wrote durably).",
+                |s| s.emitted,
+            ),
+            (
+                "newsflow_stage_failed_total",
+                "counter",
+                "Articles a stage refused (dead-lettered) or lost.",
+                |s| s.failed,
+            ),
+            (
+                "newsflow_stage_ready",
+                "gauge",
+                "1 when the stage can do its job now.",
+                |s| u64::from(s.ready),
+            ),
+        ];
+        let snapshots: Vec<(StageSnapshot, &Stage)> =
+            inner.stages.iter().map(|s| (s.snapshot(), s)).collect();
+        for (name, kind, help, value) in series {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (snapshot, _) in &snapshots {
+                let _ = writeln!(
+                    out,
+                    "{name}{{stage=\"{}\",kind=\"{}\"}} {}",
+                    snapshot.key,
+                    snapshot.kind,
+                    value(snapshot)
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP newsflow_queue_depth Articles waiting in a stage's input channel.\n# TYPE newsflow_queue_depth gauge"
+        );
+        for (snapshot, _) in &snapshots {
+            if let Some((depth, _)) = snapshot.queue {
+                let _ = writeln!(
+                    out,
+                    "newsflow_queue_depth{{stage=\"{}\"}} {depth}",
+                    snapshot.key
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP newsflow_queue_capacity Capacity of a stage's input channel.\n# TYPE newsflow_queue_capacity gauge"
+        );
+        for (snapshot, _) in &snapshots {
+            if let Some((_, capacity)) = snapshot.queue {
+                let _ = writeln!(
+                    out,
+                    "newsflow_queue_capacity{{stage=\"{}\"}} {capacity}",
+                    snapshot.key
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP newsflow_source_backlog Articles known to wait at a source (files not yet read, messages pending).\n# TYPE newsflow_source_backlog gauge"
+        );
+        for (snapshot, _) in snapshots.iter().filter(|(s, _)| s.kind == "source") {
+            let _ = writeln!(
+                out,
+                "newsflow_source_backlog{{stage=\"{}\"}} {}",
+                snapshot.key, snapshot.backlog
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP newsflow_stage_latency_seconds Time per article in a transform; per batch write and flush in a sink.\n# TYPE newsflow_stage_latency_seconds histogram"
+        );
+        for (snapshot, stage) in snapshots.iter().filter(|(s, _)| s.kind != "source") {
+            let labels = format!("stage=\"{}\"", snapshot.key);
+            stage
+                .latency
+                .render(&mut out, "newsflow_stage_latency_seconds", &labels);
+        }
+        let _ = writeln!(
+            out,
+            "# HELP newsflow_draining 1 while the pipeline drains before stopping.\n# TYPE newsflow_draining gauge\nnewsflow_draining {}",
+            u64::from(inner.draining)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP newsflow_reloads_total Config reloads applied, and refused.\n# TYPE newsflow_reloads_total counter\nnewsflow_reloads_total{{result=\"applied\"}} {}\nnewsflow_reloads_total{{result=\"refused\"}} {}",
+            inner.reloads, inner.failed_reloads
+        );
+        out
+    }
+}
+
+impl Stage {
+    fn snapshot(&self) -> StageSnapshot {
+        StageSnapshot {
+            key: self.key.clone(),
+            kind: self.kind,
+            ready: self.health.is_ready(),
+            // A source takes in exactly what it passes on or refuses.
+            received: if self.kind == "source" {
+                self.counters.emitted() + self.counters.failed()
+            } else {
+                self.counters.received()
+            },
+            emitted: self.counters.emitted(),
+            failed: self.counters.failed(),
+            queue: self
+                .queue
+                .as_ref()
+                .and_then(mpsc::WeakSender::upgrade)
+                .map(|tx| (tx.max_capacity() - tx.capacity(), tx.max_capacity())),
+            backlog: self.backlog.get(),
+        }
     }
 }

@@ -1,0 +1,211 @@
+//! The tasks that move articles through transforms and into sinks.
+
+use crate::config::SinkSpec;
+use crate::histogram::Histogram;
+use futures::StreamExt;
+use newsflow_core::{
+    BoxError, DeadLetter, DeadLetterEvent, DeadLetters, Delivery, Event, Output, Record, Rejection,
+    Sink, SinkErrorKind, StageCounters, Transform,
+};
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// Runs `transform` over its input channel, `concurrency` articles at once,
+/// passing them on in arrival order.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn transform_loop(
+    name: String,
+    transform: Arc<dyn Transform>,
+    mut rx: mpsc::Receiver<Event>,
+    concurrency: usize,
+    out: Output,
+    dead_letters: DeadLetters,
+    counters: Arc<StageCounters>,
+    latency: Arc<Histogram>,
+) -> Result<(), BoxError> {
+    let events = futures::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    // `buffered` runs up to `concurrency` articles at once and yields them in
+    // arrival order, which keeps replays deterministic.
+    let mut results = events
+        .map(
+            |Event {
+                 mut article,
+                 delivery,
+             }| {
+                counters.add_received(1);
+                let transform = transform.clone();
+                let latency = latency.clone();
+                tokio::task::spawn_blocking(move || {
+                    let started = std::time::Instant::now();
+                    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        transform.apply(&mut article)
+                    }))
+                    .unwrap_or_else(|panic| {
+                        Err(Rejection(format!(
+                            "the transform panicked: {}",
+                            panic_text(&panic)
+                        )))
+                    });
+                    latency.record(started.elapsed());
+                    (article, delivery, outcome)
+                })
+            },
+        )
+        .buffered(concurrency);
+    while let Some(joined) = results.next().await {
+        let (article, delivery, outcome) = joined?;
+        let sent = match outcome {
+            Ok(()) => out.send(article, delivery).await,
+            Err(Rejection(reason)) => {
+                let letter = DeadLetter::for_article(&name, reason, &article);
+                dead_letters.send(letter, delivery).await
+            }
+        };
+        if sent.is_err() {
+            return Err("its readers stopped before it finished".into());
+        }
+    }
+    Ok(())
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// When a sink writes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Batching {
+    size: usize,
+    interval: Duration,
+}
+
+impl Batching {
+    pub(crate) fn of(spec: &SinkSpec) -> Batching {
+        Batching {
+            size: spec.batch_size.max(1),
+            interval: Duration::from_millis(spec.flush_interval_ms),
+        }
+    }
+}
+
+/// What a sink's channel carries: a record to write and the delivery token
+/// to settle once it is written.
+pub(crate) trait SinkItem: Send + 'static {
+    fn into_parts(self) -> (Record, Delivery);
+}
+
+impl SinkItem for Event {
+    fn into_parts(self) -> (Record, Delivery) {
+        (Record::Article(self.article), self.delivery)
+    }
+}
+
+impl SinkItem for DeadLetterEvent {
+    fn into_parts(self) -> (Record, Delivery) {
+        (Record::DeadLetter(self.letter), self.delivery)
+    }
+}
+
+/// Collects records into batches (full, or the oldest waited `interval`),
+/// writes and flushes each, then settles its deliveries.
+///
+/// A batch the target rejects goes to `rejects` (the dead-letter sink) record
+/// by record; the dead-letter sink itself has nowhere to send its rejects, so
+/// for it a rejection stops the run.
+pub(crate) async fn sink_loop<T: SinkItem>(
+    mut sink: Box<dyn Sink>,
+    mut rx: mpsc::Receiver<T>,
+    batching: Batching,
+    counters: Arc<StageCounters>,
+    latency: Arc<Histogram>,
+    rejects: Option<(String, DeadLetters)>,
+) -> Result<(), BoxError> {
+    let mut incoming = Vec::with_capacity(batching.size);
+    let mut records = Vec::with_capacity(batching.size);
+    let mut deliveries = Vec::with_capacity(batching.size);
+    let mut oldest: Option<Instant> = None;
+    loop {
+        let room = batching.size - records.len();
+        let flush_at = oldest.map(|t| t + batching.interval);
+        let closed = tokio::select! {
+            n = rx.recv_many(&mut incoming, room) => n == 0,
+            _ = tokio::time::sleep_until(flush_at.unwrap_or_else(Instant::now)), if flush_at.is_some() => false,
+        };
+        counters.add_received(incoming.len() as u64);
+        for item in incoming.drain(..) {
+            let (record, delivery) = item.into_parts();
+            records.push(record);
+            deliveries.push(delivery);
+        }
+        if !records.is_empty() && oldest.is_none() {
+            oldest = Some(Instant::now());
+        }
+        let due = flush_at.is_some_and(|at| Instant::now() >= at);
+        if !records.is_empty() && (closed || due || records.len() >= batching.size) {
+            let started = Instant::now();
+            let written = write_with_retry(sink.as_mut(), &records).await;
+            latency.record(started.elapsed());
+            match (written, &rejects) {
+                (Ok(()), _) => {
+                    counters.add_emitted(records.len() as u64);
+                    deliveries.drain(..).for_each(Delivery::delivered);
+                }
+                (Err(e), Some((stage, dead_letters))) if e.kind == SinkErrorKind::Rejected => {
+                    for (record, delivery) in records.drain(..).zip(deliveries.drain(..)) {
+                        let letter = match &record {
+                            Record::Article(article) => {
+                                DeadLetter::for_article(stage, &e.message, article)
+                            }
+                            Record::DeadLetter(letter) => letter.clone(),
+                        };
+                        dead_letters.send(letter, delivery).await?;
+                    }
+                }
+                (Err(e), _) => {
+                    counters.add_failed(records.len() as u64);
+                    return Err(e.into());
+                }
+            }
+            records.clear();
+            oldest = None;
+        }
+        if closed {
+            // A final flush even when the last batch was empty: the sink may
+            // hold work of its own (an overwrite that has not happened yet).
+            write_with_retry(sink.as_mut(), &[]).await?;
+            return Ok(());
+        }
+    }
+}
+
+/// Writes and flushes a batch, retrying failures that may pass (with
+/// exponential backoff, up to 30 s apart) until it succeeds or a failure that
+/// cannot pass comes.
+async fn write_with_retry(
+    sink: &mut dyn Sink,
+    records: &[Record],
+) -> Result<(), newsflow_core::SinkError> {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let result = match sink.write(records).await {
+            Ok(()) => sink.flush().await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind == SinkErrorKind::Retryable => {
+                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "sink write failed; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
