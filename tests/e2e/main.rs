@@ -1,6 +1,7 @@
 //! End-to-end tests: they run the built `newsflow` binary.
 
 mod bad_input;
+mod daemon;
 mod extract;
 mod replay;
 mod shutdown;
@@ -9,7 +10,8 @@ mod watch;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// The binary under test.
 pub fn newsflow() -> Command {
@@ -60,4 +62,107 @@ pub fn run_config(config: &Path) -> Output {
 /// Standard error as text, for assertions and failure messages.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A running daemon, killed if the test fails before stopping it.
+pub struct Daemon(Option<Child>);
+
+impl Daemon {
+    /// The process id, for signals.
+    pub fn pid(&self) -> String {
+        self.0.as_ref().expect("running").id().to_string()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Starts `newsflow run --config CONFIG` plus `extra` arguments.
+pub fn start_with(config: &Path, extra: &[&str]) -> Daemon {
+    Daemon(Some(
+        newsflow()
+            .args(["run", "--config"])
+            .arg(config)
+            .args(extra)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    ))
+}
+
+/// Starts `newsflow run --config CONFIG`.
+pub fn start(config: &Path) -> Daemon {
+    start_with(config, &[])
+}
+
+/// Sends `signal` (`-TERM`, `-HUP`) to the daemon.
+pub fn signal(daemon: &Daemon, signal: &str) {
+    let sent = Command::new("kill")
+        .args([signal, &daemon.pid()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+/// Stops the daemon with SIGTERM, checks it exits 0, returns its log.
+pub fn stop(mut daemon: Daemon) -> String {
+    signal(&daemon, "-TERM");
+    let output = daemon
+        .0
+        .take()
+        .expect("running")
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    stderr(&output)
+}
+
+/// Waits until `file` has at least `lines` lines.
+pub fn wait_for_lines(file: &Path, lines: usize) {
+    let started = Instant::now();
+    loop {
+        let now = std::fs::read_to_string(file).map_or(0, |t| t.lines().count());
+        if now >= lines {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{now} of {lines} lines after a minute"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A plain HTTP GET on loopback: (status code, body). No client crate needed.
+pub fn http_get(address: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let code = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_owned();
+    (code, body)
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }

@@ -53,6 +53,7 @@ impl SourceConfig for DirConfig {
             Some(watch::Watch {
                 ledger: ledger::Ledger::open(&cx.state_path(), &self.path)?,
                 settle: Duration::from_millis(self.settle_ms),
+                backlog: cx.backlog.clone(),
             })
         } else {
             None

@@ -4,7 +4,7 @@
 
 use super::ledger::{Ledger, Signature};
 use super::{format_of, list, read_file, Read};
-use newsflow_core::{BoxError, Outcome, SourceContext};
+use newsflow_core::{BoxError, Gauge, Outcome, SourceContext};
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -19,6 +19,8 @@ use tokio::time::Instant;
 pub(super) struct Watch {
     pub(super) ledger: Ledger,
     pub(super) settle: Duration,
+    /// Files seen but not yet read, for `/metrics`.
+    pub(super) backlog: Gauge,
 }
 
 /// A file seen but not read yet.
@@ -114,7 +116,9 @@ impl Watch {
                 },
                 Some(file) = settled.recv() => self.settled(&cx.name, file, &mut in_flight),
                 _ = tick.tick() => {
-                    for path in ready(&mut candidates, self.settle) {
+                    let ready = ready(&mut candidates, self.settle);
+                    self.backlog.set((candidates.len() + ready.len()) as u64);
+                    for path in ready {
                         let Some(signature) = Signature::of(&path) else { continue };
                         if in_flight.contains(&path) {
                             // Read again once the version in flight has settled.

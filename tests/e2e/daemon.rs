@@ -1,0 +1,213 @@
+//! The daemon: hot reload while articles flow, refused reloads, and the API.
+
+use crate::{
+    free_port, http_get, read_jsonl, signal, start, start_with, stop, wait_for_lines, write_config,
+};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A watched inbox through the figures transform into `sink` (a TOML table body).
+fn config_text(dir: &Path, sink: &str, extra: &str) -> String {
+    format!(
+        r#"
+{extra}
+[runtime]
+state_dir = "{dir}/state"
+
+[sources.inbox]
+type = "dir"
+path = "{dir}/inbox"
+watch = true
+settle_ms = 100
+
+[transforms.figures]
+type = "figures"
+inputs = ["inbox"]
+
+[sinks.out]
+inputs = ["figures"]
+flush_interval_ms = 20
+{sink}
+
+[dead_letter]
+type = "jsonl"
+path = "{dir}/dead.jsonl"
+"#,
+        dir = dir.display()
+    )
+}
+
+/// Drops an article file into the inbox the way producers should: written
+/// under a temporary name, then renamed in.
+fn drop_article(inbox: &Path, id: &str) {
+    let part = inbox.join(format!("{id}.txt.part"));
+    std::fs::write(&part, format!("Article {id}: 12 people were evacuated.")).unwrap();
+    std::fs::rename(&part, inbox.join(format!("{id}.txt"))).unwrap();
+}
+
+fn jsonl_ids(file: &Path) -> Vec<String> {
+    if !file.exists() {
+        return Vec::new();
+    }
+    read_jsonl(file)
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn sqlite_ids(file: &Path) -> Vec<String> {
+    if !file.exists() {
+        return Vec::new();
+    }
+    let db = rusqlite::Connection::open(file).unwrap();
+    let Ok(mut statement) = db.prepare("SELECT id FROM articles") else {
+        return Vec::new();
+    };
+    statement
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn a_sink_swapped_by_reload_while_articles_flow_loses_nothing() {
+    const ARTICLES: usize = 300;
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let jsonl = dir.path().join("out.jsonl");
+    let sqlite = dir.path().join("out.sqlite");
+    let jsonl_sink = format!("type = \"jsonl\"\npath = \"{}\"", jsonl.display());
+    let config = write_config(dir.path(), &config_text(dir.path(), &jsonl_sink, ""));
+    let daemon = start(&config);
+
+    let writer = {
+        let inbox = inbox.clone();
+        std::thread::spawn(move || {
+            for i in 0..ARTICLES {
+                drop_article(&inbox, &format!("a{i:04}"));
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    wait_for_lines(&jsonl, 50);
+    let sqlite_sink = format!("type = \"sqlite\"\npath = \"{}\"", sqlite.display());
+    write_config(dir.path(), &config_text(dir.path(), &sqlite_sink, ""));
+    signal(&daemon, "-HUP");
+    writer.join().unwrap();
+
+    let started = Instant::now();
+    loop {
+        let done = jsonl_ids(&jsonl).len() + sqlite_ids(&sqlite).len();
+        if done >= ARTICLES {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{done} of {ARTICLES} after a minute"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let log = stop(daemon);
+    assert!(log.contains("config reloaded"), "{log}");
+
+    let before = jsonl_ids(&jsonl);
+    let after = sqlite_ids(&sqlite);
+    assert!(
+        !before.is_empty() && !after.is_empty(),
+        "the swap did not happen mid-stream"
+    );
+    let mut all: Vec<String> = before.iter().chain(&after).cloned().collect();
+    all.sort();
+    let expected: Vec<String> = (0..ARTICLES).map(|i| format!("a{i:04}")).collect();
+    assert_eq!(all, expected, "lost or doubled articles across the swap");
+}
+
+#[test]
+fn an_invalid_config_is_refused_and_a_valid_one_applied_when_the_file_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let first = dir.path().join("first.jsonl");
+    let second = dir.path().join("second.jsonl");
+    let sink = |path: &PathBuf| format!("type = \"jsonl\"\npath = \"{}\"", path.display());
+    let config = write_config(dir.path(), &config_text(dir.path(), &sink(&first), ""));
+    let daemon = start_with(&config, &["--watch"]);
+
+    drop_article(&inbox, "one");
+    wait_for_lines(&first, 1);
+    // A typo: the reload is refused and the pipeline runs on as it was.
+    write_config(
+        dir.path(),
+        &config_text(dir.path(), &format!("{}\npth = \"x\"", sink(&second)), ""),
+    );
+    std::thread::sleep(Duration::from_millis(800));
+    drop_article(&inbox, "two");
+    wait_for_lines(&first, 2);
+    // Fixed: applied, and the next article goes to the new file.
+    write_config(dir.path(), &config_text(dir.path(), &sink(&second), ""));
+    let started = Instant::now();
+    let mut n = 0;
+    while jsonl_ids(&second).is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the valid config was never applied"
+        );
+        n += 1;
+        drop_article(&inbox, &format!("three{n}"));
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let log = stop(daemon);
+    assert!(log.contains("sinks.out.pth: unknown field"), "{log}");
+    assert!(log.contains("config reloaded"), "{log}");
+    assert_eq!(jsonl_ids(&first)[..2], ["one", "two"]);
+    let mut all: Vec<String> = jsonl_ids(&first)
+        .into_iter()
+        .chain(jsonl_ids(&second))
+        .collect();
+    let total = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), total, "an article was written twice");
+    assert_eq!(total, 2 + n);
+}
+
+#[test]
+fn the_api_reports_health_readiness_and_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let out = dir.path().join("out.jsonl");
+    let address = format!("127.0.0.1:{}", free_port());
+    let sink = format!("type = \"jsonl\"\npath = \"{}\"", out.display());
+    let api = format!("[api]\naddress = \"{address}\"");
+    let config = write_config(dir.path(), &config_text(dir.path(), &sink, &api));
+    let daemon = start(&config);
+    for id in ["x1", "x2", "x3"] {
+        drop_article(&inbox, id);
+    }
+    std::fs::write(inbox.join("bad.json"), "{ not json").unwrap();
+    wait_for_lines(&out, 3);
+    wait_for_lines(&dir.path().join("dead.jsonl"), 1);
+
+    let (code, body) = http_get(&address, "/health");
+    assert_eq!((code, body.as_str()), (200, "ok\n"));
+    let (code, body) = http_get(&address, "/ready");
+    assert_eq!(code, 200, "{body}");
+    let (code, metrics) = http_get(&address, "/metrics");
+    assert_eq!(code, 200);
+    for line in [
+        "newsflow_stage_received_total{stage=\"sources.inbox\",kind=\"source\"} 4",
+        "newsflow_stage_failed_total{stage=\"sources.inbox\",kind=\"source\"} 1",
+        "newsflow_stage_emitted_total{stage=\"sinks.out\",kind=\"sink\"} 3",
+        "newsflow_stage_emitted_total{stage=\"dead_letter\",kind=\"dead_letter\"} 1",
+        "newsflow_stage_latency_seconds_count{stage=\"transforms.figures\"} 3",
+        "newsflow_queue_capacity{stage=\"sinks.out\"} 256",
+        "newsflow_source_backlog{stage=\"sources.inbox\"}",
+        "newsflow_draining 0",
+    ] {
+        assert!(metrics.contains(line), "no {line:?} in:\n{metrics}");
+    }
+    stop(daemon);
+}
