@@ -3,6 +3,7 @@
 use anyhow::Context;
 use newsflow_extract::ner::conll;
 use newsflow_extract::Extractor;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -53,6 +54,14 @@ fn collect(path: &Path, articles: &mut Vec<String>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// CPU time this thread has run, from /proc (Linux): unlike wall time, it
+/// does not count time other processes held the core.
+fn thread_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos: f64 = stat.split_whitespace().next()?.parse().ok()?;
+    Some(nanos / 1e9)
+}
+
 /// Peak resident memory of this process, from /proc (Linux).
 fn peak_memory_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -89,6 +98,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let load_seconds = loading.elapsed().as_secs_f64();
 
     let started = Instant::now();
+    let cpu_started = thread_cpu_seconds();
     let (mut entities, mut figures) = (0usize, 0usize);
     for article in &corpus {
         let notes = extractor.extract(article);
@@ -100,26 +110,41 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         figures += notes.figures.len();
     }
     let seconds = started.elapsed().as_secs_f64();
-    println!(
+    let cpu_seconds = thread_cpu_seconds()
+        .zip(cpu_started)
+        .map(|(end, start)| end - start);
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
         "corpus: {} articles ({} distinct, {:.1} MB distinct), {:.1} MB, {} words",
         corpus.len(),
         articles.len(),
         unique_bytes as f64 / 1e6,
         bytes as f64 / 1e6,
         words
-    );
-    println!("model loaded in {:.3} s", load_seconds);
-    println!(
-        "one thread: {:.1} s, {:.0} words/s, {:.2} MB/s; {} entity mentions, {} figures",
+    )?;
+    writeln!(out, "model loaded in {load_seconds:.3} s")?;
+    writeln!(
+        out,
+        "one thread, wall time: {:.1} s, {:.0} words/s, {:.2} MB/s; {} entity mentions, {} figures",
         seconds,
         words as f64 / seconds,
         bytes as f64 / 1e6 / seconds,
         entities,
         figures
-    );
+    )?;
+    if let Some(cpu) = cpu_seconds.filter(|&c| c > 0.0) {
+        writeln!(
+            out,
+            "one thread, CPU time: {:.1} s, {:.0} words/s, {:.2} MB/s",
+            cpu,
+            words as f64 / cpu,
+            bytes as f64 / 1e6 / cpu
+        )?;
+    }
     match peak_memory_mb() {
-        Some(mb) => println!("peak memory: {mb:.1} MB"),
-        None => println!("peak memory: unavailable on this platform"),
+        Some(mb) => writeln!(out, "peak memory: {mb:.1} MB")?,
+        None => writeln!(out, "peak memory: unavailable on this platform")?,
     }
     Ok(())
 }

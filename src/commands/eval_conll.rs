@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use newsflow_extract::ner::{conll, train, Tagger};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments of `newsflow eval conll`.
@@ -29,6 +30,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "{}: no CoNLL documents",
         args.file.display()
     );
-    print!("{}", train::evaluate(tagger.model(), &docs));
+    // A write error (such as a closed pipe) ends the command, not a panic.
+    write!(
+        std::io::stdout().lock(),
+        "{}",
+        train::evaluate(tagger.model(), &docs)
+    )?;
     Ok(())
 }

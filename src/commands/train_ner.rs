@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use newsflow_extract::ner::{conll, train};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments of `newsflow train ner`.
@@ -45,12 +46,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let dev_docs = read_conll(&args.dev)?;
     let tokens: usize = train_docs.iter().map(|d| d.tokens.len()).sum();
     anyhow::ensure!(args.folds >= 2, "--folds must be at least 2");
-    println!(
+    let mut out = std::io::stdout();
+    writeln!(
+        out,
         "training on {} documents ({tokens} tokens), {} epochs, seed {}",
         train_docs.len(),
         args.epochs,
         args.seed
-    );
+    )?;
     let options = train::Options {
         epochs: args.epochs,
         seed: args.seed,
@@ -59,7 +62,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let model = train::train(&train_docs, &dev_docs, options, |r| {
         let o = &r.dev.overall;
-        println!(
+        // Progress lines only: a closed output must not stop the training.
+        let _ = writeln!(
+            std::io::stdout(),
             "pass {} epoch {:>2}: dev P {:.4} R {:.4} F1 {:.4}  ({} wrong training sentences, {} features, {:.1}s)",
             r.pass,
             r.epoch,
@@ -73,13 +78,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     });
     let bytes = model.to_bytes();
     std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
-    println!(
+    writeln!(
+        out,
         "kept the best epoch: {} features, confidence temperature {}; wrote {} ({:.1} MB)",
         model.feature_count(),
         model.temperature(),
         args.out.display(),
         bytes.len() as f64 / 1e6
-    );
-    println!("{}", train::evaluate(&model, &dev_docs));
+    )?;
+    writeln!(out, "{}", train::evaluate(&model, &dev_docs))?;
     Ok(())
 }

@@ -76,15 +76,25 @@ impl Tagger {
         let sentences = tokenize::split_sentences(text, &tokens);
         let words: Vec<&str> = tokens.iter().map(|t| t.text(text)).collect();
         let mut buffer = FeatureBuffer::default();
-        tag_tokens(&self.model, &words, &sentences, &mut buffer, true)
-            .into_iter()
-            .map(|(span, confidence)| TaggedSpan {
-                start: tokens[span.start].start,
-                end: tokens[span.end - 1].end,
+        let mut out = Vec::new();
+        // Texts far longer than any article are tagged a block at a time, so
+        // that memory stays bounded whatever the input.
+        for block in blocks(&sentences, MAX_BLOCK_TOKENS) {
+            let offset = block[0].start;
+            let end = block[block.len() - 1].end;
+            let local: Vec<Range<usize>> = block
+                .iter()
+                .map(|s| s.start - offset..s.end - offset)
+                .collect();
+            let spans = tag_tokens(&self.model, &words[offset..end], &local, &mut buffer, true);
+            out.extend(spans.into_iter().map(|(span, confidence)| TaggedSpan {
+                start: tokens[offset + span.start].start,
+                end: tokens[offset + span.end - 1].end,
                 kind: span.kind,
                 confidence,
-            })
-            .collect()
+            }));
+        }
+        out
     }
 
     /// Entity spans of an already tokenized document (`sentences` are token
@@ -102,6 +112,34 @@ impl Tagger {
     pub fn entities(&self, text: &str) -> Vec<Entity> {
         crate::resolve::resolve(text, &self.tag(text))
     }
+}
+
+/// Most tokens tagged as one document (a long article has a few thousand).
+const MAX_BLOCK_TOKENS: usize = 50_000;
+
+/// Groups consecutive sentences into blocks of at most `max` tokens (a
+/// longer sentence is cut into pieces); each block is non-empty.
+fn blocks(sentences: &[Range<usize>], max: usize) -> Vec<Vec<Range<usize>>> {
+    let mut out: Vec<Vec<Range<usize>>> = Vec::new();
+    let mut current: Vec<Range<usize>> = Vec::new();
+    let mut size = 0;
+    for s in sentences {
+        let mut start = s.start;
+        while start < s.end {
+            let end = s.end.min(start + max);
+            if size + (end - start) > max && !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+                size = 0;
+            }
+            current.push(start..end);
+            size += end - start;
+            start = end;
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
 }
 
 /// Tags a tokenized document; confidences are computed only if asked
@@ -218,4 +256,25 @@ fn decode_keys(scorer: &Linear, sentences: &[Range<usize>], buffers: &[&FeatureB
     let mut decoded = Decoded::default();
     decode_pass(scorer, 0, &sums, sentences, &mut decoded);
     decoded.path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_cover_sentences_in_order_and_bound_size() {
+        let sentences = vec![0..3, 3..4, 4..14, 14..16];
+        let got = blocks(&sentences, 4);
+        assert_eq!(
+            got,
+            vec![
+                vec![0..3, 3..4],
+                vec![4..8],
+                vec![8..12],
+                vec![12..14, 14..16]
+            ]
+        );
+        assert!(blocks(&[], 4).is_empty());
+    }
 }
