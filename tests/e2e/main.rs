@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod daemon;
+mod delivery;
 mod extract;
 mod replay;
 mod shutdown;
@@ -165,4 +166,51 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Whether PostgreSQL answers on 127.0.0.1:5432. When it does not, the test
+/// skips with the reason printed, unless `NEWSFLOW_REQUIRE_SERVICES=1`, when
+/// it fails.
+pub fn postgres_available() -> bool {
+    match std::net::TcpStream::connect_timeout(
+        &"127.0.0.1:5432".parse().unwrap(),
+        Duration::from_secs(2),
+    ) {
+        Ok(_) => true,
+        Err(e) if std::env::var("NEWSFLOW_REQUIRE_SERVICES").is_ok_and(|v| v == "1") => {
+            panic!("PostgreSQL is required (NEWSFLOW_REQUIRE_SERVICES=1) but unavailable: {e}")
+        }
+        Err(e) => {
+            eprintln!("SKIPPED: PostgreSQL on 127.0.0.1:5432 is unavailable: {e}");
+            false
+        }
+    }
+}
+
+/// Runs one query on the test database and returns the first column of
+/// every row as text.
+pub fn postgres_query(sql: &str) -> Vec<String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=test",
+            tokio_postgres::NoTls,
+        )
+        .await
+        .unwrap();
+        tokio::spawn(connection);
+        client
+            .simple_query(sql)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+                _ => None,
+            })
+            .collect()
+    })
 }
