@@ -70,3 +70,80 @@ fn hostile_input_is_safe() {
         }
     }
 }
+
+mod properties {
+    use newsflow_extract::ner::{tokenize, Tagger};
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn tagger() -> &'static Tagger {
+        static TAGGER: OnceLock<Tagger> = OnceLock::new();
+        TAGGER.get_or_init(|| Tagger::bundled().expect("bundled model loads"))
+    }
+
+    /// Text made of news-like pieces: words, names, numbers, punctuation of
+    /// every kind, other scripts and combining marks.
+    fn newsy() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("Erdoğan".to_string()),
+            Just("U.S.".to_string()),
+            Just("Oct.".to_string()),
+            Just("n't".to_string()),
+            Just("’s".to_string()),
+            Just("--".to_string()),
+            Just("“".to_string()),
+            Just("”".to_string()),
+            Just("\n\n".to_string()),
+            Just(". ".to_string()),
+            Just("e\u{301}".to_string()),
+            Just("مرحبا".to_string()),
+            "[A-Z][a-z]{0,8}",
+            "[a-z]{1,8}",
+            "[0-9,.]{1,12}",
+            "[ \\-'’.,;:!?()&$%]{1,3}",
+            any::<char>().prop_map(|c| c.to_string()),
+        ];
+        prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.join(" "))
+    }
+
+    proptest! {
+        #[test]
+        fn tokens_cover_the_text_in_order(text in newsy()) {
+            let chars: Vec<char> = text.chars().collect();
+            let tokens = tokenize::tokenize(&text);
+            let mut covered = vec![false; chars.len()];
+            let mut last_end = 0;
+            for t in &tokens {
+                prop_assert!(t.start < t.end && t.end <= chars.len());
+                prop_assert!(t.start >= last_end);
+                last_end = t.end;
+                let slice: String = chars[t.start..t.end].iter().collect();
+                prop_assert_eq!(slice.as_str(), t.text(&text));
+                for c in &mut covered[t.start..t.end] {
+                    *c = true;
+                }
+            }
+            for (c, covered) in chars.iter().zip(covered) {
+                prop_assert!(covered || c.is_whitespace() || c.is_control(), "lost {:?}", c);
+            }
+            let mut at = 0;
+            for s in tokenize::split_sentences(&text, &tokens) {
+                prop_assert!(s.start == at && s.end > s.start);
+                at = s.end;
+            }
+            prop_assert_eq!(at, tokens.len());
+        }
+
+        #[test]
+        fn tagged_spans_are_ordered_and_inside(text in newsy()) {
+            let n = text.chars().count();
+            let mut last_end = 0;
+            for s in tagger().tag(&text) {
+                prop_assert!(s.start < s.end && s.end <= n);
+                prop_assert!(s.start >= last_end);
+                last_end = s.end;
+                prop_assert!((0.0..=1.0).contains(&s.confidence));
+            }
+        }
+    }
+}
