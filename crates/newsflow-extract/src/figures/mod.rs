@@ -422,7 +422,6 @@ impl<'a> Line<'a> {
     /// to 1,200").
     fn event_of(
         &self,
-        f: &Found,
         before: usize,
         after: usize,
         subject: Option<(usize, usize)>,
@@ -475,7 +474,6 @@ impl<'a> Line<'a> {
                 return Some("killed");
             }
         }
-        let _ = f;
         None
     }
 
@@ -571,7 +569,7 @@ impl<'a> Line<'a> {
         }
         let subject = self.subject_after(subject_at, f.value);
         let event_at = subject.map_or(f.end, |(_, e)| e);
-        let event = self.event_of(f, draft.first, event_at, subject);
+        let event = self.event_of(draft.first, event_at, subject);
         let people_after = self
             .word(f.end)
             .is_some_and(|w| is_one_of(w, &["people", "persons"]));

@@ -42,8 +42,6 @@ pub(crate) enum NumWord {
     Over,
     /// "out", as in "one out of three".
     Out,
-    /// "of".
-    Of,
 }
 
 fn table() -> &'static FxHashMap<&'static str, NumWord> {
@@ -195,7 +193,6 @@ fn table() -> &'static FxHashMap<&'static str, NumWord> {
         m.insert("negative", Minus);
         m.insert("over", Over);
         m.insert("out", Out);
-        m.insert("of", Of);
         m
     })
 }

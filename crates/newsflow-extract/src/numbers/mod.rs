@@ -657,7 +657,6 @@ impl<'a> Parser<'a> {
         };
         let in_words = tok.is_word();
         let mut end;
-        let mut kind = NumberKind::Cardinal;
         let done = |end: usize, value: f64, kind: NumberKind| {
             value.is_finite().then_some(Core {
                 end,
@@ -751,7 +750,7 @@ impl<'a> Parser<'a> {
             w.last = Last::Digits;
             // Scale words may still follow: "1.2 million", "322 hundred".
             if !lit.plain_integer && self.joined(end).and_then(|j| self.word(j)).is_none() {
-                return done(end, value, kind);
+                return done(end, value, NumberKind::Cardinal);
             }
         } else {
             let first = self.word(i)?;
@@ -1121,10 +1120,7 @@ impl<'a> Parser<'a> {
         if w.last == Last::A {
             return None;
         }
-        if w.last == Last::Zero {
-            kind = NumberKind::Cardinal;
-        }
-        let mut core = done(end, w.value(), kind)?;
+        let mut core = done(end, w.value(), NumberKind::Cardinal)?;
         core.glued_word = w.last == Last::Digits
             && self.tokens[end - 1].is_digits()
             && self
@@ -1172,7 +1168,6 @@ impl<'a> Parser<'a> {
 
     /// "3/4", "2 1/4", "-4/5": a fraction in digits starting at `i`.
     fn fraction_slash(&self, i: usize, lit: literal::Literal, nested: bool) -> Option<Core> {
-        let in_words = false;
         let slash = |at: usize| -> Option<(f64, usize)> {
             self.tok(at)
                 .filter(|t| t.gap == Gap::None && (t.is_symbol('/') || t.is_symbol('\u{2044}')))?;
@@ -1207,7 +1202,7 @@ impl<'a> Parser<'a> {
                 value: lit.value / den,
                 kind: NumberKind::Fraction,
                 indefinite: false,
-                in_words,
+                in_words: false,
                 glued_word: false,
             });
         }
@@ -1226,7 +1221,7 @@ impl<'a> Parser<'a> {
             value: lit.value + num.value / den,
             kind: NumberKind::Fraction,
             indefinite: false,
-            in_words,
+            in_words: false,
             glued_word: false,
         })
     }
