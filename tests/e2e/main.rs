@@ -3,6 +3,7 @@
 mod bad_input;
 mod daemon;
 mod delivery;
+mod examples;
 mod extract;
 mod replay;
 mod shutdown;
