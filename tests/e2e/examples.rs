@@ -72,7 +72,9 @@ fn stages_written_in(config: &Path) -> Vec<String> {
             // `[[sources.x.feeds]]` and other nested tables hold no stage type.
             table = header
                 .strip_suffix(']')
-                .filter(|h| !h.starts_with('[') && (h.matches('.').count() == 1 || *h == "dead_letter"))
+                .filter(|h| {
+                    !h.starts_with('[') && (h.matches('.').count() == 1 || *h == "dead_letter")
+                })
                 .map(str::to_owned);
             continue;
         }
@@ -103,7 +105,10 @@ fn every_example_config_is_valid_and_names_its_stages() {
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     for (name, _) in EXPECTED {
-        assert!(names.iter().any(|n| n == name), "examples/{name} is missing; found {names:?}");
+        assert!(
+            names.iter().any(|n| n == name),
+            "examples/{name} is missing; found {names:?}"
+        );
     }
     // Run where none of the examples' relative paths exist, without the
     // secrets `token_env` names: validation must not need either.
@@ -118,9 +123,17 @@ fn every_example_config_is_valid_and_names_its_stages() {
             .arg(config)
             .output()
             .unwrap();
-        assert_eq!(output.status.code(), Some(0), "examples/{name}:\n{}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "examples/{name}:\n{}",
+            stderr(&output)
+        );
         let topology = String::from_utf8_lossy(&output.stdout);
-        assert!(topology.contains("the pipeline is valid"), "examples/{name}:\n{topology}");
+        assert!(
+            topology.contains("the pipeline is valid"),
+            "examples/{name}:\n{topology}"
+        );
 
         let written = stages_written_in(config);
         assert!(
@@ -133,9 +146,15 @@ fn every_example_config_is_valid_and_names_its_stages() {
             .iter()
             .find(|(n, _)| n == name)
             .map_or(&[][..], |(_, lines)| *lines);
-        for stage in written.iter().map(String::as_str).chain(expected.iter().copied()) {
+        for stage in written
+            .iter()
+            .map(String::as_str)
+            .chain(expected.iter().copied())
+        {
             assert!(
-                topology.lines().any(|line| line.trim_start().starts_with(stage)),
+                topology
+                    .lines()
+                    .any(|line| line.trim_start().starts_with(stage)),
                 "examples/{name}: the topology lacks {stage:?}:\n{topology}"
             );
         }
