@@ -412,7 +412,8 @@ impl Model {
         }
     }
 
-    /// Transition potentials of the last pass, for [`span_confidences`].
+    /// Transition potentials of the last pass at the current temperature,
+    /// used to compute span confidences.
     pub fn edge_potentials(&self) -> &[[f64; LABELS]; LABELS] {
         &self.edges
     }
