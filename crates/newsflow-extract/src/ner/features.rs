@@ -251,27 +251,63 @@ const SEEN_UPPER: u8 = 4;
 /// second-pass features need to know of each token.
 #[derive(Default)]
 pub struct FeatureBuffer {
+    /// Keys that depend on each token's context, token after token.
     keys: Vec<u64>,
-    /// `keys[offsets[i]..offsets[i + 1]]` are token `i`'s keys.
+    /// `keys[offsets[i]..offsets[i + 1]]` are token `i`'s context keys.
     offsets: Vec<usize>,
+    /// Index of each token's spelling among the document's distinct ones.
+    word_of: Vec<u32>,
+    /// Spelling-only keys of each distinct spelling, one after another.
+    word_keys: Vec<u64>,
+    /// `word_keys[word_offsets[w]..word_offsets[w + 1]]` are spelling `w`'s keys.
+    word_offsets: Vec<usize>,
     infos: Vec<TokenInfo>,
     positions: Vec<Position>,
 }
 
 impl FeatureBuffer {
-    /// Token `i`'s feature keys.
+    /// Token `i`'s feature keys that depend on its context.
     pub fn token(&self, i: usize) -> &[u64] {
         &self.keys[self.offsets[i]..self.offsets[i + 1]]
     }
 
-    /// All keys, token after token.
+    /// Token `i`'s feature keys that depend on its spelling alone (none in
+    /// a second-pass buffer).
+    pub fn spelling(&self, i: usize) -> &[u64] {
+        match self.word_of.get(i) {
+            Some(&w) => self.word(w as usize),
+            None => &[],
+        }
+    }
+
+    /// Context keys, token after token.
     pub fn keys(&self) -> &[u64] {
         &self.keys
     }
 
-    /// `keys()[offsets()[i]..offsets()[i + 1]]` are token `i`'s keys.
+    /// `keys()[offsets()[i]..offsets()[i + 1]]` are token `i`'s context keys.
     pub fn offsets(&self) -> &[usize] {
         &self.offsets
+    }
+
+    /// Spelling-only keys of all distinct spellings, one after another.
+    pub fn word_keys(&self) -> &[u64] {
+        &self.word_keys
+    }
+
+    /// Number of distinct spellings.
+    pub fn words(&self) -> usize {
+        self.word_offsets.len().saturating_sub(1)
+    }
+
+    /// Keys of distinct spelling `w`.
+    pub fn word(&self, w: usize) -> &[u64] {
+        &self.word_keys[self.word_offsets[w]..self.word_offsets[w + 1]]
+    }
+
+    /// For every token, the index of its spelling (empty in a second-pass buffer).
+    pub fn word_of(&self) -> &[u32] {
+        &self.word_of
     }
 
     /// Number of tokens.
@@ -283,6 +319,10 @@ impl FeatureBuffer {
         self.keys.clear();
         self.offsets.clear();
         self.offsets.push(0);
+        self.word_of.clear();
+        self.word_keys.clear();
+        self.word_offsets.clear();
+        self.word_offsets.push(0);
     }
 
     fn end_token(&mut self) {
@@ -323,6 +363,31 @@ fn add_lexical(tokens: &[&str], infos: &mut [TokenInfo]) {
         info.lists = lists;
         info.clusters = clusters;
     }
+}
+
+/// Keys of the templates that depend on the token's spelling alone: the
+/// word, its lower-case form, shape, affixes, casing and length, gazetteer
+/// lists and word clusters (and the bias). They are computed, and looked up,
+/// once per distinct spelling in a document.
+fn add_word_keys(t: &TokenInfo, keys: &mut Vec<u64>) {
+    let mut add = |template: u64, values: &[u64]| keys.push(key(template, values));
+    let casing = t.casing as u64;
+    add(1, &[]);
+    add(2, &[t.word]);
+    add(3, &[t.lower]);
+    add(10, &[t.shape]);
+    for k in 0..4 {
+        add(16 + k as u64, &[t.prefixes[k]]);
+        add(20 + k as u64, &[t.suffixes[k]]);
+    }
+    add(28, &[casing, (t.length as u64).min(8)]);
+    if t.lists != 0 {
+        add(50, &[t.lists, casing]);
+    }
+    for (k, &c) in t.clusters.iter().enumerate() {
+        add(60 + k as u64, &[c]);
+    }
+    add(66, &[t.clusters[1], casing]);
 }
 
 /// Extracts the features of a document: `tokens` split into `sentences`
@@ -388,6 +453,18 @@ pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuf
         }
     }
 
+    // Spelling-only keys, once per distinct spelling.
+    let mut distinct: FxHashMap<u64, u32> = FxHashMap::default();
+    for t in &infos {
+        let next = distinct.len() as u32;
+        let word = *distinct.entry(t.word).or_insert(next);
+        if word == next {
+            add_word_keys(t, &mut out.word_keys);
+            out.word_offsets.push(out.word_keys.len());
+        }
+        out.word_of.push(word);
+    }
+
     let pad_before = TokenInfo::padding(PAD_BEFORE);
     let pad_after = TokenInfo::padding(PAD_AFTER);
     for s in sentences {
@@ -407,30 +484,21 @@ pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuf
             let mut add = |template: u64, values: &[u64]| keys.push(key(template, values));
             let casing = t.casing as u64;
             let pos = out.positions[i] as u64;
-            add(1, &[]);
-            add(2, &[t.word]);
-            add(3, &[t.lower]);
             add(4, &[p1.lower]);
             add(5, &[n1.lower]);
             add(6, &[p2.lower]);
             add(7, &[n2.lower]);
             add(8, &[p1.lower, t.lower]);
             add(9, &[t.lower, n1.lower]);
-            add(10, &[t.shape]);
             add(11, &[p1.shape]);
             add(12, &[n1.shape]);
             add(13, &[p1.short_shape, t.short_shape]);
             add(14, &[t.short_shape, n1.short_shape]);
             add(15, &[p1.short_shape, t.short_shape, n1.short_shape]);
-            for k in 0..4 {
-                add(16 + k as u64, &[t.prefixes[k]]);
-                add(20 + k as u64, &[t.suffixes[k]]);
-            }
             add(24, &[casing, pos]);
             add(25, &[p1.lower, t.short_shape]);
             add(26, &[t.short_shape, n1.lower]);
             add(27, &[p1.casing as u64, casing, n1.casing as u64]);
-            add(28, &[casing, (t.length as u64).min(8)]);
             let evidence = seen.get(&t.lower).copied().unwrap_or(0) as u64;
             add(29, &[casing, pos, evidence]);
             add(30, &[t.lower, pos]);
@@ -439,10 +507,6 @@ pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuf
             }
             add(32, &[p2.lower, p1.lower]);
             add(33, &[n1.lower, n2.lower]);
-            // Gazetteers: the token's lists with its casing, the neighbours' lists.
-            if t.lists != 0 {
-                add(50, &[t.lists, casing]);
-            }
             if p1.lists != 0 {
                 add(51, &[p1.lists]);
             }
@@ -453,13 +517,9 @@ pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuf
             if part != 0 {
                 add(53, &[phrase_lists, part, casing]);
             }
-            // Word clusters: coarse to fine for the token, medium for neighbours.
-            for (k, &c) in t.clusters.iter().enumerate() {
-                add(60 + k as u64, &[c]);
-            }
+            // The neighbours' gazetteer lists and medium clusters.
             add(64, &[p1.clusters[1]]);
             add(65, &[n1.clusters[1]]);
-            add(66, &[t.clusters[1], casing]);
             out.end_token();
         }
     }
@@ -552,6 +612,10 @@ mod tests {
         assert_eq!(out.len(), tokens.len());
         // The headline "JAPAN" and the body "Japan" differ in casing evidence.
         assert_ne!(out.token(0), out.token(3));
+        // Spellings are keyed once: "." twice, and "Japan" apart from "JAPAN".
+        assert_eq!(out.words(), 7);
+        assert_eq!(out.spelling(2), out.spelling(7));
+        assert_ne!(out.spelling(0), out.spelling(3));
         assert!(out.keys.iter().all(|&k| k != 0));
     }
 }

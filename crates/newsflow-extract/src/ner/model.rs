@@ -221,19 +221,44 @@ impl Linear {
     }
 
     /// [`Linear::add_sums`] for every token of `buffer` at once: `sums`
-    /// holds `width()` values per token. Looking up all keys first, with no
-    /// branch between the loads, lets the memory system fetch many table
-    /// entries at a time instead of waiting for each in turn.
+    /// holds `width()` values per token. Spelling-only keys are summed once
+    /// per distinct spelling. Looking up all keys first, with no branch
+    /// between the loads, lets the memory system fetch many table entries at
+    /// a time instead of waiting for each in turn.
     pub fn add_all_sums(&self, buffer: &FeatureBuffer, from_pass: usize, sums: &mut [i32]) {
         let width = self.width();
         let skip = from_pass * LABELS;
-        let keys = buffer.keys();
+        let word_rows = self.rows_of(buffer.word_keys());
+        let mut word_sums = vec![[0i32; MAX_PASSES * LABELS]; buffer.words()];
+        let mut at = 0;
+        for (w, acc) in word_sums.iter_mut().enumerate() {
+            let n = buffer.word(w).len();
+            self.accumulate(&word_rows[at..at + n], skip, acc);
+            at += n;
+        }
+        let rows = self.rows_of(buffer.keys());
+        let offsets = buffer.offsets();
+        for (i, token_sums) in sums.chunks_exact_mut(width).enumerate() {
+            // Summing into a fixed-size local lets the compiler keep it in
+            // vector registers.
+            let mut acc = match buffer.word_of().get(i) {
+                Some(&w) => word_sums[w as usize],
+                None => [0i32; MAX_PASSES * LABELS],
+            };
+            self.accumulate(&rows[offsets[i]..offsets[i + 1]], skip, &mut acc);
+            for (s, a) in token_sums[skip..].iter_mut().zip(acc) {
+                *s += a;
+            }
+        }
+    }
+
+    /// The row of every key (`u32::MAX` for keys not in the table).
+    fn rows_of(&self, keys: &[u64]) -> Vec<u32> {
         let first_probe: Vec<u64> = keys
             .iter()
             .map(|&key| self.slots[(key as usize) & self.mask])
             .collect();
-        let rows: Vec<u32> = keys
-            .iter()
+        keys.iter()
             .zip(&first_probe)
             .map(|(&key, &slot)| {
                 if slot == 0 {
@@ -244,24 +269,21 @@ impl Linear {
                     self.row(key).map_or(u32::MAX, |r| r as u32)
                 }
             })
-            .collect();
+            .collect()
+    }
+
+    /// Adds the weights of passes from `skip / LABELS` on of `rows` to `acc`.
+    fn accumulate(&self, rows: &[u32], skip: usize, acc: &mut [i32; MAX_PASSES * LABELS]) {
+        let width = self.width();
         let span = width - skip;
-        for (i, token_sums) in sums.chunks_exact_mut(width).enumerate() {
-            // Summing into a fixed-size local lets the compiler keep it in
-            // vector registers.
-            let mut acc = [0i32; MAX_PASSES * LABELS];
-            for &row in &rows[buffer.offsets()[i]..buffer.offsets()[i + 1]] {
-                if row == u32::MAX {
-                    continue;
-                }
-                let start = row as usize * width + skip;
-                let w = &self.weights[start..start + span];
-                for (a, &w) in acc.iter_mut().zip(w) {
-                    *a += decode_weight(w);
-                }
+        for &row in rows {
+            if row == u32::MAX {
+                continue;
             }
-            for (s, a) in token_sums[skip..].iter_mut().zip(acc) {
-                *s += a;
+            let start = row as usize * width + skip;
+            let w = &self.weights[start..start + span];
+            for (a, &w) in acc.iter_mut().zip(w) {
+                *a += decode_weight(w);
             }
         }
     }

@@ -97,7 +97,10 @@ fn index(docs: &[&Document], first_pass: Option<&[Vec<u8>]>) -> Indexed {
             let mut rows = Vec::new();
             let mut offsets = vec![0];
             for i in s.clone() {
-                for &key in buffers.iter().flat_map(|b| b.token(i)) {
+                let token_keys = buffers
+                    .iter()
+                    .flat_map(|b| b.spelling(i).iter().chain(b.token(i)));
+                for &key in token_keys {
                     let row = *index.entry(key).or_insert_with(|| {
                         keys.push(key);
                         keys.len() as u32 - 1
