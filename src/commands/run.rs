@@ -1,7 +1,7 @@
 //! `newsflow run`: runs a pipeline.
 
 use crate::logging::LogFormat;
-use newsflow_runtime::{Pipeline, RunOptions, RunReport};
+use newsflow_runtime::{ConfigError, Pipeline, RunOptions, RunReport};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -117,21 +117,19 @@ fn watch_file(config: &Path, ask: mpsc::Sender<()>) -> notify::Result<notify::Re
 async fn compile_reloads(
     config: PathBuf,
     mut asks: mpsc::Receiver<()>,
-    reloads: mpsc::Sender<Pipeline>,
+    reloads: mpsc::Sender<Result<Pipeline, ConfigError>>,
 ) {
     while asks.recv().await.is_some() {
         // Let an editor finish writing, and fold the events of one save together.
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         while asks.try_recv().is_ok() {}
-        match super::validate::compile(&config) {
-            Ok(pipeline) => {
-                if reloads.send(pipeline).await.is_err() {
-                    return;
-                }
-            }
-            Err(e) => {
-                tracing::error!("the new config is refused; the pipeline runs on unchanged:\n{e}")
-            }
+        // The runtime applies, or logs and counts a refusal.
+        if reloads
+            .send(super::validate::compile(&config))
+            .await
+            .is_err()
+        {
+            return;
         }
     }
 }

@@ -211,3 +211,133 @@ fn the_api_reports_health_readiness_and_counts() {
     }
     stop(daemon);
 }
+
+#[test]
+fn a_failed_sink_stops_the_daemon_so_a_supervisor_can_restart_it() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("SKIPPED: no /dev/full to make a sink fail");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let config = write_config(
+        dir.path(),
+        &config_text(dir.path(), "type = \"jsonl\"\npath = \"/dev/full\"", ""),
+    );
+    let mut daemon = start(&config);
+    drop_article(&inbox, "doomed");
+    let child = daemon.0.take().expect("running");
+    let output = child.wait_with_output().unwrap();
+    let log = crate::stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("stopping the pipeline because a stage failed"),
+        "{log}"
+    );
+    assert!(log.contains("sinks.out"), "{log}");
+}
+
+/// POSTs one JSON article to the http source; returns the status code.
+fn push_one(address: &str, id: &str) -> u16 {
+    use std::io::{Read, Write};
+    let body = format!("{{\"id\":\"{id}\",\"body\":\"Six boats arrived.\"}}");
+    let Ok(mut stream) = std::net::TcpStream::connect(address) else {
+        return 0;
+    };
+    let _ = write!(
+        stream,
+        "POST /articles HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn an_http_source_reloads_on_its_own_address_and_refused_reloads_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let push = format!("127.0.0.1:{}", free_port());
+    let api = format!("127.0.0.1:{}", free_port());
+    let config_for = |max_articles: usize, extra: &str| {
+        format!(
+            r#"
+[api]
+address = "{api}"
+
+[sources.push]
+type = "http"
+address = "{push}"
+max_articles = {max_articles}
+{extra}
+
+[sinks.out]
+type = "jsonl"
+inputs = ["push"]
+path = "{out}"
+flush_interval_ms = 20
+
+[dead_letter]
+type = "jsonl"
+path = "{dir}/dead.jsonl"
+"#,
+            out = out.display(),
+            dir = dir.path().display()
+        )
+    };
+    let config = write_config(dir.path(), &config_for(10, ""));
+    let daemon = start(&config);
+    let started = Instant::now();
+    while push_one(&push, "before") != 202 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the http source never started"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    wait_for_lines(&out, 1);
+
+    // A config that does not compile: refused, counted, nothing changes.
+    write_config(dir.path(), &config_for(10, "bogus = 1"));
+    signal(&daemon, "-HUP");
+    // A valid change to the source itself: it restarts on the same port.
+    std::thread::sleep(Duration::from_millis(800));
+    write_config(dir.path(), &config_for(20, ""));
+    signal(&daemon, "-HUP");
+    let started = Instant::now();
+    loop {
+        let (_, metrics) = http_get(&api, "/metrics");
+        if metrics.contains("newsflow_reloads_total{result=\"applied\"} 1") {
+            assert!(
+                metrics.contains("newsflow_reloads_total{result=\"refused\"} 1"),
+                "{metrics}"
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no reload applied:\n{metrics}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let started = Instant::now();
+    while push_one(&push, "after") != 202 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the reloaded http source does not answer"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    wait_for_lines(&out, 2);
+    let log = stop(daemon);
+    assert!(log.contains("sources.push.bogus: unknown field"), "{log}");
+    assert!(!log.contains("Address already in use"), "{log}");
+    assert_eq!(jsonl_ids(&out), ["before", "after"]);
+}

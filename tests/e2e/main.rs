@@ -67,7 +67,7 @@ pub fn stderr(output: &Output) -> String {
 }
 
 /// A running daemon, killed if the test fails before stopping it.
-pub struct Daemon(Option<Child>);
+pub struct Daemon(pub Option<Child>);
 
 impl Daemon {
     /// The process id, for signals.

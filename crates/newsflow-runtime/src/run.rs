@@ -28,8 +28,9 @@ pub struct RunOptions {
     pub progress_bar: bool,
     /// Where the run shows its state while it goes (for `/metrics`, `/ready`).
     pub status: Status,
-    /// New configs to apply while running (SIGHUP, a changed config file).
-    pub reloads: Option<mpsc::Receiver<Pipeline>>,
+    /// New configs to apply while running (SIGHUP, a changed config file);
+    /// one that did not compile is logged, counted and not applied.
+    pub reloads: Option<mpsc::Receiver<Result<Pipeline, ConfigError>>>,
 }
 
 /// How a run ended.
@@ -138,6 +139,8 @@ struct Graph {
     /// Outputs of replaced stages still draining, by the name they had.
     draining: Vec<(String, OutputHandle)>,
     source_stops: BTreeMap<String, CancellationToken>,
+    /// Cancelled when a source's task returns, by name.
+    source_done: BTreeMap<String, CancellationToken>,
     sources_stop: CancellationToken,
     dead_letters: mpsc::WeakSender<DeadLetterEvent>,
     counters: BTreeMap<String, Arc<StageCounters>>,
@@ -314,7 +317,13 @@ impl Graph {
                 shutdown: stop,
                 progress: self.progress.clone(),
             };
-            self.tasks.spawn(labelled(key, source.run(source_cx)));
+            let done = CancellationToken::new();
+            self.source_done.insert(name.clone(), done.clone());
+            self.tasks.spawn(labelled(key, async move {
+                let ended = source.run(source_cx).await;
+                done.cancel();
+                ended
+            }));
         }
         self.config = Some(config);
     }
@@ -361,8 +370,8 @@ impl Graph {
 
     /// Applies a new config: rebuilds the stages whose tables changed (or
     /// are new), removes the ones that went, leaves the rest running.
-    fn reload(&mut self, pipeline: Pipeline) {
-        let new = pipeline.config;
+    async fn reload(&mut self, pipeline: Pipeline) {
+        let mut new = pipeline.config;
         let old = self.config.as_ref().expect("a running config");
         for (what, changed) in [
             ("[runtime]", old.runtime != new.runtime),
@@ -376,6 +385,15 @@ impl Graph {
                 tracing::warn!("{what} changed: it takes effect at the next start, not on reload");
             }
         }
+        // What only a restart changes stays as running, so rebuilt stages
+        // share the running state directory and channel sizes, and later
+        // reloads compare with what runs.
+        new.runtime = old.runtime.clone();
+        new.api = old.api.clone();
+        match old.tables.get("dead_letter") {
+            Some(table) => drop(new.tables.insert("dead_letter".into(), table.clone())),
+            None => drop(new.tables.remove("dead_letter")),
+        }
         let changed: BTreeSet<String> = new
             .tables
             .iter()
@@ -387,32 +405,85 @@ impl Graph {
             .keys()
             .filter(|k| !new.tables.contains_key(*k))
             .count();
-        let built = match build(&new, &|key| changed.contains(key)) {
+        let is_source = |key: &str| key.starts_with("sources.");
+        let mut built = match build(&new, &|key| changed.contains(key) && !is_source(key)) {
             Ok(built) => built,
-            Err(e) => {
-                tracing::error!("reload refused, the running pipeline is unchanged:\n{e}");
-                self.status.reloaded(false);
-                return;
-            }
+            Err(e) => return self.refuse(&e.to_string()),
         };
-        // Keep the dead-letter table as running so later reloads compare with it.
-        let mut new = new;
-        if let Some(old_table) = old.tables.get("dead_letter").cloned() {
-            new.tables.insert("dead_letter".into(), old_table);
-        }
         let Some(dead_tx) = self.dead_letters.upgrade() else {
-            tracing::error!("reload refused: the pipeline is shutting down");
-            self.status.reloaded(false);
-            return;
+            return self.refuse("the pipeline is shutting down");
         };
-        tracing::info!(
-            rebuilt = changed.len(),
-            removed,
-            stages = ?changed,
-            "config reloaded"
-        );
+        // Every channel stays open until the new stages are wired in, even
+        // if the stages feeding it stop meanwhile.
+        let keep_open: Vec<mpsc::Sender<Event>> = self
+            .inputs
+            .values()
+            .filter_map(mpsc::WeakSender::upgrade)
+            .collect();
+        // A source may hold what its successor needs (a listening port, a
+        // consumer): stop the old version before building the new one.
+        let restarted: BTreeSet<&String> = changed.iter().filter(|k| is_source(k)).collect();
+        for key in &restarted {
+            self.stop_source(key.trim_start_matches("sources.")).await;
+        }
+        match build(&new, &|key| restarted.contains(&key.to_owned())) {
+            Ok(sources) => built.sources = sources.sources,
+            Err(e) => {
+                // Better the old version than none: start it again.
+                tracing::error!(
+                    "a changed source cannot start; it runs on with its old config:\n{e}"
+                );
+                let old = self.config.as_ref().expect("a running config");
+                let failed: BTreeSet<&String> = restarted
+                    .iter()
+                    .copied()
+                    .filter(|key| e.problems.iter().any(|p| &&p.key == key))
+                    .collect();
+                if let Ok(again) = build(old, &|key| failed.contains(&key.to_owned())) {
+                    built.sources.extend(again.sources);
+                }
+                if let Ok(rest) = build(&new, &|key| {
+                    restarted.contains(&key.to_owned()) && !failed.contains(&key.to_owned())
+                }) {
+                    built.sources.extend(rest.sources);
+                }
+                for key in failed {
+                    match old.tables.get(key) {
+                        Some(table) => drop(new.tables.insert(key.clone(), table.clone())),
+                        None => drop(new.tables.remove(key)),
+                    }
+                }
+                self.status.reloaded(false);
+            }
+        }
+        tracing::info!(rebuilt = changed.len(), removed, stages = ?changed, "config reloaded");
         self.apply(new, built, &dead_tx);
+        drop(keep_open);
         self.status.reloaded(true);
+    }
+
+    /// Logs a reload that was not applied, and counts it.
+    fn refuse(&self, why: &str) {
+        tracing::error!("reload refused, the running pipeline is unchanged:\n{why}");
+        self.status.reloaded(false);
+    }
+
+    /// Stops a running source and waits (up to 30 s) until it has returned.
+    async fn stop_source(&mut self, name: &str) {
+        if let Some(stop) = self.source_stops.remove(name) {
+            stop.cancel();
+        }
+        if let Some(done) = self.source_done.remove(name) {
+            if tokio::time::timeout(Duration::from_secs(30), done.cancelled())
+                .await
+                .is_err()
+            {
+                tracing::warn!(
+                    source = name,
+                    "the old source has not stopped after 30 s; starting the new one anyway"
+                );
+            }
+        }
     }
 }
 
@@ -453,6 +524,7 @@ pub async fn run(
         outputs: BTreeMap::new(),
         draining: Vec::new(),
         source_stops: BTreeMap::new(),
+        source_done: BTreeMap::new(),
         sources_stop: stop.child_token(),
         dead_letters: dead_tx.downgrade(),
         counters: BTreeMap::new(),
@@ -491,7 +563,7 @@ pub async fn run(
         Joined(Option<Result<StageEnd, tokio::task::JoinError>>),
         Stop,
         Deadline,
-        Reload(Option<Box<Pipeline>>),
+        Reload(Option<Box<Result<Pipeline, ConfigError>>>),
     }
     loop {
         let next = tokio::select! {
@@ -508,6 +580,14 @@ pub async fn run(
             Next::Joined(Some(Ok((label, Err(e))))) => {
                 tracing::error!(stage = %label, error = %e, "stage failed");
                 report.errors.push(format!("{label}: {e}"));
+                if deadline.is_none() {
+                    // A broken stage would leave the rest running but useless:
+                    // stop everything so a supervisor can restart the process.
+                    tracing::error!("stopping the pipeline because a stage failed");
+                    status.set_draining();
+                    graph.sources_stop.cancel();
+                    deadline = Some(Instant::now() + timeout);
+                }
             }
             Next::Joined(Some(Err(e))) if e.is_cancelled() => {}
             Next::Joined(Some(Err(e))) => report.errors.push(format!("a stage panicked: {e}")),
@@ -526,7 +606,10 @@ pub async fn run(
                 report.drain_timed_out = true;
                 graph.tasks.abort_all();
             }
-            Next::Reload(Some(pipeline)) => graph.reload(*pipeline),
+            Next::Reload(Some(reloaded)) => match *reloaded {
+                Ok(pipeline) => graph.reload(pipeline).await,
+                Err(e) => graph.refuse(&e.to_string()),
+            },
             Next::Reload(None) => options.reloads = None,
         }
     }
@@ -542,7 +625,9 @@ pub async fn run(
 }
 
 /// The next config to apply; pending forever when there is no reload channel.
-async fn next_reload(reloads: &mut Option<mpsc::Receiver<Pipeline>>) -> Option<Pipeline> {
+async fn next_reload(
+    reloads: &mut Option<mpsc::Receiver<Result<Pipeline, ConfigError>>>,
+) -> Option<Result<Pipeline, ConfigError>> {
     match reloads {
         Some(reloads) => reloads.recv().await,
         None => std::future::pending().await,
