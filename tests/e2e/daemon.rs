@@ -1,49 +1,11 @@
 //! The daemon: hot reload while articles flow, refused reloads, and the API.
 
 use crate::{
-    free_port, http_get, read_jsonl, signal, start, start_with, stop, wait_for_lines, write_config,
+    drop_article, free_port, http_get, inbox_config as config_text, post_articles, read_jsonl,
+    signal, sqlite_ids, start, start_with, stop, wait_for_lines, write_config,
 };
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-/// A watched inbox through the figures transform into `sink` (a TOML table body).
-fn config_text(dir: &Path, sink: &str, extra: &str) -> String {
-    format!(
-        r#"
-{extra}
-[runtime]
-state_dir = "{dir}/state"
-
-[sources.inbox]
-type = "dir"
-path = "{dir}/inbox"
-watch = true
-settle_ms = 100
-
-[transforms.figures]
-type = "figures"
-inputs = ["inbox"]
-
-[sinks.out]
-inputs = ["figures"]
-flush_interval_ms = 20
-{sink}
-
-[dead_letter]
-type = "jsonl"
-path = "{dir}/dead.jsonl"
-"#,
-        dir = dir.display()
-    )
-}
-
-/// Drops an article file into the inbox the way producers should: written
-/// under a temporary name, then renamed in.
-fn drop_article(inbox: &Path, id: &str) {
-    let part = inbox.join(format!("{id}.txt.part"));
-    std::fs::write(&part, format!("Article {id}: 12 people were evacuated.")).unwrap();
-    std::fs::rename(&part, inbox.join(format!("{id}.txt"))).unwrap();
-}
 
 fn jsonl_ids(file: &Path) -> Vec<String> {
     if !file.exists() {
@@ -53,21 +15,6 @@ fn jsonl_ids(file: &Path) -> Vec<String> {
         .iter()
         .map(|v| v["id"].as_str().unwrap().to_owned())
         .collect()
-}
-
-fn sqlite_ids(file: &Path) -> Vec<String> {
-    if !file.exists() {
-        return Vec::new();
-    }
-    let db = rusqlite::Connection::open(file).unwrap();
-    let Ok(mut statement) = db.prepare("SELECT id FROM articles") else {
-        return Vec::new();
-    };
-    statement
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
 }
 
 #[test]
@@ -240,24 +187,8 @@ fn a_failed_sink_stops_the_daemon_so_a_supervisor_can_restart_it() {
 
 /// POSTs one JSON article to the http source; returns the status code.
 fn push_one(address: &str, id: &str) -> u16 {
-    use std::io::{Read, Write};
     let body = format!("{{\"id\":\"{id}\",\"body\":\"Six boats arrived.\"}}");
-    let Ok(mut stream) = std::net::TcpStream::connect(address) else {
-        return 0;
-    };
-    let _ = write!(
-        stream,
-        "POST /articles HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response);
-    response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0)
+    post_articles(address, None, "application/json", &body)
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! directory, a feed and HTTP pushes into SQLite and PostgreSQL at once.
 
 use crate::{
-    free_port, http_get, postgres_available, postgres_query, signal, start, stop, write_config,
+    free_port, http_get, post_articles, postgres_available, postgres_query, signal, sqlite_ids,
+    start, stop, write_config,
 };
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -13,18 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-fn sqlite_ids(file: &Path) -> BTreeSet<String> {
-    let Ok(db) = rusqlite::Connection::open(file) else {
-        return BTreeSet::new();
-    };
-    let Ok(mut statement) = db.prepare("SELECT id FROM articles") else {
-        return BTreeSet::new();
-    };
-    statement
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+fn stored_ids(file: &Path) -> BTreeSet<String> {
+    sqlite_ids(file).into_iter().collect()
 }
 
 fn postgres_ids(schema: &str) -> BTreeSet<String> {
@@ -127,11 +118,11 @@ path = "{dir}/dead.jsonl"
 
     let daemon = start(&config);
     wait_until("rows before the kill", 50, Duration::from_secs(120), || {
-        sqlite_ids(&db).len()
+        stored_ids(&db).len()
     });
     signal(&daemon, "-KILL");
     drop(daemon);
-    let stored_at_kill = sqlite_ids(&db).len();
+    let stored_at_kill = stored_ids(&db).len();
     assert!(
         stored_at_kill < ARTICLES,
         "the run finished before the kill; the test proves nothing"
@@ -142,12 +133,12 @@ path = "{dir}/dead.jsonl"
         "rows after the restart",
         ARTICLES,
         Duration::from_secs(300),
-        || sqlite_ids(&db).len(),
+        || stored_ids(&db).len(),
     );
     let log = stop(daemon);
 
     let expected: BTreeSet<String> = (0..ARTICLES).map(|i| format!("k{i:04}")).collect();
-    assert_eq!(sqlite_ids(&db), expected);
+    assert_eq!(stored_ids(&db), expected);
     let rows: i64 = rusqlite::Connection::open(&db)
         .unwrap()
         .query_row("SELECT count(*) FROM articles", [], |r| r.get(0))
@@ -344,25 +335,6 @@ fn feed_server(items: usize) -> String {
     address
 }
 
-/// POSTs JSON Lines to the http source; returns the status code.
-fn push(address: &str, token: &str, body: &str) -> u16 {
-    let mut stream = TcpStream::connect(address).unwrap();
-    write!(
-        stream,
-        "POST /articles HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/x-ndjson\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0)
-}
-
 #[test]
 fn a_watched_directory_a_feed_and_http_pushes_flow_into_sqlite_and_postgres() {
     if !postgres_available() {
@@ -435,15 +407,18 @@ path = "{dir}/dead.jsonl"
                  {\"id\":\"push-2\",\"body\":\"Four flights were cancelled in Oslo.\"}\n";
     loop {
         // The endpoint is up once the pipeline has started.
-        match std::panic::catch_unwind(|| push(&push_address, "secret", lines)) {
-            Ok(202) => break,
+        match post_articles(&push_address, Some("secret"), "application/x-ndjson", lines) {
+            202 => break,
             _ if started.elapsed() < Duration::from_secs(30) => {
                 std::thread::sleep(Duration::from_millis(100))
             }
-            other => panic!("push not accepted: {other:?}"),
+            other => panic!("push not accepted: {other}"),
         }
     }
-    assert_eq!(push(&push_address, "wrong", lines), 401);
+    assert_eq!(
+        post_articles(&push_address, Some("wrong"), "application/x-ndjson", lines),
+        401
+    );
 
     let expected: BTreeSet<String> = [
         "file-1", "file-2", "feed-0", "feed-1", "feed-2", "push-1", "push-2",
@@ -455,7 +430,7 @@ path = "{dir}/dead.jsonl"
         "sqlite rows",
         expected.len(),
         Duration::from_secs(60),
-        || sqlite_ids(&db).len(),
+        || stored_ids(&db).len(),
     );
     wait_until(
         "postgres rows",
@@ -473,7 +448,7 @@ path = "{dir}/dead.jsonl"
         assert!(metrics.contains(line), "no {line:?} in:\n{metrics}");
     }
     stop(daemon);
-    assert_eq!(sqlite_ids(&db), expected);
+    assert_eq!(stored_ids(&db), expected);
     assert_eq!(postgres_ids(&schema), expected);
     postgres_query(&format!("DROP SCHEMA \"{schema}\" CASCADE"));
 }

@@ -215,3 +215,81 @@ pub fn postgres_query(sql: &str) -> Vec<String> {
             .collect()
     })
 }
+
+/// A config: a watched `DIR/inbox` through the figures transform into `sink`
+/// (the body of `[sinks.out]`), with `extra` TOML at the top.
+pub fn inbox_config(dir: &Path, sink: &str, extra: &str) -> String {
+    format!(
+        r#"
+{extra}
+[runtime]
+state_dir = "{dir}/state"
+
+[sources.inbox]
+type = "dir"
+path = "{dir}/inbox"
+watch = true
+settle_ms = 100
+
+[transforms.figures]
+type = "figures"
+inputs = ["inbox"]
+
+[sinks.out]
+inputs = ["figures"]
+flush_interval_ms = 20
+{sink}
+
+[dead_letter]
+type = "jsonl"
+path = "{dir}/dead.jsonl"
+"#,
+        dir = dir.display()
+    )
+}
+
+/// Drops an article file into the inbox the way producers should: written
+/// under a temporary name, then renamed in.
+pub fn drop_article(inbox: &Path, id: &str) {
+    let part = inbox.join(format!("{id}.txt.part"));
+    std::fs::write(&part, format!("Article {id}: 12 people were evacuated.")).unwrap();
+    std::fs::rename(&part, inbox.join(format!("{id}.txt"))).unwrap();
+}
+
+/// The ids in a SQLite sink's `articles` table (none while it does not exist yet).
+pub fn sqlite_ids(file: &Path) -> Vec<String> {
+    let Ok(db) = rusqlite::Connection::open(file) else {
+        return Vec::new();
+    };
+    let Ok(mut statement) = db.prepare("SELECT id FROM articles") else {
+        return Vec::new();
+    };
+    statement
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// POSTs `body` to an http source's `/articles`; returns the status code
+/// (0 when nothing answers yet).
+pub fn post_articles(address: &str, token: Option<&str>, content_type: &str, body: &str) -> u16 {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(address) else {
+        return 0;
+    };
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let _ = write!(
+        stream,
+        "POST /articles HTTP/1.1\r\nHost: {address}\r\n{auth}Content-Type: {content_type}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}

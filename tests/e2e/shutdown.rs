@@ -1,31 +1,32 @@
-//! SIGTERM in the middle of a replay drains and leaves only whole lines.
+//! SIGTERM in the middle of a replay drains and leaves only whole lines; a
+//! second signal exits at once.
 
-use crate::{newsflow, read_jsonl, stderr, write_config};
-use std::time::{Duration, Instant};
+use crate::{read_jsonl, signal, start, stderr, wait_for_lines, write_config, Daemon};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 const ARTICLES: usize = 4000;
 
-#[test]
-fn sigterm_mid_replay_leaves_whole_lines_and_exits_zero() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("articles");
+/// Writes `ARTICLES` text files of `body`, starts a replay of them into
+/// `DIR/articles.jsonl` with `runtime` as its `[runtime]` table, and waits
+/// until the first articles are written.
+fn replay_under_way(dir: &Path, body: &str, runtime: &str, sink: &str) -> (Daemon, PathBuf) {
+    let input = dir.join("articles");
     std::fs::create_dir(&input).unwrap();
-    let paragraph = "Officials in Geneva said on Monday that at least 1,200 people had been \
-                     evacuated from the coast, and the United Nations sent 35 trucks of aid. ";
     for i in 0..ARTICLES {
-        std::fs::write(input.join(format!("{i:05}.txt")), paragraph.repeat(40)).unwrap();
+        std::fs::write(input.join(format!("{i:05}.txt")), body).unwrap();
     }
-    let out = dir.path().join("articles.jsonl");
+    let out = dir.join("articles.jsonl");
     let config = write_config(
-        dir.path(),
+        dir,
         &format!(
             r#"
 [runtime]
-channel_capacity = 8
+{runtime}
 
 [sources.many]
 type = "dir"
-path = "{}"
+path = "{input}"
 
 [transforms.enrich]
 type = "enrich"
@@ -35,39 +36,41 @@ concurrency = 1
 [sinks.out]
 type = "jsonl"
 inputs = ["enrich"]
-path = "{}"
-batch_size = 16
+path = "{out}"
+{sink}
 
 [dead_letter]
 type = "jsonl"
-path = "{}/dead.jsonl"
+path = "{dir}/dead.jsonl"
 "#,
-            input.display(),
-            out.display(),
-            dir.path().display()
+            input = input.display(),
+            out = out.display(),
+            dir = dir.display()
         ),
     );
-    let child = newsflow()
-        .args(["run", "--config"])
-        .arg(&config)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
+    let daemon = start(&config);
+    wait_for_lines(&out, 1);
+    (daemon, out)
+}
+
+#[test]
+fn sigterm_mid_replay_leaves_whole_lines_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let paragraph = "Officials in Geneva said on Monday that at least 1,200 people had been \
+                     evacuated from the coast, and the United Nations sent 35 trucks of aid. ";
+    let (mut daemon, out) = replay_under_way(
+        dir.path(),
+        &paragraph.repeat(40),
+        "channel_capacity = 8",
+        "batch_size = 16",
+    );
+    signal(&daemon, "-TERM");
+    let output = daemon
+        .0
+        .take()
+        .expect("running")
+        .wait_with_output()
         .unwrap();
-    // Wait until articles are flowing, then stop.
-    let started = Instant::now();
-    while std::fs::metadata(&out).map_or(0, |m| m.len()) == 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no output after a minute"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 
     let lines = read_jsonl(&out);
@@ -86,71 +89,23 @@ path = "{}/dead.jsonl"
 #[test]
 fn a_second_signal_exits_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("articles");
-    std::fs::create_dir(&input).unwrap();
-    for i in 0..ARTICLES {
-        std::fs::write(
-            input.join(format!("{i:05}.txt")),
-            "Rain fell on 3 towns. ".repeat(200),
-        )
-        .unwrap();
-    }
-    let out = dir.path().join("articles.jsonl");
-    let config = write_config(
+    // Thousands of articles in flight make the drain long enough to interrupt.
+    let (mut daemon, out) = replay_under_way(
         dir.path(),
-        &format!(
-            r#"
-[runtime]
-# Thousands of articles in flight make the drain long enough to interrupt.
-channel_capacity = 4000
-shutdown_timeout_secs = 600
-
-[sources.many]
-type = "dir"
-path = "{}"
-
-[transforms.enrich]
-type = "enrich"
-inputs = ["many"]
-
-[sinks.out]
-type = "jsonl"
-inputs = ["enrich"]
-path = "{}"
-
-[dead_letter]
-type = "jsonl"
-path = "{}/dead.jsonl"
-"#,
-            input.display(),
-            out.display(),
-            dir.path().display()
-        ),
+        &"Rain fell on 3 towns. ".repeat(200),
+        "channel_capacity = 4000\nshutdown_timeout_secs = 600",
+        "",
     );
-    let child = newsflow()
-        .args(["run", "--config"])
-        .arg(&config)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while std::fs::metadata(&out).map_or(0, |m| m.len()) == 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no output after a minute"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let pid = child.id().to_string();
     for _ in 0..2 {
-        assert!(std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success());
+        signal(&daemon, "-TERM");
         std::thread::sleep(Duration::from_millis(100));
     }
-    let output = child.wait_with_output().unwrap();
+    let output = daemon
+        .0
+        .take()
+        .expect("running")
+        .wait_with_output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("second signal"),

@@ -1,42 +1,13 @@
 //! A watched directory: files are picked up as they arrive, and a restart
 //! emits only what was not yet delivered.
 
-use crate::{read_jsonl, start, stop, wait_for_lines, write_config};
+use crate::{inbox_config, read_jsonl, start, stop, wait_for_lines, write_config};
 use std::path::Path;
 use std::time::Duration;
 
 fn config(dir: &Path) -> std::path::PathBuf {
-    write_config(
-        dir,
-        &format!(
-            r#"
-[runtime]
-state_dir = "{dir}/state"
-
-[sources.inbox]
-type = "dir"
-path = "{dir}/inbox"
-watch = true
-settle_ms = 200
-
-[transforms.figures]
-type = "figures"
-inputs = ["inbox"]
-
-[sinks.out]
-type = "jsonl"
-inputs = ["figures"]
-path = "{dir}/out.jsonl"
-flush_interval_ms = 50
-
-[dead_letter]
-type = "jsonl"
-path = "{dir}/dead.jsonl"
-flush_interval_ms = 50
-"#,
-            dir = dir.display()
-        ),
-    )
+    let sink = format!("type = \"jsonl\"\npath = \"{}/out.jsonl\"", dir.display());
+    write_config(dir, &inbox_config(dir, &sink, ""))
 }
 
 fn ids(file: &Path) -> Vec<String> {

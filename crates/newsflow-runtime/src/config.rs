@@ -152,6 +152,20 @@ pub struct ParsedConfig {
 }
 
 impl ParsedConfig {
+    /// Every stage that reads others (transforms, then sinks), by config
+    /// key, with the names it reads.
+    pub fn readers(&self) -> impl Iterator<Item = (String, &Vec<String>)> {
+        let transforms = self
+            .transforms
+            .iter()
+            .map(|(name, spec)| (format!("transforms.{name}"), &spec.inputs));
+        let sinks = self
+            .sinks
+            .iter()
+            .map(|(name, spec)| (format!("sinks.{name}"), &spec.inputs));
+        transforms.chain(sinks)
+    }
+
     /// The line where `key` (a dotted path) is written, if it is.
     pub fn line_of(&self, key: &str) -> Option<usize> {
         self.lines.line_of(key)

@@ -92,18 +92,8 @@ pub fn compile(config: ParsedConfig) -> Result<Pipeline, ConfigError> {
         .map(String::as_str)
         .collect();
     let known = readable.iter().copied().collect::<Vec<_>>().join(", ");
-    let readers = config
-        .transforms
-        .iter()
-        .map(|(name, spec)| (format!("transforms.{name}"), &spec.inputs))
-        .chain(
-            config
-                .sinks
-                .iter()
-                .map(|(name, spec)| (format!("sinks.{name}"), &spec.inputs)),
-        );
     let mut read: BTreeSet<&str> = BTreeSet::new();
-    for (key, inputs) in readers {
+    for (key, inputs) in config.readers() {
         if inputs.is_empty() {
             problem(
                 format!("{key}.inputs"),

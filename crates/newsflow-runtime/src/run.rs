@@ -333,17 +333,7 @@ impl Graph {
     fn repoint(&mut self, fresh: &BTreeMap<String, mpsc::Sender<Event>>) {
         let config = self.config.as_ref().expect("a config");
         let mut readers: BTreeMap<&str, Vec<mpsc::Sender<Event>>> = BTreeMap::new();
-        let reading = config
-            .transforms
-            .iter()
-            .map(|(name, spec)| (format!("transforms.{name}"), &spec.inputs))
-            .chain(
-                config
-                    .sinks
-                    .iter()
-                    .map(|(name, spec)| (format!("sinks.{name}"), &spec.inputs)),
-            );
-        for (key, inputs) in reading {
+        for (key, inputs) in config.readers() {
             let channel = fresh
                 .get(&key)
                 .cloned()
