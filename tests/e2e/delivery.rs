@@ -452,3 +452,56 @@ path = "{dir}/dead.jsonl"
     assert_eq!(postgres_ids(&schema), expected);
     postgres_query(&format!("DROP SCHEMA \"{schema}\" CASCADE"));
 }
+
+#[test]
+fn a_postgres_sink_creates_its_tables_at_start_and_is_ready_only_once_connected() {
+    if !postgres_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("inbox")).unwrap();
+    let schema = unique_schema("start");
+    let api = format!("127.0.0.1:{}", free_port());
+    let sink = format!(
+        "type = \"postgres\"\nurl = \"postgres://postgres@127.0.0.1:5432/test\"\nschema = \"{schema}\""
+    );
+    let config = write_config(
+        dir.path(),
+        &crate::inbox_config(dir.path(), &sink, &format!("[api]\naddress = \"{api}\"")),
+    );
+    let daemon = start(&config);
+    let started = Instant::now();
+    // No article has arrived: the tables exist because the sink started.
+    while postgres_query(&format!(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = '{schema}' AND table_name = 'articles'"
+    )) != ["1"]
+    {
+        assert!(started.elapsed() < Duration::from_secs(30), "no tables after 30 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    wait_until("ready", 1, Duration::from_secs(30), || {
+        usize::from(std::net::TcpStream::connect(&api).is_ok() && http_get(&api, "/ready").0 == 200)
+    });
+    stop(daemon);
+    postgres_query(&format!("DROP SCHEMA \"{schema}\" CASCADE"));
+
+    // Pointed at a port where nothing listens, it is not ready.
+    let api = format!("127.0.0.1:{}", free_port());
+    let sink = format!(
+        "type = \"postgres\"\nurl = \"postgres://postgres@127.0.0.1:{}/test\"",
+        free_port()
+    );
+    let config = write_config(
+        dir.path(),
+        &crate::inbox_config(dir.path(), &sink, &format!("[api]\naddress = \"{api}\"")),
+    );
+    let daemon = start(&config);
+    wait_until("api up", 1, Duration::from_secs(30), || {
+        usize::from(std::net::TcpStream::connect(&api).is_ok())
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let (code, body) = http_get(&api, "/ready");
+    assert_eq!(code, 503, "{body}");
+    assert!(body.contains("sinks.out"), "{body}");
+    stop(daemon);
+}

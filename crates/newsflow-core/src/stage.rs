@@ -95,6 +95,13 @@ impl SinkError {
 /// the sink drops what it holds of the batch: a retry passes the batch again.
 #[async_trait]
 pub trait Sink: Send {
+    /// Connects and prepares the target (creating or migrating its tables)
+    /// before the first batch. A retryable failure is retried with backoff
+    /// while the pipeline waits, as for a write. Nothing to do by default.
+    async fn start(&mut self) -> Result<(), SinkError> {
+        Ok(())
+    }
+
     /// Writes a batch (it may be buffered until `flush`).
     async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError>;
     /// Makes everything written so far durable.

@@ -5,7 +5,7 @@ use crate::histogram::Histogram;
 use futures::StreamExt;
 use newsflow_core::{
     BoxError, DeadLetter, DeadLetterEvent, DeadLetters, Delivery, Event, Output, Record, Rejection,
-    Sink, SinkErrorKind, StageCounters, Transform,
+    Sink, SinkError, SinkErrorKind, StageCounters, Transform,
 };
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -127,6 +127,12 @@ pub(crate) async fn sink_loop<T: SinkItem>(
     latency: Arc<Histogram>,
     rejects: Option<(String, DeadLetters)>,
 ) -> Result<(), BoxError> {
+    tokio::select! {
+        started = start_with_retry(sink.as_mut()) => started?,
+        // A sink that cannot start has nothing to drain once its input has
+        // closed empty: do not hold up a stop.
+        () = closed_and_empty(&rx) => {}
+    }
     let mut incoming = Vec::with_capacity(batching.size);
     let mut records = Vec::with_capacity(batching.size);
     let mut deliveries = Vec::with_capacity(batching.size);
@@ -185,14 +191,48 @@ pub(crate) async fn sink_loop<T: SinkItem>(
     }
 }
 
-/// Writes and flushes a batch, retrying failures that may pass (with
-/// exponential backoff, up to 30 s apart) until it succeeds or a failure that
-/// cannot pass comes.
-async fn write_with_retry(
-    sink: &mut dyn Sink,
-    records: &[Record],
-) -> Result<(), newsflow_core::SinkError> {
-    let mut backoff = Duration::from_millis(100);
+/// Returns once `rx` is closed and holds nothing.
+async fn closed_and_empty<T>(rx: &mpsc::Receiver<T>) {
+    while !(rx.is_closed() && rx.is_empty()) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits between attempts at a failure that may pass: 100 ms, doubling up
+/// to 30 s.
+struct Backoff(Duration);
+
+impl Backoff {
+    fn new() -> Backoff {
+        Backoff(Duration::from_millis(100))
+    }
+
+    async fn wait(&mut self, what: &str, error: &SinkError) {
+        tracing::warn!(error = %error, retry_in_ms = self.0.as_millis() as u64, "{what} failed; retrying");
+        tokio::time::sleep(self.0).await;
+        self.0 = (self.0 * 2).min(Duration::from_secs(30));
+    }
+}
+
+/// Starts a sink (connecting, creating its tables), retrying failures that
+/// may pass until it succeeds or a failure that cannot pass comes.
+async fn start_with_retry(sink: &mut dyn Sink) -> Result<(), SinkError> {
+    let mut backoff = Backoff::new();
+    loop {
+        match sink.start().await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind == SinkErrorKind::Retryable => {
+                backoff.wait("starting the sink", &e).await
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Writes and flushes a batch, retrying failures that may pass until it
+/// succeeds or a failure that cannot pass comes.
+async fn write_with_retry(sink: &mut dyn Sink, records: &[Record]) -> Result<(), SinkError> {
+    let mut backoff = Backoff::new();
     loop {
         let result = match sink.write(records).await {
             Ok(()) => sink.flush().await,
@@ -200,11 +240,7 @@ async fn write_with_retry(
         };
         match result {
             Ok(()) => return Ok(()),
-            Err(e) if e.kind == SinkErrorKind::Retryable => {
-                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "sink write failed; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(30));
-            }
+            Err(e) if e.kind == SinkErrorKind::Retryable => backoff.wait("sink write", &e).await,
             Err(e) => return Err(e),
         }
     }

@@ -66,6 +66,8 @@ impl SinkConfig for NatsSinkConfig {
         if self.create_stream && self.stream.is_none() {
             return Err("`create_stream` needs `stream`: the name of the stream to create".into());
         }
+        // Not ready until connected.
+        cx.health.set_ready(false);
         Ok(Box::new(NatsSink {
             config: self.clone(),
             stage: cx.key.clone(),
@@ -194,6 +196,7 @@ impl NatsSink {
             .map_err(|e| SinkError::retryable(format!("cannot create the stream {stream}: {e}")))?;
         }
         self.connection = Some((client.clone(), js.clone()));
+        self.health.set_ready(true);
         Ok((client, js))
     }
 
@@ -269,6 +272,12 @@ impl NatsSink {
 
 #[async_trait::async_trait]
 impl Sink for NatsSink {
+    async fn start(&mut self) -> Result<(), SinkError> {
+        // Connect (and create the stream) before the first batch, so
+        // readiness tells the truth from the start.
+        self.connection().await.map(drop)
+    }
+
     async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError> {
         self.pending.reserve(batch.len());
         for record in batch {

@@ -94,6 +94,8 @@ impl SinkConfig for PostgresConfig {
         if config.get_application_name().is_none() {
             config.application_name("newsflow");
         }
+        // Not ready until connected, with the schema in place.
+        cx.health.set_ready(false);
         Ok(Box::new(PostgresSink {
             config,
             schema: self.schema.clone(),
@@ -165,6 +167,22 @@ impl Sink for PostgresSink {
         Ok(())
     }
 
+    async fn start(&mut self) -> Result<(), SinkError> {
+        // Connecting creates or migrates the tables, so they exist at start.
+        let attempt = tokio::time::timeout(self.timeout, self.session()).await;
+        match attempt {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(failure)) => Err(self.failed(failure)),
+            Err(_) => {
+                self.disconnect();
+                Err(SinkError::retryable(format!(
+                    "PostgreSQL did not answer within {} s",
+                    self.timeout.as_secs()
+                )))
+            }
+        }
+    }
+
     async fn flush(&mut self) -> Result<(), SinkError> {
         // Taken whatever happens: a failed batch is passed again by the retry.
         let records = std::mem::take(&mut self.pending);
@@ -174,15 +192,7 @@ impl Sink for PostgresSink {
         }
         let letters: Vec<LetterRow> = rows.dead_letters.iter().map(|d| LetterRow::of(d)).collect();
         let attempt = tokio::time::timeout(self.timeout, async {
-            let session = match &mut self.session {
-                Some(session) => session,
-                None => {
-                    let session = connect(&self.config, &self.schema).await?;
-                    tracing::info!(schema = %self.schema, "connected to PostgreSQL");
-                    self.health.set_ready(true);
-                    self.session.insert(session)
-                }
-            };
+            let session = self.session().await?;
             store(&mut session.client, &rows, &letters).await
         })
         .await;
@@ -201,6 +211,17 @@ impl Sink for PostgresSink {
 }
 
 impl PostgresSink {
+    /// The open connection, connecting (and migrating) first when there is none.
+    async fn session(&mut self) -> Result<&mut Session, Failure> {
+        if self.session.is_none() {
+            let session = connect(&self.config, &self.schema).await?;
+            tracing::info!(schema = %self.schema, "connected to PostgreSQL");
+            self.health.set_ready(true);
+            self.session = Some(session);
+        }
+        Ok(self.session.as_mut().expect("just connected"))
+    }
+
     fn disconnect(&mut self) {
         self.session = None;
         self.health.set_ready(false);
