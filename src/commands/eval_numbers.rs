@@ -5,10 +5,15 @@
 //! Resolution: {value, unit?, isoCurrency?}}]}` (`End` inclusive). A case
 //! passes when every expected result is found with the same span and
 //! value; the model (Number, Percent, Currency, Ordinal) comes from the
-//! file name. The strict share also requires no extra mention of that kind.
+//! file name. A result whose value is null ("Only a small percent attain
+//! the top ranks") names a percentage without giving one: it is found by a
+//! [`percent_references`] entry with the same span, never by a number. The
+//! strict share also requires no extra mention of that kind.
 
 use anyhow::{bail, Context};
-use newsflow_extract::numbers::{recognise, NumberKind, NumberMention};
+use newsflow_extract::numbers::{
+    percent_references, recognise, NumberKind, NumberMention, PercentReference,
+};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -51,6 +56,15 @@ impl Model {
         })
     }
 
+    /// The percentages `input` names without a number, for the model
+    /// whose spec expects them.
+    fn references(self, input: &str) -> Vec<PercentReference> {
+        match self {
+            Model::Percent => percent_references(input),
+            _ => Vec::new(),
+        }
+    }
+
     /// The span this model reports for a mention, if the mention is one
     /// of its kind: the whole mention, or the bare number for NumberModel.
     fn span(self, m: &NumberMention) -> Option<(usize, usize)> {
@@ -70,17 +84,32 @@ struct Expected {
     text: String,
     start: usize,
     end: usize,
-    value: Option<f64>,
+    value: Resolved,
     /// Spec amounts in cents or pence are a hundredth of the main unit.
     minor_unit: bool,
     iso: Option<String>,
 }
 
+/// An expected result's value.
+#[derive(Debug)]
+enum Resolved {
+    /// A number (percentages without the sign).
+    Number(f64),
+    /// No value: the text names a quantity without giving one.
+    Null,
+    /// A value this command cannot compare ("end-1" in OrdinalModel).
+    Unreadable,
+}
+
 fn parse_expected(result: &Value) -> anyhow::Result<Expected> {
     let resolution = &result["Resolution"];
-    let value = resolution["value"]
-        .as_str()
-        .and_then(|v| v.trim_end_matches('%').parse::<f64>().ok());
+    let value = match resolution["value"].as_str() {
+        None | Some("null") => Resolved::Null,
+        Some(v) => v
+            .trim_end_matches('%')
+            .parse::<f64>()
+            .map_or(Resolved::Unreadable, Resolved::Number),
+    };
     let unit = resolution["unit"].as_str().unwrap_or_default();
     Ok(Expected {
         text: result["Text"].as_str().unwrap_or_default().to_string(),
@@ -100,7 +129,7 @@ fn matches(model: Model, expected: &Expected, m: &NumberMention) -> bool {
     if model.span(m) != Some((expected.start, expected.end)) {
         return false;
     }
-    let Some(value) = expected.value else {
+    let Resolved::Number(value) = expected.value else {
         return false;
     };
     let found = if expected.minor_unit {
@@ -113,6 +142,10 @@ fn matches(model: Model, expected: &Expected, m: &NumberMention) -> bool {
         _ => true,
     };
     iso_ok && same_value(value, found)
+}
+
+fn matches_reference(expected: &Expected, r: &PercentReference) -> bool {
+    matches!(expected.value, Resolved::Null) && (r.start, r.end) == (expected.start, expected.end)
 }
 
 /// Runs the command.
@@ -135,14 +168,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .transpose()?
             .unwrap_or_default();
         let found = recognise(input);
+        let references = model.references(input);
         let missing: Vec<&Expected> = expected
             .iter()
-            .filter(|e| !found.iter().any(|m| matches(model, e, m)))
+            .filter(|e| {
+                !found.iter().any(|m| matches(model, e, m))
+                    && !references.iter().any(|r| matches_reference(e, r))
+            })
             .collect();
         let extra = found
             .iter()
             .filter(|m| model.span(m).is_some() && !expected.iter().any(|e| matches(model, e, m)))
-            .count();
+            .count()
+            + references
+                .iter()
+                .filter(|r| !expected.iter().any(|e| matches_reference(e, r)))
+                .count();
         let ok = missing.is_empty();
         let is_supported =
             case.get("NotSupported").is_none() && case.get("NotSupportedByDesign").is_none();
@@ -163,6 +204,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 println!(
                     "  found    {text:?} [{}..{}) = {} {:?}",
                     m.start, m.end, m.value, m.kind
+                );
+            }
+            for r in &references {
+                let text: String = input.chars().skip(r.start).take(r.end - r.start).collect();
+                println!(
+                    "  found    {text:?} [{}..{}) without a value",
+                    r.start, r.end
                 );
             }
         }

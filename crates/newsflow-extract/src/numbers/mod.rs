@@ -76,6 +76,80 @@ pub fn recognise(text: &str) -> Vec<NumberMention> {
     mentions
 }
 
+/// A word or sign that names a percentage without giving one: "a small
+/// percent", "calculate a percentage", "the % of increase".
+///
+/// It has no value, so it is no number: [`recognise`] and the figure stage
+/// never see it, and it can never become a figure. It exists for readers
+/// that want to know where a text talks about percentages at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PercentReference {
+    /// Code-point offset of the word or sign.
+    pub start: usize,
+    /// Code-point offset just past it.
+    pub end: usize,
+}
+
+/// Every percentage `text` names without a number, in order: a percent
+/// word or a free-standing "%" that no number mention takes. Never panics;
+/// linear time.
+pub fn percent_references(text: &str) -> Vec<PercentReference> {
+    let mut references = Vec::new();
+    let mut found = Vec::new();
+    lexer::for_each_line(text, |tokens| {
+        found.clear();
+        scan(tokens, text, &mut found);
+        // Mentions are in order and do not overlap, so one cursor tells
+        // whether a token belongs to a number ("12 percent").
+        let mut mentions = found.iter().peekable();
+        let mut i = 0;
+        while i < tokens.len() {
+            while mentions.next_if(|m| m.end <= i).is_some() {}
+            if let Some(m) = mentions.peek().filter(|m| m.first <= i) {
+                i = m.end;
+                continue;
+            }
+            let reference_end = percent_reference_at(tokens, text, i);
+            if let Some(end) = reference_end {
+                references.push(PercentReference {
+                    start: tokens[i].start,
+                    end: tokens[end - 1].end,
+                });
+            }
+            i = reference_end.unwrap_or(i + 1);
+        }
+    });
+    references
+}
+
+/// The token just past a percentage named at token `i` without a number:
+/// "percent", "percentage(s)", "per cent", or a "%" standing apart from
+/// its neighbours (in "30%25" it is part of a code, not a reference).
+fn percent_reference_at(tokens: &[Token], text: &str, i: usize) -> Option<usize> {
+    let token = &tokens[i];
+    match token.kind {
+        TokenKind::Word => {
+            let word = token.text(text);
+            let is_word = |lower: &str| word.eq_ignore_ascii_case(lower);
+            if ["percent", "percents", "percentage", "percentages"]
+                .iter()
+                .any(|w| is_word(w))
+            {
+                return Some(i + 1);
+            }
+            let cent = tokens.get(i + 1).filter(|t| {
+                t.gap != Gap::Break && t.is_word() && t.text(text).eq_ignore_ascii_case("cent")
+            });
+            (is_word("per") && cent.is_some()).then_some(i + 2)
+        }
+        TokenKind::Symbol('%' | '\u{066a}') => {
+            let apart_after = tokens.get(i + 1).is_none_or(|t| t.gap != Gap::None);
+            (token.gap != Gap::None && apart_after).then_some(i + 1)
+        }
+        _ => None,
+    }
+}
+
 /// A number found in a token slice, by token indices.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Found {
@@ -1392,6 +1466,31 @@ mod tests {
             one("a 29km road"),
             ("29km".into(), 29.0, NumberKind::Measure("km"))
         );
+    }
+
+    #[test]
+    fn percentages_named_without_a_number_are_references() {
+        let spans = |text: &str| -> Vec<String> {
+            percent_references(text)
+                .iter()
+                .map(|r| text.chars().skip(r.start).take(r.end - r.start).collect())
+                .collect()
+        };
+        assert_eq!(
+            spans("Only a small percent attain the top ranks"),
+            ["percent"]
+        );
+        assert_eq!(spans("How do I calculate a percentage?"), ["percentage"]);
+        assert_eq!(spans("The table shows the % of increase"), ["%"]);
+        assert_eq!(spans("what per cent of them"), ["per cent"]);
+        // A percent word or sign that a number takes is no reference.
+        assert!(spans("rose 12 percent, 3 per cent, 5% and 2 percentage points").is_empty());
+        assert!(spans("percent of 10").is_empty());
+        // A sign glued to its neighbours is part of a code.
+        assert!(spans("q=30%25%2020").is_empty());
+        // References are never numbers, so never figures.
+        assert!(recognise("a small percent").is_empty());
+        assert!(crate::figures::extract("How do I calculate a percentage?").is_empty());
     }
 
     #[test]
