@@ -480,8 +480,16 @@ pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuf
                 }
             };
             let (p2, p1, t, n1, n2) = (at(-2), at(-1), at(0), at(1), at(2));
-            let keys = &mut out.keys;
-            let mut add = |template: u64, values: &[u64]| keys.push(key(template, values));
+            // Keys gather in a fixed local array (more than the templates
+            // below can add), which is cheaper than a push per key.
+            let mut local = [0u64; 32];
+            let mut count = 0;
+            let mut add = |template: u64, values: &[u64]| {
+                if let Some(slot) = local.get_mut(count) {
+                    *slot = key(template, values);
+                    count += 1;
+                }
+            };
             let casing = t.casing as u64;
             let pos = out.positions[i] as u64;
             add(4, &[p1.lower]);
@@ -520,6 +528,7 @@ pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuf
             // The neighbours' gazetteer lists and medium clusters.
             add(64, &[p1.clusters[1]]);
             add(65, &[n1.clusters[1]]);
+            out.keys.extend_from_slice(&local[..count]);
             out.end_token();
         }
     }

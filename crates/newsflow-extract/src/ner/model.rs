@@ -196,8 +196,22 @@ impl Linear {
     }
 
     fn row(&self, key: u64) -> Option<usize> {
+        let first = (key as usize) & self.mask;
+        let slot = self.slots[first];
+        if slot == 0 {
+            return None;
+        }
+        if slot >> ROW_BITS == fingerprint(key) {
+            return Some((slot & ROW_MASK) as usize);
+        }
+        self.row_after(first, key)
+    }
+
+    /// The row of `key`, whose probe sequence is known not to end at slot
+    /// `probed`.
+    fn row_after(&self, probed: usize, key: u64) -> Option<usize> {
         let wanted = fingerprint(key);
-        let mut i = (key as usize) & self.mask;
+        let mut i = (probed + 1) & self.mask;
         loop {
             let slot = self.slots[i];
             if slot == 0 {
@@ -292,7 +306,8 @@ impl Linear {
                 } else if slot >> ROW_BITS == fingerprint(key) {
                     (slot & ROW_MASK) as u32
                 } else {
-                    self.row(key).map_or(u32::MAX, |r| r as u32)
+                    self.row_after((key as usize) & self.mask, key)
+                        .map_or(u32::MAX, |r| r as u32)
                 }
             })
             .collect()
@@ -538,6 +553,7 @@ impl Model {
 
 /// `exp(score)`, clamped so that scaled forward-backward never divides by
 /// zero nor overflows.
+#[inline(always)]
 fn potential(score: f64) -> f64 {
     score.clamp(-60.0, 60.0).exp()
 }
@@ -577,6 +593,36 @@ pub fn viterbi(emissions: &[[f32; LABELS]], transitions: &Transitions) -> Vec<u8
 /// [`viterbi`] writing the labels into `path` (as long as `emissions`),
 /// with `back` as reusable scratch space.
 pub fn viterbi_into(
+    emissions: &[[f32; LABELS]],
+    transitions: &Transitions,
+    back: &mut Vec<[u8; LABELS]>,
+    path: &mut [u8],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, as just checked.
+        unsafe { viterbi_avx2(emissions, transitions, back, path) };
+        return;
+    }
+    viterbi_portable(emissions, transitions, back, path);
+}
+
+/// [`viterbi_into`] compiled for AVX2 (eight score lanes a step instead of
+/// four).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn viterbi_avx2(
+    emissions: &[[f32; LABELS]],
+    transitions: &Transitions,
+    back: &mut Vec<[u8; LABELS]>,
+    path: &mut [u8],
+) {
+    viterbi_portable(emissions, transitions, back, path);
+}
+
+/// [`viterbi_into`] for any CPU; inlined into the AVX2 version.
+#[inline(always)]
+fn viterbi_portable(
     emissions: &[[f32; LABELS]],
     transitions: &Transitions,
     back: &mut Vec<[u8; LABELS]>,
@@ -704,6 +750,40 @@ pub fn span_confidences(
     path: &[u8],
     spans: &[labels::TokenSpan],
 ) -> Vec<f64> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, as just checked.
+        return unsafe {
+            span_confidences_avx2(emissions, transitions, edges, temperature, path, spans)
+        };
+    }
+    span_confidences_portable(emissions, transitions, edges, temperature, path, spans)
+}
+
+/// [`span_confidences`] compiled for AVX2 (four f64 lanes instead of two).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn span_confidences_avx2(
+    emissions: &[[f32; LABELS]],
+    transitions: &Transitions,
+    edges: &[[f64; LABELS]; LABELS],
+    temperature: f32,
+    path: &[u8],
+    spans: &[labels::TokenSpan],
+) -> Vec<f64> {
+    span_confidences_portable(emissions, transitions, edges, temperature, path, spans)
+}
+
+/// [`span_confidences`] for any CPU; inlined into the AVX2 version.
+#[inline(always)]
+fn span_confidences_portable(
+    emissions: &[[f32; LABELS]],
+    transitions: &Transitions,
+    edges: &[[f64; LABELS]; LABELS],
+    temperature: f32,
+    path: &[u8],
+    spans: &[labels::TokenSpan],
+) -> Vec<f64> {
     let n = emissions.len();
     if n == 0 || spans.is_empty() {
         return vec![0.0; spans.len()];
@@ -822,6 +902,7 @@ pub fn span_confidences(
         .collect()
 }
 
+#[inline(always)]
 fn normalise(v: &mut [f64; LABELS], scale: &mut f64) {
     let sum: f64 = v.iter().sum();
     if sum > 0.0 && sum.is_finite() {
