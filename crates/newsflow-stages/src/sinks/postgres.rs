@@ -173,13 +173,7 @@ impl Sink for PostgresSink {
         match attempt {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(failure)) => Err(self.failed(failure)),
-            Err(_) => {
-                self.disconnect();
-                Err(SinkError::retryable(format!(
-                    "PostgreSQL did not answer within {} s",
-                    self.timeout.as_secs()
-                )))
-            }
+            Err(_) => Err(self.timed_out()),
         }
     }
 
@@ -199,18 +193,21 @@ impl Sink for PostgresSink {
         match attempt {
             Ok(Ok(())) => Ok(()),
             Ok(Err(failure)) => Err(self.failed(failure)),
-            Err(_) => {
-                self.disconnect();
-                Err(SinkError::retryable(format!(
-                    "PostgreSQL did not answer within {} s",
-                    self.timeout.as_secs()
-                )))
-            }
+            Err(_) => Err(self.timed_out()),
         }
     }
 }
 
 impl PostgresSink {
+    /// Drops a connection that did not answer in time; the retry reconnects.
+    fn timed_out(&mut self) -> SinkError {
+        self.disconnect();
+        SinkError::retryable(format!(
+            "PostgreSQL did not answer within {} s",
+            self.timeout.as_secs()
+        ))
+    }
+
     /// The open connection, connecting (and migrating) first when there is none.
     async fn session(&mut self) -> Result<&mut Session, Failure> {
         if self.session.is_none() {
