@@ -32,6 +32,9 @@ path = {dead}
 }
 
 fn push(port: u16) -> reqwest::RequestBuilder {
+    // reqwest is built without a TLS provider of its own: install the one the
+    // stages use, whichever test builds a client first.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new().post(format!("http://127.0.0.1:{port}/articles"))
 }
 
