@@ -3,8 +3,8 @@
 //! directory, a feed and HTTP pushes into SQLite and PostgreSQL at once.
 
 use crate::{
-    free_port, http_get, post_articles, postgres_available, postgres_query, signal, sqlite_ids,
-    start, stop, write_config,
+    drop_article, free_port, http_get, inbox_config, post_articles, postgres_available,
+    postgres_query, signal, sqlite_ids, start, stop, write_config,
 };
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -221,51 +221,19 @@ fn a_thirty_second_postgres_outage_mid_run_ends_with_every_article_stored() {
     let proxy = Proxy::start("127.0.0.1:5432");
     let schema = unique_schema("outage");
     let api = format!("127.0.0.1:{}", free_port());
-    let config = write_config(
-        dir.path(),
-        &format!(
-            r#"
-[api]
-address = "{api}"
-
-[runtime]
-state_dir = "{dir}/state"
-
-[sources.inbox]
-type = "dir"
-path = "{dir}/inbox"
-watch = true
-settle_ms = 50
-
-[transforms.figures]
-type = "figures"
-inputs = ["inbox"]
-
-[sinks.pg]
-type = "postgres"
-inputs = ["figures"]
-url = "postgres://postgres@127.0.0.1:{port}/test"
-schema = "{schema}"
-timeout_secs = 3
-batch_size = 20
-flush_interval_ms = 50
-
-[dead_letter]
-type = "jsonl"
-path = "{dir}/dead.jsonl"
-"#,
-            dir = dir.path().display(),
-            port = proxy.port
-        ),
+    let sink = format!(
+        "type = \"postgres\"\nurl = \"postgres://postgres@127.0.0.1:{}/test\"\n\
+         schema = \"{schema}\"\ntimeout_secs = 3\nbatch_size = 20",
+        proxy.port
     );
+    let api_table = format!("[api]\naddress = \"{api}\"");
+    let config = write_config(dir.path(), &inbox_config(dir.path(), &sink, &api_table));
     let daemon = start(&config);
     let writer = {
         let inbox = inbox.clone();
         std::thread::spawn(move || {
             for i in 0..ARTICLES {
-                let part = inbox.join(format!("p{i:04}.txt.part"));
-                std::fs::write(&part, format!("Article {i}: 7 ministers met.")).unwrap();
-                std::fs::rename(&part, inbox.join(format!("p{i:04}.txt"))).unwrap();
+                drop_article(&inbox, &format!("p{i:04}"));
                 // Spread over the outage: about 45 s in all.
                 std::thread::sleep(Duration::from_millis(150));
             }
@@ -282,7 +250,7 @@ path = "{dir}/dead.jsonl"
     std::thread::sleep(Duration::from_secs(10));
     let (code, body) = http_get(&api, "/ready");
     assert_eq!(code, 503, "ready during the outage: {body}");
-    assert!(body.contains("sinks.pg"), "{body}");
+    assert!(body.contains("sinks.out"), "{body}");
     std::thread::sleep(OUTAGE.saturating_sub(cut_at.elapsed()));
     proxy.restore();
     writer.join().unwrap();
@@ -467,7 +435,7 @@ fn a_postgres_sink_creates_its_tables_at_start_and_is_ready_only_once_connected(
     );
     let config = write_config(
         dir.path(),
-        &crate::inbox_config(dir.path(), &sink, &format!("[api]\naddress = \"{api}\"")),
+        &inbox_config(dir.path(), &sink, &format!("[api]\naddress = \"{api}\"")),
     );
     let daemon = start(&config);
     let started = Instant::now();
@@ -493,7 +461,7 @@ fn a_postgres_sink_creates_its_tables_at_start_and_is_ready_only_once_connected(
     );
     let config = write_config(
         dir.path(),
-        &crate::inbox_config(dir.path(), &sink, &format!("[api]\naddress = \"{api}\"")),
+        &inbox_config(dir.path(), &sink, &format!("[api]\naddress = \"{api}\"")),
     );
     let daemon = start(&config);
     wait_until("api up", 1, Duration::from_secs(30), || {
