@@ -7,8 +7,10 @@
 //! all-caps headlines, and document-level casing evidence (how the same word
 //! is written elsewhere in the article, which tells "Japan" from "JAPAN" in a
 //! headline and "Hope" the name from "Hope" starting a sentence), gazetteer
-//! lists and multi-token gazetteer entries, and word-vector clusters (which
-//! group unseen names with seen ones). A second tagging pass adds how the
+//! lists (each list its own feature) and multi-token gazetteer entries,
+//! runs of capitalised words with the head word that says what kind of name
+//! they are ("Presidential Complex", "War of Independence"), and
+//! word-vector clusters (which group unseen names with seen ones). A second tagging pass adds how the
 //! first pass labelled the same word elsewhere in the document.
 //!
 //! The hash function and templates define the model file format: changing
@@ -20,7 +22,7 @@ use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 /// Version of the feature templates; stored in model files.
-pub const FEATURE_VERSION: u32 = 3;
+pub const FEATURE_VERSION: u32 = 4;
 
 const MUL: u64 = 0x9E37_79B9_7F4A_7C15;
 
@@ -339,6 +341,167 @@ fn key(template: u64, values: &[u64]) -> u64 {
     fmix(h) | 1
 }
 
+/// A token's place in a run of capitalised words.
+#[derive(Clone, Copy)]
+struct NameRun {
+    /// 0 outside a run, else 1 first, 2 inside, 3 last.
+    part: u64,
+    /// Index of the run's first and last (head) token.
+    first: usize,
+    head: usize,
+    /// Tokens in the run, connectors included.
+    length: u64,
+    /// Whether a lower-case connector ("of", "for") joins the run.
+    connected: bool,
+}
+
+impl NameRun {
+    const NONE: NameRun = NameRun {
+        part: 0,
+        first: 0,
+        head: 0,
+        length: 0,
+        connected: false,
+    };
+}
+
+/// Lower-case words that join the capitalised parts of one name
+/// ("Bank of England", "Women for Peace", "Abdullah bin Zayed").
+fn is_connector(token: &str) -> bool {
+    matches!(
+        token,
+        "of" | "for"
+            | "and"
+            | "&"
+            | "de"
+            | "del"
+            | "della"
+            | "da"
+            | "di"
+            | "du"
+            | "des"
+            | "der"
+            | "van"
+            | "von"
+            | "bin"
+            | "bint"
+            | "ibn"
+            | "al"
+            | "el"
+            | "on"
+            | "in"
+    )
+}
+
+/// Capitalised function words that begin sentences, not names.
+fn is_capitalised_function_word(token: &str) -> bool {
+    matches!(
+        token,
+        "The"
+            | "A"
+            | "An"
+            | "In"
+            | "On"
+            | "At"
+            | "For"
+            | "Of"
+            | "And"
+            | "But"
+            | "He"
+            | "She"
+            | "It"
+            | "We"
+            | "They"
+            | "I"
+            | "This"
+            | "That"
+            | "These"
+            | "Those"
+            | "His"
+            | "Her"
+            | "Their"
+            | "Its"
+            | "Our"
+            | "As"
+            | "By"
+            | "From"
+            | "With"
+            | "To"
+            | "If"
+            | "When"
+            | "While"
+            | "After"
+            | "Before"
+            | "Since"
+            | "Mr"
+            | "Mr."
+            | "Mrs"
+            | "Mrs."
+            | "Ms"
+            | "Ms."
+    )
+}
+
+/// Marks the runs of two or more capitalised words (with connectors
+/// between them) in sentence `s`.
+fn mark_name_runs(tokens: &[&str], infos: &[TokenInfo], s: Range<usize>, out: &mut [NameRun]) {
+    let member = |i: usize| {
+        matches!(
+            infos[i].casing,
+            Casing::Title | Casing::Upper | Casing::Mixed | Casing::Initial
+        ) && !is_capitalised_function_word(tokens[i])
+    };
+    let mut i = s.start;
+    while i < s.end {
+        if !member(i) {
+            i += 1;
+            continue;
+        }
+        // Extend over members, and over connectors (at most two in a row,
+        // as in "of the") that a member follows.
+        let (start, mut end, mut connected) = (i, i + 1, false);
+        loop {
+            if end < s.end && member(end) {
+                end += 1;
+                continue;
+            }
+            let mut j = end;
+            while j < s.end && j - end < 2 && (is_connector(tokens[j]) || tokens[j] == "the") {
+                j += 1;
+            }
+            if j > end && j < s.end && member(j) && is_connector(tokens[end]) {
+                connected = true;
+                end = j + 1;
+                continue;
+            }
+            break;
+        }
+        if end - start >= 2 {
+            for (k, slot) in (start..end).zip(&mut out[start..end]) {
+                *slot = NameRun {
+                    part: if k == start {
+                        1
+                    } else if k + 1 == end {
+                        3
+                    } else {
+                        2
+                    },
+                    first: start,
+                    head: end - 1,
+                    length: (end - start) as u64,
+                    connected,
+                };
+            }
+        }
+        i = end;
+    }
+}
+
+/// The indices of the lists in a list set, one by one.
+fn list_bits(lists: u64) -> impl Iterator<Item = u64> {
+    (0..64).filter(move |bit| lists & (1 << bit) != 0)
+}
+
 /// Adds gazetteer lists and word clusters to token infos. Punctuation is in
 /// no list; each distinct spelling is looked up once.
 fn add_lexical(tokens: &[&str], infos: &mut [TokenInfo]) {
@@ -383,6 +546,11 @@ fn add_word_keys(t: &TokenInfo, keys: &mut Vec<u64>) {
     add(28, &[casing, (t.length as u64).min(8)]);
     if t.lists != 0 {
         add(50, &[t.lists, casing]);
+        // Each list alone too: a rare combination of lists (a city that is
+        // also a given name) still carries what each list says.
+        for bit in list_bits(t.lists) {
+            add(54, &[bit, casing]);
+        }
     }
     for (k, &c) in t.clusters.iter().enumerate() {
         add(60 + k as u64, &[c]);
@@ -403,6 +571,9 @@ pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuf
     let mut dateline = vec![false; tokens.len()];
     // Multi-token gazetteer entries: each token's part in the phrase.
     let mut phrase_part = vec![(0u64, 0u64); tokens.len()];
+    // Capitalised runs ("Presidential Complex", "War of Independence"):
+    // each token's run and part in it.
+    let mut run_of = vec![NameRun::NONE; tokens.len()];
     let gazetteers = gazetteer::bundled();
     for s in sentences {
         let sentence = &infos[s.clone()];
@@ -426,6 +597,9 @@ pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuf
                 Position::Normal
             };
             dateline[i] = is_dateline;
+        }
+        if !headline {
+            mark_name_runs(tokens, &infos, s.clone(), &mut run_of);
         }
         for m in gazetteers.phrase_matches(&tokens[s.clone()]) {
             let lists = m.lists.bits() as u64;
@@ -482,7 +656,7 @@ pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuf
             let (p2, p1, t, n1, n2) = (at(-2), at(-1), at(0), at(1), at(2));
             // Keys gather in a fixed local array (more than the templates
             // below can add), which is cheaper than a push per key.
-            let mut local = [0u64; 32];
+            let mut local = [0u64; 48];
             let mut count = 0;
             let mut add = |template: u64, values: &[u64]| {
                 if let Some(slot) = local.get_mut(count) {
@@ -523,7 +697,24 @@ pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuf
             }
             let (phrase_lists, part) = phrase_part[i];
             if part != 0 {
-                add(53, &[phrase_lists, part, casing]);
+                // One key per list, for the reason template 54 gives.
+                for bit in list_bits(phrase_lists) {
+                    add(53, &[bit, part, casing]);
+                }
+            }
+            let run = run_of[i];
+            if run.part != 0 {
+                // A run's head word names what kind of thing it is
+                // ("Complex", "Office", "Summit"); clusters and lists let
+                // unseen heads borrow from seen ones.
+                let (first, head) = (&infos[run.first], &infos[run.head]);
+                add(55, &[head.lower, run.part]);
+                add(56, &[head.clusters[1], run.part]);
+                add(57, &[first.clusters[1], run.part]);
+                add(58, &[run.length.min(5), run.part, run.connected as u64]);
+                for bit in list_bits(head.lists) {
+                    add(59, &[bit, run.part]);
+                }
             }
             // The neighbours' gazetteer lists and medium clusters.
             add(64, &[p1.clusters[1]]);
@@ -611,6 +802,30 @@ mod tests {
         assert_eq!(info("Berlin").suffixes[2], info("Stalin").suffixes[2]);
         assert_eq!(info("Berlin").prefixes[2], info("berry").prefixes[2]);
         assert_ne!(info("Berlin").suffixes[3], info("Stalin").suffixes[3]);
+    }
+
+    #[test]
+    fn capitalised_runs_span_connectors_but_not_sentence_openers() {
+        let tokens = [
+            "The",
+            "Turkish",
+            "War",
+            "of",
+            "Independence",
+            "ended",
+            "in",
+            "Ankara",
+            ".",
+        ];
+        let infos: Vec<TokenInfo> = tokens.iter().map(|t| TokenInfo::new(t)).collect();
+        let mut runs = vec![NameRun::NONE; tokens.len()];
+        mark_name_runs(&tokens, &infos, 0..tokens.len(), &mut runs);
+        let parts: Vec<u64> = runs.iter().map(|r| r.part).collect();
+        assert_eq!(parts, [0, 1, 2, 2, 3, 0, 0, 0, 0]);
+        assert_eq!(
+            (runs[1].head, runs[1].length, runs[1].connected),
+            (4, 4, true)
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub mod conll;
 mod features;
 pub mod labels;
 mod model;
+mod place_pairs;
+mod quoted;
 pub mod tokenize;
 pub mod train;
 
@@ -87,12 +89,20 @@ impl Tagger {
                 .map(|s| s.start - offset..s.end - offset)
                 .collect();
             let spans = tag_tokens(&self.model, &words[offset..end], &local, &mut buffer, true);
-            out.extend(spans.into_iter().map(|(span, confidence)| TaggedSpan {
-                start: tokens[offset + span.start].start,
-                end: tokens[offset + span.end - 1].end,
-                kind: span.kind,
-                confidence,
-            }));
+            for (span, confidence) in spans {
+                let (first, last) = (&tokens[offset + span.start], &tokens[offset + span.end - 1]);
+                let tagged = TaggedSpan {
+                    start: first.start,
+                    end: last.end,
+                    kind: span.kind,
+                    confidence,
+                };
+                if span.end - span.start == 1 {
+                    out.extend(place_pairs::split_place_pair(first.text(text), tagged));
+                } else {
+                    out.push(tagged);
+                }
+            }
         }
         out
     }
@@ -195,14 +205,20 @@ fn tag_tokens(
         } else {
             vec![0.0; spans.len()]
         };
-        out.extend(spans.into_iter().zip(confidences).map(|(span, c)| {
-            let shifted = TokenSpan {
-                start: span.start + s.start,
-                end: span.end + s.start,
-                kind: span.kind,
-            };
-            (shifted, c)
-        }));
+        let mut found: Vec<(TokenSpan, f64)> = spans
+            .into_iter()
+            .zip(confidences)
+            .map(|(span, c)| {
+                let shifted = TokenSpan {
+                    start: span.start + s.start,
+                    end: span.end + s.start,
+                    kind: span.kind,
+                };
+                (shifted, c)
+            })
+            .collect();
+        quoted::join_titles(tokens, s.clone(), &mut found);
+        out.extend(found);
     }
     out
 }

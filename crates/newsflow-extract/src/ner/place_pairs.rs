@@ -1,0 +1,99 @@
+//! Pairs of places written as one word: "Palestine-Israel conflict",
+//! "Türkiye-Qatar relations".
+//!
+//! The tagger keeps hyphenated words whole, as its training data does, and
+//! types a pair of places as MISC (like "Israeli-Palestinian"). A reader
+//! counting the articles that mention Palestine wants both places, so a
+//! tagged word made of two known place names is split into two places.
+//! A word that is itself a place ("Guinea-Bissau") stays whole.
+
+use crate::gazetteer::{self, ListSet};
+use crate::{EntityType, TaggedSpan};
+
+/// Lists whose entries are places.
+const PLACES: ListSet = ListSet::COUNTRY
+    .union(ListSet::CITY)
+    .union(ListSet::CAPITAL)
+    .union(ListSet::REGION);
+
+fn is_place(word: &str) -> bool {
+    gazetteer::bundled().word_lists(word).bits() & PLACES.bits() != 0
+}
+
+/// The two places of `word` ("Palestine-Israel"), as code-point lengths of
+/// the first place and of the hyphen, when it is such a pair.
+fn split(word: &str) -> Option<(usize, usize)> {
+    let (first, second) = word.split_once(['-', '\u{2010}', '\u{2011}'])?;
+    let capitalised = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let pair = capitalised(first)
+        && capitalised(second)
+        && is_place(first)
+        && is_place(second)
+        && !is_place(word);
+    pair.then(|| (first.chars().count(), 1))
+}
+
+/// The spans a tagged span stands for: two LOC spans with its confidence
+/// when it is one word (`word`, at code-point offsets of `span`) that pairs
+/// two places, else the span itself.
+pub fn split_place_pair(word: &str, span: TaggedSpan) -> impl Iterator<Item = TaggedSpan> {
+    let pair = (span.kind != EntityType::Person)
+        .then(|| split(word))
+        .flatten();
+    let (first, second) = match pair {
+        Some((first, hyphen)) => {
+            let middle = span.start + first;
+            (
+                TaggedSpan {
+                    end: middle,
+                    kind: EntityType::Location,
+                    ..span
+                },
+                Some(TaggedSpan {
+                    start: middle + hyphen,
+                    kind: EntityType::Location,
+                    ..span
+                }),
+            )
+        }
+        None => (span, None),
+    };
+    std::iter::once(first).chain(second)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(start: usize, end: usize, kind: EntityType) -> TaggedSpan {
+        TaggedSpan {
+            start,
+            end,
+            kind,
+            confidence: 0.8,
+        }
+    }
+
+    #[test]
+    fn a_pair_of_places_becomes_two_places() {
+        let text = "the Palestine-Israel conflict";
+        let got = split_place_pair(&text[4..20], span(4, 20, EntityType::Miscellaneous));
+        let names: Vec<_> = got.map(|s| (&text[s.start..s.end], s.kind)).collect();
+        assert_eq!(
+            names,
+            vec![
+                ("Palestine", EntityType::Location),
+                ("Israel", EntityType::Location)
+            ]
+        );
+    }
+
+    #[test]
+    fn places_and_other_compounds_stay_whole() {
+        for text in ["Guinea-Bissau", "Hewlett-Packard", "Israeli-Palestinian"] {
+            let n = text.chars().count();
+            let got = split_place_pair(text, span(0, n, EntityType::Miscellaneous));
+            assert_eq!(got.count(), 1, "{text}");
+        }
+    }
+}
