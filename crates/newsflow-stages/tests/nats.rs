@@ -8,7 +8,7 @@ mod net_common;
 
 use async_nats::jetstream;
 use newsflow_core::{
-    Article, BuildContext, DeadLetter, DeadLetterEvent, DeadLetters, Event, Health, Output,
+    Article, BuildContext, DeadLetter, DeadLetterEvent, DeadLetters, Event, Gauge, Health, Output,
     Progress, Record, Sink, SinkConfig, SinkErrorKind, Source, SourceConfig, SourceContext,
     StageCounters,
 };
@@ -135,12 +135,14 @@ struct RunningSource {
     dead_letters: mpsc::Receiver<DeadLetterEvent>,
     shutdown: CancellationToken,
     health: Health,
+    backlog: Gauge,
     task: JoinHandle<Result<(), newsflow_core::BoxError>>,
 }
 
 fn start_source(config: &NatsSourceConfig, state: &Path) -> RunningSource {
     let build = BuildContext::new("sources.in", state);
     let health = build.health.clone();
+    let backlog = build.backlog.clone();
     let source: Box<dyn Source> = config.build(&build).unwrap();
     let (article_tx, articles) = mpsc::channel(64);
     let (dead_tx, dead_letters) = mpsc::channel(64);
@@ -158,6 +160,7 @@ fn start_source(config: &NatsSourceConfig, state: &Path) -> RunningSource {
         dead_letters,
         shutdown,
         health,
+        backlog,
         task: tokio::spawn(source.run(cx)),
     }
 }
@@ -382,6 +385,39 @@ async fn a_slow_pipeline_keeps_its_messages_without_redelivery() {
     second.delivery.delivered();
     let info = wait_all_acknowledged(&js, &stream, "reader").await;
     assert_eq!(info.num_redelivered, 0);
+    source.stop().await;
+}
+
+#[tokio::test]
+async fn the_backlog_counts_what_the_server_has_not_delivered_yet() {
+    if !shared_server() {
+        return;
+    }
+    let url = format!("nats://{SHARED_SERVER}");
+    let js = jetstream_at(&url).await;
+    let stream = unique("BACKLOG");
+    let subject = format!("{stream}.in");
+    create_stream(&js, &stream, &subject).await;
+    let payloads: Vec<Vec<u8>> = (0..300).map(|i| article_json(&format!("b{i}"))).collect();
+    publish(&js, &subject, &payloads).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut source = start_source(
+        &source_config(&url, &stream, &subject, "reader"),
+        dir.path(),
+    );
+    // Nobody reads: the source fills its channel (64) and stops pulling.
+    let first = source.next_article().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let waiting = source.backlog.get();
+    assert!(
+        (100..300).contains(&waiting),
+        "backlog {waiting} while the pipeline holds the first articles"
+    );
+    first.delivery.delivered();
+    for _ in 1..300 {
+        source.next_article().await.delivery.delivered();
+    }
+    assert_eq!(source.backlog.get(), 0, "everything delivered");
     source.stop().await;
 }
 

@@ -11,6 +11,9 @@
 //! redelivers them after `ack_wait_secs`: delivery is at least once, and the
 //! sinks are idempotent by article id.
 //!
+//! The source reports the messages the server still holds for it, not yet
+//! delivered, as its backlog (`newsflow_source_backlog`).
+//!
 //! While the pipeline holds a message (a sink retrying a batch, for example),
 //! the source tells the server the work is in progress every half
 //! `ack_wait_secs`, so slow sinks do not cause redeliveries.
@@ -18,8 +21,8 @@
 use async_nats::jetstream::{self, consumer::pull, AckKind};
 use futures::StreamExt;
 use newsflow_core::{
-    Article, ArticleError, BoxError, BuildContext, DeadLetter, Delivery, Health, Outcome, Source,
-    SourceConfig, SourceContext,
+    Article, ArticleError, BoxError, BuildContext, DeadLetter, Delivery, Gauge, Health, Outcome,
+    Source, SourceConfig, SourceContext,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -114,6 +117,7 @@ impl SourceConfig for NatsSourceConfig {
         Ok(Box::new(NatsSource {
             config: self.clone(),
             health: cx.health.clone(),
+            backlog: cx.backlog.clone(),
         }))
     }
 }
@@ -205,6 +209,8 @@ fn is_stream_not_found(kind: &jetstream::context::GetStreamErrorKind) -> bool {
 struct NatsSource {
     config: NatsSourceConfig,
     health: Health,
+    /// Messages the server holds for the consumer and has not delivered yet.
+    backlog: Gauge,
 }
 
 /// A settled delivery: which in-flight message, and how it ended.
@@ -452,7 +458,13 @@ impl NatsSource {
         tracker: &mut Tracker,
         message: jetstream::Message,
     ) -> Outgoing {
-        let sequence = message.info().map(|info| info.stream_sequence).ok();
+        let info = message.info().ok();
+        let sequence = info.as_ref().map(|info| info.stream_sequence);
+        // Each delivery carries the count still pending after it: the backlog,
+        // without asking the server.
+        if let Some(info) = &info {
+            self.backlog.set(info.pending);
+        }
         let (message, acker) = message.split();
         let parsed = match std::str::from_utf8(&message.payload) {
             Err(e) => Err(ArticleError::NotUtf8(e.to_string())),
