@@ -327,6 +327,16 @@ impl FeatureBuffer {
         self.word_offsets.push(0);
     }
 
+    /// Room for the keys of `tokens` tokens, so that the buffers grow once.
+    fn reserve(&mut self, tokens: usize) {
+        // At most 32 context keys and about 20 spelling keys a token.
+        self.keys.reserve(tokens * 32);
+        self.offsets.reserve(tokens + 1);
+        self.word_of.reserve(tokens);
+        self.word_keys.reserve(tokens * 20);
+        self.word_offsets.reserve(tokens + 1);
+    }
+
     fn end_token(&mut self) {
         self.offsets.push(self.keys.len());
     }
@@ -502,11 +512,30 @@ fn list_bits(lists: u64) -> impl Iterator<Item = u64> {
     (0..64).filter(move |bit| lists & (1 << bit) != 0)
 }
 
+/// Replaces `infos` with the infos of `tokens`, each distinct token text
+/// analysed once (about half the tokens of an article repeat one).
+fn token_infos(tokens: &[&str], infos: &mut Vec<TokenInfo>) {
+    let mut first_of: FxHashMap<&str, usize> =
+        FxHashMap::with_capacity_and_hasher(tokens.len(), Default::default());
+    infos.clear();
+    infos.reserve(tokens.len());
+    for (i, &token) in tokens.iter().enumerate() {
+        let first = *first_of.entry(token).or_insert(i);
+        let info = if first == i {
+            TokenInfo::new(token)
+        } else {
+            infos[first]
+        };
+        infos.push(info);
+    }
+}
+
 /// Adds gazetteer lists and word clusters to token infos. Punctuation is in
 /// no list; each distinct spelling is looked up once.
 fn add_lexical(tokens: &[&str], infos: &mut [TokenInfo]) {
     let gazetteers = gazetteer::bundled();
-    let mut known: FxHashMap<u64, (u64, [u64; 4])> = FxHashMap::default();
+    let mut known: FxHashMap<u64, (u64, [u64; 4])> =
+        FxHashMap::with_capacity_and_hasher(tokens.len(), Default::default());
     for (token, info) in tokens.iter().zip(infos.iter_mut()) {
         if !token.chars().any(char::is_alphanumeric) {
             continue;
@@ -562,8 +591,8 @@ fn add_word_keys(t: &TokenInfo, keys: &mut Vec<u64>) {
 /// (token index ranges, in order, covering the tokens).
 pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuffer) {
     out.clear();
-    out.infos.clear();
-    out.infos.extend(tokens.iter().map(|t| TokenInfo::new(t)));
+    out.reserve(tokens.len());
+    token_infos(tokens, &mut out.infos);
     add_lexical(tokens, &mut out.infos);
     let infos = std::mem::take(&mut out.infos);
     out.positions.clear();
@@ -614,7 +643,8 @@ pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuf
         }
     }
     // Document-level casing evidence from positions where casing is informative.
-    let mut seen: FxHashMap<u64, u8> = FxHashMap::default();
+    let mut seen: FxHashMap<u64, u8> =
+        FxHashMap::with_capacity_and_hasher(tokens.len(), Default::default());
     for (info, &pos) in infos.iter().zip(&out.positions) {
         if pos == Position::Normal {
             let bit = match info.casing {
@@ -628,7 +658,8 @@ pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuf
     }
 
     // Spelling-only keys, once per distinct spelling.
-    let mut distinct: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut distinct: FxHashMap<u64, u32> =
+        FxHashMap::with_capacity_and_hasher(tokens.len(), Default::default());
     for t in &infos {
         let next = distinct.len() as u32;
         let word = *distinct.entry(t.word).or_insert(next);
@@ -736,8 +767,11 @@ pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuf
 pub fn second_pass(base: &FeatureBuffer, first_pass: &[u8], out: &mut FeatureBuffer) {
     out.clear();
     let infos = &base.infos;
+    out.keys.reserve(infos.len() * 8);
+    out.offsets.reserve(infos.len() + 1);
     let capitalised = |c: Casing| !matches!(c, Casing::Lower | Casing::None);
-    let mut labelled: FxHashMap<u64, [u16; LABELS]> = FxHashMap::default();
+    let mut labelled: FxHashMap<u64, [u16; LABELS]> =
+        FxHashMap::with_capacity_and_hasher(infos.len(), Default::default());
     for (info, &label) in infos.iter().zip(first_pass) {
         if capitalised(info.casing) {
             let counts = labelled.entry(info.lower).or_insert([0; LABELS]);
