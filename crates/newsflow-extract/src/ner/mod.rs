@@ -186,6 +186,7 @@ fn tag_tokens(
         decode_pass(linear, 1, &sums, sentences, &mut decoded);
     }
     let last = linear.passes() - 1;
+    let mut lattice = model::Lattice::default();
     let mut out = Vec::new();
     for s in sentences {
         let path = &decoded.path[s.clone()];
@@ -195,6 +196,7 @@ fn tag_tokens(
         }
         let confidences = if with_confidence {
             model::span_confidences(
+                &mut lattice,
                 &decoded.emissions[s.clone()],
                 linear.transitions(last),
                 model.edge_potentials(),

@@ -28,6 +28,9 @@ const ROW_MASK: u64 = (1 << ROW_BITS) - 1;
 const MAX_PASSES: usize = 2;
 /// Most features a scorer can hold.
 const MAX_ROWS: usize = 1 << ROW_BITS;
+/// Keys looked up together: more than a token has context keys, so that a
+/// token's keys are fetched at once.
+const KEYS_PER_LOOKUP: usize = 32;
 
 /// The key bits a slot keeps: the high ones (the table index uses the low
 /// ones), with the top bit set so that no occupied slot is 0.
@@ -241,9 +244,7 @@ impl Linear {
 
     /// [`Linear::add_sums`] for every token of `buffer` at once: `sums`
     /// holds `width()` values per token. Spelling-only keys are summed once
-    /// per distinct spelling. Looking up all keys first, with no branch
-    /// between the loads, lets the memory system fetch many table entries at
-    /// a time instead of waiting for each in turn.
+    /// per distinct spelling.
     pub fn add_all_sums(&self, buffer: &FeatureBuffer, from_pass: usize, sums: &mut [i32]) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
@@ -268,16 +269,12 @@ impl Linear {
     fn add_all_sums_portable(&self, buffer: &FeatureBuffer, from_pass: usize, sums: &mut [i32]) {
         let width = self.width();
         let skip = from_pass * LABELS;
-        let word_rows = self.rows_of(buffer.word_keys());
         let mut word_sums = vec![[0i32; MAX_PASSES * LABELS]; buffer.words()];
-        let mut at = 0;
         for (w, acc) in word_sums.iter_mut().enumerate() {
-            let n = buffer.word(w).len();
-            self.accumulate(&word_rows[at..at + n], skip, acc);
-            at += n;
+            self.accumulate_keys(buffer.word(w), skip, acc);
         }
-        let rows = self.rows_of(buffer.keys());
         let offsets = buffer.offsets();
+        let keys = buffer.keys();
         for (i, token_sums) in sums.chunks_exact_mut(width).enumerate() {
             // Summing into a fixed-size local lets the compiler keep it in
             // vector registers.
@@ -285,32 +282,45 @@ impl Linear {
                 Some(&w) => word_sums[w as usize],
                 None => [0i32; MAX_PASSES * LABELS],
             };
-            self.accumulate(&rows[offsets[i]..offsets[i + 1]], skip, &mut acc);
+            self.accumulate_keys(&keys[offsets[i]..offsets[i + 1]], skip, &mut acc);
             for (s, a) in token_sums[skip..].iter_mut().zip(acc) {
                 *s += a;
             }
         }
     }
 
-    /// The row of every key (`u32::MAX` for keys not in the table).
-    fn rows_of(&self, keys: &[u64]) -> Vec<u32> {
-        let first_probe: Vec<u64> = keys
-            .iter()
-            .map(|&key| self.slots[(key as usize) & self.mask])
-            .collect();
-        keys.iter()
-            .zip(&first_probe)
-            .map(|(&key, &slot)| {
-                if slot == 0 {
-                    u32::MAX
-                } else if slot >> ROW_BITS == fingerprint(key) {
-                    (slot & ROW_MASK) as u32
-                } else {
-                    self.row_after((key as usize) & self.mask, key)
-                        .map_or(u32::MAX, |r| r as u32)
-                }
-            })
-            .collect()
+    /// Adds the weights of `keys` for passes from `skip / LABELS` on to
+    /// `acc`, a token's worth of keys at a time.
+    #[inline(always)]
+    fn accumulate_keys(&self, keys: &[u64], skip: usize, acc: &mut [i32; MAX_PASSES * LABELS]) {
+        let mut rows = [0u32; KEYS_PER_LOOKUP];
+        for chunk in keys.chunks(KEYS_PER_LOOKUP) {
+            let rows = &mut rows[..chunk.len()];
+            self.rows_into(chunk, rows);
+            self.accumulate(rows, skip, acc);
+        }
+    }
+
+    /// The row of every key (`u32::MAX` for keys not in the table) into
+    /// `rows`, as long as `keys`. Loading every first slot before looking at
+    /// any, with no branch between the loads, lets the memory system fetch
+    /// them all at a time instead of waiting for each in turn.
+    #[inline(always)]
+    fn rows_into(&self, keys: &[u64], rows: &mut [u32]) {
+        let mut first_probe = [0u64; KEYS_PER_LOOKUP];
+        for (slot, &key) in first_probe.iter_mut().zip(keys) {
+            *slot = self.slots[(key as usize) & self.mask];
+        }
+        for ((row, &key), &slot) in rows.iter_mut().zip(keys).zip(&first_probe) {
+            *row = if slot >> ROW_BITS == fingerprint(key) {
+                (slot & ROW_MASK) as u32
+            } else if slot == 0 {
+                u32::MAX
+            } else {
+                self.row_after((key as usize) & self.mask, key)
+                    .map_or(u32::MAX, |r| r as u32)
+            };
+        }
     }
 
     /// Adds the weights of passes from `skip / LABELS` on of `rows` to `acc`.
@@ -604,7 +614,13 @@ pub fn viterbi_into(
         unsafe { viterbi_avx2(emissions, transitions, back, path) };
         return;
     }
-    viterbi_portable(emissions, transitions, back, path);
+    viterbi_portable(
+        emissions,
+        transitions,
+        back,
+        path,
+        best_closed_steps_portable,
+    );
 }
 
 /// [`viterbi_into`] compiled for AVX2 (eight score lanes a step instead of
@@ -617,16 +633,20 @@ fn viterbi_avx2(
     back: &mut Vec<[u8; LABELS]>,
     path: &mut [u8],
 ) {
-    viterbi_portable(emissions, transitions, back, path);
+    viterbi_portable(emissions, transitions, back, path, |closed, block| {
+        best_closed_steps_avx2(closed, block)
+    });
 }
 
-/// [`viterbi_into`] for any CPU; inlined into the AVX2 version.
+/// [`viterbi_into`] for any CPU; inlined into the AVX2 version, each with
+/// its own `best_closed_steps`.
 #[inline(always)]
 fn viterbi_portable(
     emissions: &[[f32; LABELS]],
     transitions: &Transitions,
     back: &mut Vec<[u8; LABELS]>,
     path: &mut [u8],
+    best_closed_steps: impl Fn(&[f32; CLOSED.len()], &ClosedBlock) -> ClosedSteps,
 ) {
     let n = emissions.len().min(path.len());
     if n == 0 {
@@ -644,7 +664,7 @@ fn viterbi_portable(
     // followed by O, B or U of any type, and B or I of a type only by I or
     // L of that type. Gathering the first kind's scores into a dense 9x9
     // block makes the inner loops short, fixed and branch-light.
-    let mut closed_to_opening = [[0f32; OPENING.len()]; CLOSED.len()];
+    let mut closed_to_opening = [[f32::NEG_INFINITY; OPENING_LANES]; CLOSED.len()];
     for (row, &from) in closed_to_opening.iter_mut().zip(&CLOSED) {
         for (v, &to) in row.iter_mut().zip(&OPENING) {
             *v = transitions.between[from][to];
@@ -652,23 +672,14 @@ fn viterbi_portable(
     }
     for (e, b) in emissions[1..n].iter().zip(&mut back[1..]) {
         let mut next = [f32::NEG_INFINITY; LABELS];
-        let mut best = [f32::NEG_INFINITY; OPENING.len()];
-        let mut arg = [CLOSED[0] as u8; OPENING.len()];
-        // Froms in increasing order with a strict comparison: ties go to
-        // the lowest label, as a plain scan would.
-        for (row, &from) in closed_to_opening.iter().zip(&CLOSED) {
-            let s = score[from];
-            for j in 0..OPENING.len() {
-                let v = s + row[j];
-                if v > best[j] {
-                    best[j] = v;
-                    arg[j] = from as u8;
-                }
-            }
+        let mut closed = [0f32; CLOSED.len()];
+        for (c, &from) in closed.iter_mut().zip(&CLOSED) {
+            *c = score[from];
         }
+        let (best, arg) = best_closed_steps(&closed, &closed_to_opening);
         for (j, &to) in OPENING.iter().enumerate() {
             next[to] = best[j] + e[to];
-            b[to] = arg[j];
+            b[to] = arg[j] as u8;
         }
         for kind in 0..TYPES {
             let (begin, inside) = (1 + 4 * kind, 2 + 4 * kind);
@@ -700,6 +711,52 @@ fn viterbi_portable(
     }
 }
 
+/// Transition scores from each closed label (rows) to each opening one,
+/// padded to whole vectors with scores that never win.
+type ClosedBlock = [[f32; OPENING_LANES]; CLOSED.len()];
+
+/// The best score of reaching each opening label from a closed one, and
+/// that closed label (as wide as the scores, so that both are selected lane
+/// by lane).
+type ClosedSteps = ([f32; OPENING_LANES], [u32; OPENING_LANES]);
+
+/// The best closed predecessor of each opening label, from the closed
+/// labels' scores: a few vector operations a row.
+#[inline(always)]
+fn best_closed_steps(closed: &[f32; CLOSED.len()], block: &ClosedBlock) -> ClosedSteps {
+    let mut best = [f32::NEG_INFINITY; OPENING_LANES];
+    let mut arg = [CLOSED[0] as u32; OPENING_LANES];
+    // Froms in increasing order with a strict comparison: ties go to the
+    // lowest label, as a plain scan would.
+    for (row, (&s, &from)) in block.iter().zip(closed.iter().zip(&CLOSED)) {
+        for j in 0..OPENING_LANES {
+            let v = s + row[j];
+            let better = v > best[j];
+            best[j] = if better { v } else { best[j] };
+            arg[j] = if better { from as u32 } else { arg[j] };
+        }
+    }
+    (best, arg)
+}
+
+// The step is kept out of line: inlined into the Viterbi loop, the compiler
+// vectorises it across rows, with lane shuffles, for about three times the
+// instructions.
+
+/// [`best_closed_steps`] for any CPU.
+#[inline(never)]
+fn best_closed_steps_portable(closed: &[f32; CLOSED.len()], block: &ClosedBlock) -> ClosedSteps {
+    best_closed_steps(closed, block)
+}
+
+/// [`best_closed_steps`] compiled for AVX2 (a row is two vectors).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline(never)]
+fn best_closed_steps_avx2(closed: &[f32; CLOSED.len()], block: &ClosedBlock) -> ClosedSteps {
+    best_closed_steps(closed, block)
+}
+
 /// Number of entity types.
 const TYPES: usize = (LABELS - 1) / 4;
 /// Labels that close an entity or are outside one (O, L, U): any O, B or U
@@ -707,6 +764,22 @@ const TYPES: usize = (LABELS - 1) / 4;
 const CLOSED: [usize; 9] = [0, 3, 4, 7, 8, 11, 12, 15, 16];
 /// Labels that may follow a closed one (O, B, U).
 const OPENING: [usize; 9] = [0, 1, 4, 5, 8, 9, 12, 13, 16];
+/// `OPENING.len()` rounded up to whole vectors of eight f32 lanes.
+const OPENING_LANES: usize = 16;
+/// `OPENING.len()` and `CLOSED.len()` rounded up to whole vectors of four
+/// f64 lanes.
+const OPENING_LANES_F64: usize = 12;
+const CLOSED_LANES_F64: usize = 12;
+
+/// Reusable buffers of [`span_confidences`]: scores, forward and backward
+/// probabilities and scales of every token of a sentence.
+#[derive(Default)]
+pub struct Lattice {
+    emit: Vec<[f64; LABELS]>,
+    alpha: Vec<[f64; LABELS]>,
+    beta: Vec<[f64; LABELS]>,
+    scale: Vec<f64>,
+}
 
 /// Which transitions BILOU allows, precomputed.
 struct Allowed {
@@ -743,6 +816,7 @@ const fn allowed_const(from: usize, to: usize) -> bool {
 /// `path[start..end]` is right, computed by scaled forward-backward.
 /// `edges` are the transition potentials ([`Model::edge_potentials`]).
 pub fn span_confidences(
+    lattice: &mut Lattice,
     emissions: &[[f32; LABELS]],
     transitions: &Transitions,
     edges: &[[f64; LABELS]; LABELS],
@@ -754,16 +828,33 @@ pub fn span_confidences(
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, as just checked.
         return unsafe {
-            span_confidences_avx2(emissions, transitions, edges, temperature, path, spans)
+            span_confidences_avx2(
+                lattice,
+                emissions,
+                transitions,
+                edges,
+                temperature,
+                path,
+                spans,
+            )
         };
     }
-    span_confidences_portable(emissions, transitions, edges, temperature, path, spans)
+    span_confidences_portable(
+        lattice,
+        emissions,
+        transitions,
+        edges,
+        temperature,
+        path,
+        spans,
+    )
 }
 
 /// [`span_confidences`] compiled for AVX2 (four f64 lanes instead of two).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn span_confidences_avx2(
+    lattice: &mut Lattice,
     emissions: &[[f32; LABELS]],
     transitions: &Transitions,
     edges: &[[f64; LABELS]; LABELS],
@@ -771,12 +862,21 @@ fn span_confidences_avx2(
     path: &[u8],
     spans: &[labels::TokenSpan],
 ) -> Vec<f64> {
-    span_confidences_portable(emissions, transitions, edges, temperature, path, spans)
+    span_confidences_portable(
+        lattice,
+        emissions,
+        transitions,
+        edges,
+        temperature,
+        path,
+        spans,
+    )
 }
 
 /// [`span_confidences`] for any CPU; inlined into the AVX2 version.
 #[inline(always)]
 fn span_confidences_portable(
+    lattice: &mut Lattice,
     emissions: &[[f32; LABELS]],
     transitions: &Transitions,
     edges: &[[f64; LABELS]; LABELS],
@@ -789,42 +889,53 @@ fn span_confidences_portable(
         return vec![0.0; spans.len()];
     }
     let inv_t = 1.0 / temperature.max(1e-6) as f64;
-    let emit: Vec<[f64; LABELS]> = emissions
-        .iter()
-        .map(|e| {
-            // Scores relative to the token's best are at most 0: the
-            // single-precision exponential (half the cost) neither overflows
-            // nor, clamped as in `potential`, underflows.
-            let max = e.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-            let inv_t = inv_t as f32;
-            let mut out = [0f64; LABELS];
-            for (o, &v) in out.iter_mut().zip(e) {
-                *o = ((v - max) * inv_t).max(-60.0).exp() as f64;
-            }
-            out
-        })
-        .collect();
-    let mut alpha = vec![[0f64; LABELS]; n];
-    let mut scale = vec![1f64; n];
+    let Lattice {
+        emit,
+        alpha,
+        beta,
+        scale,
+    } = lattice;
+    emit.clear();
+    emit.extend(emissions.iter().map(|e| {
+        // Scores relative to the token's best are at most 0: the
+        // single-precision exponential (half the cost) neither overflows
+        // nor, clamped as in `potential`, underflows.
+        let max = e.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let inv_t = inv_t as f32;
+        let mut out = [0f64; LABELS];
+        for (o, &v) in out.iter_mut().zip(e) {
+            *o = ((v - max) * inv_t).max(-60.0).exp() as f64;
+        }
+        out
+    }));
+    alpha.clear();
+    alpha.resize(n, [0f64; LABELS]);
+    scale.clear();
+    scale.resize(n, 1f64);
     for y in 0..LABELS {
         if labels::allowed(None, y as u8) {
             alpha[0][y] = potential(transitions.start[y] as f64 * inv_t) * emit[0][y];
         }
     }
     normalise(&mut alpha[0], &mut scale[0]);
-    // The same split of BILOU steps as in `viterbi_into`.
-    let mut closed_to_opening = [[0f64; OPENING.len()]; CLOSED.len()];
-    for (row, &from) in closed_to_opening.iter_mut().zip(&CLOSED) {
-        for (v, &to) in row.iter_mut().zip(&OPENING) {
-            *v = edges[from][to];
+    // The same split of BILOU steps as in `viterbi_into`, padded to whole
+    // vectors with zero potentials; backwards, the block is transposed so
+    // that each closed label's sum is a vector lane and adds its terms in
+    // the same order as a sum over a row would.
+    let mut closed_to_opening = [[0f64; OPENING_LANES_F64]; CLOSED.len()];
+    let mut opening_to_closed = [[0f64; CLOSED_LANES_F64]; OPENING.len()];
+    for (f, &from) in CLOSED.iter().enumerate() {
+        for (j, &to) in OPENING.iter().enumerate() {
+            closed_to_opening[f][j] = edges[from][to];
+            opening_to_closed[j][f] = edges[from][to];
         }
     }
     for t in 1..n {
         let prev = alpha[t - 1];
-        let mut sums = [0f64; OPENING.len()];
+        let mut sums = [0f64; OPENING_LANES_F64];
         for (row, &from) in closed_to_opening.iter().zip(&CLOSED) {
             let a = prev[from];
-            for j in 0..OPENING.len() {
+            for j in 0..OPENING_LANES_F64 {
                 sums[j] += a * row[j];
             }
         }
@@ -842,7 +953,8 @@ fn span_confidences_portable(
         normalise(&mut next, &mut scale[t]);
         alpha[t] = next;
     }
-    let mut beta = vec![[0f64; LABELS]; n];
+    beta.clear();
+    beta.resize(n, [0f64; LABELS]);
     let mut end_total = 0.0;
     for y in 0..LABELS {
         if labels::may_end(y as u8) {
@@ -865,11 +977,14 @@ fn span_confidences_portable(
             *w = e * b;
         }
         let mut cur = [0f64; LABELS];
-        for (row, &from) in closed_to_opening.iter().zip(&CLOSED) {
-            let mut sum = 0.0;
-            for j in 0..OPENING.len() {
-                sum += row[j] * weighted[OPENING[j]];
+        let mut sums = [0f64; CLOSED_LANES_F64];
+        for (column, &to) in opening_to_closed.iter().zip(&OPENING) {
+            let w = weighted[to];
+            for f in 0..CLOSED_LANES_F64 {
+                sums[f] += column[f] * w;
             }
+        }
+        for (&sum, &from) in sums.iter().zip(&CLOSED) {
             cur[from] = sum;
         }
         for kind in 0..TYPES {
@@ -1017,12 +1132,28 @@ mod tests {
         let path = viterbi(&emissions, &t);
         assert_eq!(path, vec![b as u8, l as u8, 0]);
         let spans = labels::decode(&path);
-        let strong = span_confidences(&emissions, &t, edges, 1.0, &path, &spans)[0];
+        let strong = span_confidences(
+            &mut Lattice::default(),
+            &emissions,
+            &t,
+            edges,
+            1.0,
+            &path,
+            &spans,
+        )[0];
         assert!(strong > 0.5 && strong <= 1.0, "{strong}");
         emissions[1][l] = 1.0;
         let path = viterbi(&emissions, &t);
         let spans = labels::decode(&path);
-        let weak = span_confidences(&emissions, &t, edges, 1.0, &path, &spans)[0];
+        let weak = span_confidences(
+            &mut Lattice::default(),
+            &emissions,
+            &t,
+            edges,
+            1.0,
+            &path,
+            &spans,
+        )[0];
         assert!(weak < strong, "{weak} < {strong}");
     }
 
