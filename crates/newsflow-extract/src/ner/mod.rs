@@ -173,10 +173,9 @@ fn tag_tokens(
     };
     features::extract(tokens, sentences, buffer);
     let linear = model.linear();
-    let width = linear.width();
     // One lookup per feature serves every pass.
-    let mut sums = vec![0i32; tokens.len() * width];
-    linear.add_all_sums(buffer, 0, &mut sums);
+    let mut sums = Vec::new();
+    linear.all_sums(buffer, &mut sums);
     let mut decoded = Decoded::default();
     decode_pass(linear, 0, &sums, sentences, &mut decoded);
     if linear.passes() > 1 {

@@ -246,59 +246,142 @@ impl Linear {
     /// holds `width()` values per token. Spelling-only keys are summed once
     /// per distinct spelling.
     pub fn add_all_sums(&self, buffer: &FeatureBuffer, from_pass: usize, sums: &mut [i32]) {
+        let width = self.width();
+        let skip = from_pass * LABELS;
+        self.for_each_token_sums(buffer, from_pass, |i, token| {
+            let start = i * width + skip;
+            for (s, a) in sums[start..start + token.len()].iter_mut().zip(token) {
+                *s += a;
+            }
+        });
+    }
+
+    /// The weight sums of every token of `buffer`, all passes (`width()`
+    /// values per token), into `sums`; written rather than added, so that
+    /// `sums` needs no zeroing first.
+    pub fn all_sums(&self, buffer: &FeatureBuffer, sums: &mut Vec<i32>) {
+        sums.clear();
+        sums.reserve(buffer.len() * self.width());
+        self.for_each_token_sums(buffer, 0, |_, token| sums.extend_from_slice(token));
+    }
+
+    /// Calls `each` with every token's index and weight sums for passes
+    /// `from_pass..`, in token order.
+    fn for_each_token_sums(
+        &self,
+        buffer: &FeatureBuffer,
+        from_pass: usize,
+        each: impl FnMut(usize, &[i32]),
+    ) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2, as just checked.
-            unsafe { self.add_all_sums_avx2(buffer, from_pass, sums) };
+            unsafe { self.for_each_token_sums_avx2(buffer, from_pass, each) };
             return;
         }
-        self.add_all_sums_portable(buffer, from_pass, sums);
+        self.for_each_token_sums_portable(buffer, from_pass, each);
     }
 
-    /// [`Linear::add_all_sums`] compiled for AVX2, whose 8-lane integer
-    /// arithmetic sums a row of byte weights in a few instructions (the
-    /// baseline x86-64 target has only 4 lanes and no byte widening).
+    /// [`Linear::for_each_token_sums`] compiled for AVX2, whose 8-lane
+    /// integer arithmetic sums a row of byte weights in a few instructions
+    /// (the baseline x86-64 target has only 4 lanes and no byte widening).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn add_all_sums_avx2(&self, buffer: &FeatureBuffer, from_pass: usize, sums: &mut [i32]) {
-        self.add_all_sums_portable(buffer, from_pass, sums);
+    fn for_each_token_sums_avx2(
+        &self,
+        buffer: &FeatureBuffer,
+        from_pass: usize,
+        each: impl FnMut(usize, &[i32]),
+    ) {
+        self.for_each_token_sums_portable(buffer, from_pass, each);
     }
 
-    /// [`Linear::add_all_sums`] for any CPU; inlined into the AVX2 version.
+    /// [`Linear::for_each_token_sums`] for any CPU; inlined into the AVX2
+    /// version.
     #[inline(always)]
-    fn add_all_sums_portable(&self, buffer: &FeatureBuffer, from_pass: usize, sums: &mut [i32]) {
-        let width = self.width();
-        let skip = from_pass * LABELS;
-        let mut word_sums = vec![[0i32; MAX_PASSES * LABELS]; buffer.words()];
-        for (w, acc) in word_sums.iter_mut().enumerate() {
-            self.accumulate_keys(buffer.word(w), skip, acc);
+    fn for_each_token_sums_portable(
+        &self,
+        buffer: &FeatureBuffer,
+        from_pass: usize,
+        each: impl FnMut(usize, &[i32]),
+    ) {
+        const BOTH: usize = MAX_PASSES * LABELS;
+        // Row widths and offsets known at compile time let the loops over a
+        // row vectorise and the row bounds be checked in two instructions:
+        // what is summed of a row is one pass, of a one-pass or a two-pass
+        // scorer, or both passes.
+        match (self.passes(), from_pass) {
+            (1, 0) => self.token_sums_fixed::<LABELS, 0, LABELS>(buffer, each),
+            (2, 0) => self.token_sums_fixed::<BOTH, 0, BOTH>(buffer, each),
+            (2, 1) => self.token_sums_fixed::<BOTH, LABELS, LABELS>(buffer, each),
+            _ => {}
+        }
+    }
+
+    /// [`Linear::for_each_token_sums`] for rows of `WIDTH` weights, of
+    /// which the `N` from `SKIP` on are summed.
+    #[inline(always)]
+    fn token_sums_fixed<const WIDTH: usize, const SKIP: usize, const N: usize>(
+        &self,
+        buffer: &FeatureBuffer,
+        mut each: impl FnMut(usize, &[i32]),
+    ) {
+        // A plain loop, not `collect`: a collecting function would not be
+        // inlined, nor compiled for AVX2.
+        let mut word_sums: Vec<[i32; N]> = Vec::with_capacity(buffer.words());
+        for w in 0..buffer.words() {
+            word_sums.push(self.key_sums::<WIDTH, SKIP, N>(buffer.word(w)));
         }
         let offsets = buffer.offsets();
         let keys = buffer.keys();
-        for (i, token_sums) in sums.chunks_exact_mut(width).enumerate() {
-            // Summing into a fixed-size local lets the compiler keep it in
-            // vector registers.
-            let mut acc = match buffer.word_of().get(i) {
-                Some(&w) => word_sums[w as usize],
-                None => [0i32; MAX_PASSES * LABELS],
-            };
-            self.accumulate_keys(&keys[offsets[i]..offsets[i + 1]], skip, &mut acc);
-            for (s, a) in token_sums[skip..].iter_mut().zip(acc) {
-                *s += a;
+        for i in 0..buffer.len() {
+            let mut sums = self.key_sums::<WIDTH, SKIP, N>(&keys[offsets[i]..offsets[i + 1]]);
+            if let Some(&w) = buffer.word_of().get(i) {
+                for (s, w) in sums.iter_mut().zip(word_sums[w as usize]) {
+                    *s += w;
+                }
             }
+            each(i, &sums);
         }
     }
 
-    /// Adds the weights of `keys` for passes from `skip / LABELS` on to
-    /// `acc`, a token's worth of keys at a time.
+    /// The weight sums of `keys` ([`Linear::token_sums_fixed`]), a token's
+    /// worth of keys at a time.
     #[inline(always)]
-    fn accumulate_keys(&self, keys: &[u64], skip: usize, acc: &mut [i32; MAX_PASSES * LABELS]) {
+    fn key_sums<const WIDTH: usize, const SKIP: usize, const N: usize>(
+        &self,
+        keys: &[u64],
+    ) -> [i32; N] {
+        let mut sums = [0i32; N];
         let mut rows = [0u32; KEYS_PER_LOOKUP];
         for chunk in keys.chunks(KEYS_PER_LOOKUP) {
             let rows = &mut rows[..chunk.len()];
             self.rows_into(chunk, rows);
-            self.accumulate(rows, skip, acc);
+            // Summing a chunk into a fresh fixed-size local lets the compiler
+            // keep it in vector registers.
+            let mut local = [0i32; N];
+            for &row in rows.iter() {
+                if row == u32::MAX {
+                    continue;
+                }
+                // From a u32 row the start cannot overflow: only the end is
+                // checked.
+                let start = row as usize * WIDTH + SKIP;
+                let Some(w) = self.weights.get(start..start + N) else {
+                    continue;
+                };
+                let Ok(w) = <&[i8; N]>::try_from(w) else {
+                    continue;
+                };
+                for (l, &w) in local.iter_mut().zip(w) {
+                    *l += decode_weight(w);
+                }
+            }
+            for (s, l) in sums.iter_mut().zip(local) {
+                *s += l;
+            }
         }
+        sums
     }
 
     /// The row of every key (`u32::MAX` for keys not in the table) into
@@ -320,47 +403,6 @@ impl Linear {
                 self.row_after((key as usize) & self.mask, key)
                     .map_or(u32::MAX, |r| r as u32)
             };
-        }
-    }
-
-    /// Adds the weights of passes from `skip / LABELS` on of `rows` to `acc`.
-    #[inline(always)]
-    fn accumulate(&self, rows: &[u32], skip: usize, acc: &mut [i32; MAX_PASSES * LABELS]) {
-        // A width known at compile time lets the loop over a row vectorise;
-        // what is left of a row is one pass or both.
-        match self.width() - skip {
-            LABELS => self.accumulate_fixed::<LABELS>(rows, skip, acc),
-            _ => self.accumulate_fixed::<{ MAX_PASSES * LABELS }>(rows, skip, acc),
-        }
-    }
-
-    /// [`Linear::accumulate`] for rows of `N` weights from `skip` on.
-    #[inline(always)]
-    fn accumulate_fixed<const N: usize>(
-        &self,
-        rows: &[u32],
-        skip: usize,
-        acc: &mut [i32; MAX_PASSES * LABELS],
-    ) {
-        let width = self.width();
-        let mut local = [0i32; N];
-        for &row in rows {
-            if row == u32::MAX {
-                continue;
-            }
-            let start = row as usize * width + skip;
-            let Some(w) = self.weights.get(start..start + N) else {
-                continue;
-            };
-            let Ok(w) = <&[i8; N]>::try_from(w) else {
-                continue;
-            };
-            for (a, &w) in local.iter_mut().zip(w) {
-                *a += decode_weight(w);
-            }
-        }
-        for (a, l) in acc.iter_mut().zip(local) {
-            *a += l;
         }
     }
 
