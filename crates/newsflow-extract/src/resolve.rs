@@ -65,7 +65,7 @@
 //! name only generates a bounded number of short forms, looked up by hash.
 
 use crate::{Entity, EntityType, Mention, TaggedSpan};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Groups tagged mentions of one entity under its fullest name.
 ///
@@ -439,7 +439,7 @@ fn is_joining_particle(gap: &str) -> bool {
 /// mention per name: it names two entities side by side, not a third one.
 /// Each part takes the type the article's own mentions of it voted for.
 fn split_juxtaposed_names(mentions: Vec<CleanMention>) -> Vec<CleanMention> {
-    let mut standalone: HashMap<String, TypeWeights> = HashMap::new();
+    let mut standalone: FxHashMap<String, TypeWeights> = FxHashMap::default();
     for mention in mentions.iter().filter(|m| m.words.len() == 1) {
         standalone
             .entry(mention.words[0].clone())
@@ -753,15 +753,26 @@ fn honorific_before(before: &str) -> Option<String> {
 /// The words a name is compared by.
 fn comparison_words(name: &str) -> Vec<String> {
     name.split(is_word_separator)
-        .map(|word| {
-            word.chars()
-                .filter(|&c| c != '.')
-                .map(|c| if is_apostrophe(c) { '\'' } else { c })
-                .flat_map(char::to_lowercase)
-                .collect::<String>()
-        })
+        .map(comparison_word)
         .filter(|word| !word.is_empty())
         .collect()
+}
+
+/// `word` lower-cased, apostrophes made ASCII, full stops gone.
+fn comparison_word(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars() {
+        if c == '.' {
+            continue;
+        }
+        let c = if is_apostrophe(c) { '\'' } else { c };
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
 }
 
 fn initials(name: &str) -> Option<String> {
@@ -802,7 +813,7 @@ struct SurfaceForm {
 
 impl SurfaceForms {
     fn group(mentions: &[CleanMention]) -> SurfaceForms {
-        let mut by_words: HashMap<&[String], usize> = HashMap::new();
+        let mut by_words: FxHashMap<&[String], usize> = FxHashMap::default();
         let mut forms: Vec<SurfaceForm> = Vec::new();
         let mut form_of = Vec::with_capacity(mentions.len());
         for (i, mention) in mentions.iter().enumerate() {
@@ -1040,7 +1051,7 @@ fn full_form_candidates(
     aliases: &[(usize, usize)],
 ) -> Vec<Vec<usize>> {
     let count = forms.forms.len();
-    let mut answering: HashMap<FormKey, Vec<usize>> = HashMap::new();
+    let mut answering: FxHashMap<FormKey, Vec<usize>> = FxHashMap::default();
     for (id, form) in forms.forms.iter().enumerate() {
         for key in short_keys(&mentions[form.first], form.kind) {
             answering.entry(key).or_default().push(id);
@@ -1132,7 +1143,7 @@ fn other_type_full_forms(
     id: usize,
     mentions: &[CleanMention],
     forms: &SurfaceForms,
-    answering: &HashMap<FormKey, Vec<usize>>,
+    answering: &FxHashMap<FormKey, Vec<usize>>,
     is_full: &[bool],
 ) -> Vec<usize> {
     let form = &forms.forms[id];
