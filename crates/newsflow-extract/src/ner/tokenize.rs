@@ -77,7 +77,9 @@ fn is_hyphen(c: char) -> bool {
 
 /// Splits `text` into tokens.
 pub fn tokenize(text: &str) -> Vec<Token> {
-    let chars: Vec<char> = text.chars().collect();
+    // Sized for the longest possible result (all ASCII), so it never grows.
+    let mut chars: Vec<char> = Vec::with_capacity(text.len());
+    chars.extend(text.chars());
     // Byte offset of every char, plus the end, so tokens slice the text directly.
     let mut bytes = Vec::with_capacity(chars.len() + 1);
     let mut b = 0;
@@ -88,7 +90,8 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     bytes.push(b);
 
     let at = |i: usize| chars.get(i).copied().unwrap_or(' ');
-    let mut tokens = Vec::new();
+    // News text has about one token every five characters.
+    let mut tokens = Vec::with_capacity(chars.len() / 4);
     let mut i = 0;
     let mut newline = false;
     while i < chars.len() {

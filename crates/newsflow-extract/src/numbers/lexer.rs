@@ -144,7 +144,9 @@ pub(crate) fn tokenize_range(
 /// Calls `visit` with the tokens of each line of `text` (a line ends at
 /// `\n`), reusing one buffer: memory stays bounded by the longest line.
 pub(crate) fn for_each_line(text: &str, mut visit: impl FnMut(&[Token])) {
-    let mut tokens = Vec::new();
+    // Room for a long line's tokens from the start, so that the buffer
+    // seldom grows.
+    let mut tokens = Vec::with_capacity(256);
     let mut byte = 0;
     let mut cp = 0;
     for line in text.split_inclusive('\n') {

@@ -199,10 +199,14 @@ fn table() -> &'static FxHashMap<&'static str, NumWord> {
 
 /// Lower-cases an ASCII word into `buf`; `None` for words that cannot be
 /// in any table (too long or not ASCII), so lookups never allocate.
-pub(crate) fn ascii_lower<'b>(word: &str, buf: &'b mut [u8; 24]) -> Option<&'b str> {
+pub(crate) fn ascii_lower<'a>(word: &'a str, buf: &'a mut [u8; 24]) -> Option<&'a str> {
     let bytes = word.as_bytes();
     if bytes.len() > buf.len() || !word.is_ascii() {
         return None;
+    }
+    // Most words are in lower case already: no copy, nor UTF-8 check of one.
+    if !bytes.iter().any(u8::is_ascii_uppercase) {
+        return Some(word);
     }
     for (slot, b) in buf.iter_mut().zip(bytes) {
         *slot = b.to_ascii_lowercase();

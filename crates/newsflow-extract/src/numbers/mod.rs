@@ -564,10 +564,15 @@ impl<'a> Parser<'a> {
         let first = self
             .tok(at)
             .filter(|t| t.gap != Gap::Break && t.is_word())?;
-        if let Some((iso, factor)) = iso_code(first.text(self.text)) {
+        let first_text = first.text(self.text);
+        if let Some((iso, factor)) = iso_code(first_text) {
             return Some((iso, factor, at + 1));
         }
         'names: for name in CURRENCY_NAMES {
+            // Most words start no name: one comparison rules a name out.
+            if !first_text.eq_ignore_ascii_case(name.words[0]) {
+                continue;
+            }
             // "Euro 2024", "six Euro ties": capitalised, it names a contest.
             let euro = matches!(name.words, ["euro" | "euros"]);
             if euro && first.text(self.text).starts_with('E') {
