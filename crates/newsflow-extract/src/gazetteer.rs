@@ -367,7 +367,7 @@ impl Gazetteers {
         }
         // Entries spell the apostrophe in ASCII ("Shi'ite", "O'Neill").
         let mut straight = [0u8; FOLD_BUFFER];
-        let word = if word.contains('’') {
+        let word = if !word.is_ascii() && word.contains('’') {
             let folded = straight_apostrophes(word, &mut straight)?;
             if let Some(entry) = self.words.get(folded) {
                 return Some(*entry);

@@ -31,6 +31,11 @@ const MAX_ROWS: usize = 1 << ROW_BITS;
 /// Keys looked up together: more than a token has context keys, so that a
 /// token's keys are fetched at once.
 const KEYS_PER_LOOKUP: usize = 32;
+/// First-probe outcomes besides a row (rows are below `MAX_ROWS`): the key
+/// is not in the table, or its first slot holds another key and the probe
+/// goes on.
+const NO_ROW: u32 = u32::MAX;
+const PROBE_ON: u32 = u32::MAX - 1;
 
 /// The key bits a slot keeps: the high ones (the table index uses the low
 /// ones), with the top bit set so that no occupied slot is 0.
@@ -214,9 +219,10 @@ impl Linear {
     /// `probed`.
     fn row_after(&self, probed: usize, key: u64) -> Option<usize> {
         let wanted = fingerprint(key);
+        let slots = &self.slots[..=self.mask];
         let mut i = (probed + 1) & self.mask;
         loop {
-            let slot = self.slots[i];
+            let slot = slots[i];
             if slot == 0 {
                 return None;
             }
@@ -356,14 +362,19 @@ impl Linear {
         let mut rows = [0u32; KEYS_PER_LOOKUP];
         for chunk in keys.chunks(KEYS_PER_LOOKUP) {
             let rows = &mut rows[..chunk.len()];
-            self.rows_into(chunk, rows);
+            self.first_probes(chunk, rows);
             // Summing a chunk into a fresh fixed-size local lets the compiler
             // keep it in vector registers.
             let mut local = [0i32; N];
-            for &row in rows.iter() {
-                if row == u32::MAX {
-                    continue;
-                }
+            for (&row, &key) in rows.iter().zip(chunk) {
+                let row = match row {
+                    NO_ROW => continue,
+                    PROBE_ON => match self.row_after((key as usize) & self.mask, key) {
+                        Some(row) => row as u32,
+                        None => continue,
+                    },
+                    row => row,
+                };
                 // From a u32 row the start cannot overflow: only the end is
                 // checked.
                 let start = row as usize * WIDTH + SKIP;
@@ -384,24 +395,22 @@ impl Linear {
         sums
     }
 
-    /// The row of every key (`u32::MAX` for keys not in the table) into
-    /// `rows`, as long as `keys`. Loading every first slot before looking at
-    /// any, with no branch between the loads, lets the memory system fetch
-    /// them all at a time instead of waiting for each in turn.
+    /// What the first slot of each key's probe sequence says, into `rows`
+    /// (as long as `keys`): the key's row, [`NO_ROW`], or [`PROBE_ON`].
+    /// With no branch between the loads (the outcome is selected, not
+    /// branched on), the memory system fetches the slots all at a time
+    /// instead of waiting for each in turn.
     #[inline(always)]
-    fn rows_into(&self, keys: &[u64], rows: &mut [u32]) {
-        let mut first_probe = [0u64; KEYS_PER_LOOKUP];
-        for (slot, &key) in first_probe.iter_mut().zip(keys) {
-            *slot = self.slots[(key as usize) & self.mask];
-        }
-        for ((row, &key), &slot) in rows.iter_mut().zip(keys).zip(&first_probe) {
+    fn first_probes(&self, keys: &[u64], rows: &mut [u32]) {
+        // Sliced to `mask + 1` slots, the table needs no bounds check per key.
+        let slots = &self.slots[..=self.mask];
+        for (row, &key) in rows.iter_mut().zip(keys) {
+            let slot = slots[(key as usize) & self.mask];
+            let other = if slot == 0 { NO_ROW } else { PROBE_ON };
             *row = if slot >> ROW_BITS == fingerprint(key) {
                 (slot & ROW_MASK) as u32
-            } else if slot == 0 {
-                u32::MAX
             } else {
-                self.row_after((key as usize) & self.mask, key)
-                    .map_or(u32::MAX, |r| r as u32)
+                other
             };
         }
     }
@@ -938,7 +947,10 @@ fn span_confidences_portable(
         scale,
     } = lattice;
     emit.clear();
-    emit.extend(emissions.iter().map(|e| {
+    emit.reserve(n);
+    // A plain loop, not `extend` with a closure: the iterator's fold would
+    // not be inlined here, nor compiled for AVX2.
+    for e in emissions {
         // Scores relative to the token's best are at most 0: the
         // single-precision exponential (half the cost) neither overflows
         // nor, clamped as in `potential`, underflows.
@@ -948,8 +960,8 @@ fn span_confidences_portable(
         for (o, &v) in out.iter_mut().zip(e) {
             *o = ((v - max) * inv_t).max(-60.0).exp() as f64;
         }
-        out
-    }));
+        emit.push(out);
+    }
     alpha.clear();
     alpha.resize(n, [0f64; LABELS]);
     scale.clear();

@@ -144,9 +144,7 @@ pub(crate) fn tokenize_range(
 /// Calls `visit` with the tokens of each line of `text` (a line ends at
 /// `\n`), reusing one buffer: memory stays bounded by the longest line.
 pub(crate) fn for_each_line(text: &str, mut visit: impl FnMut(&[Token])) {
-    // Room for a long line's tokens from the start, so that the buffer
-    // seldom grows.
-    let mut tokens = Vec::with_capacity(256);
+    let mut tokens = Vec::new();
     let mut byte = 0;
     let mut cp = 0;
     for line in text.split_inclusive('\n') {
