@@ -1168,7 +1168,18 @@ mod tests {
             }
             let emissions: Vec<[f32; LABELS]> =
                 (0..len).map(|_| std::array::from_fn(|_| next())).collect();
-            assert_eq!(viterbi(&emissions, &t), naive_viterbi(&emissions, &t));
+            let naive = naive_viterbi(&emissions, &t);
+            assert_eq!(viterbi(&emissions, &t), naive);
+            // The path for CPUs without AVX2 too.
+            let mut portable = vec![0u8; len];
+            viterbi_portable(
+                &emissions,
+                &t,
+                &mut Vec::new(),
+                &mut portable,
+                best_closed_steps_portable,
+            );
+            assert_eq!(portable, naive);
         }
     }
 
