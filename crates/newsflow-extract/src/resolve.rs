@@ -26,8 +26,8 @@
 //!    called ("Sheikha Moza", never plain "Moza"), whereas an article that
 //!    also says plain "Tamim" shows the honorific is detachable, so the name
 //!    is "Tamim bin Hamad Al Thani". Office titles never stay.
-//! 4. **Identical names are one surface form**, compared case-insensitively
-//!    with hyphens read as spaces, whatever type the tagger gave each
+//! 4. **Identical names are one surface form**, compared case- and
+//!    accent-insensitively ("Erdogan" is "Erdoğan") with hyphens read as spaces, whatever type the tagger gave each
 //!    mention; the form's type is the confidence-weighted vote of its
 //!    mentions.
 //! 5. **Short forms** point to longer forms of the same type:
@@ -66,6 +66,7 @@
 
 use crate::{Entity, EntityType, Mention, TaggedSpan};
 use rustc_hash::FxHashMap;
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 /// Groups tagged mentions of one entity under its fullest name.
 ///
@@ -758,7 +759,9 @@ fn comparison_words(name: &str) -> Vec<String> {
         .collect()
 }
 
-/// `word` lower-cased, apostrophes made ASCII, full stops gone.
+/// `word` lower-cased, apostrophes made ASCII, full stops gone, accents
+/// dropped: feeds and wires spell one name with and without them ("Erdogan",
+/// "Erdoğan").
 fn comparison_word(word: &str) -> String {
     let mut out = String::with_capacity(word.len());
     for c in word.chars() {
@@ -769,7 +772,13 @@ fn comparison_word(word: &str) -> String {
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
         } else {
-            out.extend(c.to_lowercase());
+            for lower in c.to_lowercase() {
+                decompose_canonical(lower, |part| {
+                    if !is_combining_mark(part) {
+                        out.push(part);
+                    }
+                });
+            }
         }
     }
     out

@@ -390,6 +390,29 @@ fn titles_are_outside_names_and_mentions() {
 }
 
 #[test]
+fn names_with_and_without_accents_are_one() {
+    let text = "Recep Tayyip Erdoğan spoke in Türkiye. Erdogan later left Turkiye.";
+    let spans = tag(
+        text,
+        &[
+            ("Recep Tayyip Erdoğan", PER),
+            ("Erdogan", PER),
+            ("Türkiye", LOC),
+            ("Turkiye", LOC),
+        ],
+    );
+    let entities = run(text, &spans);
+    assert_eq!(
+        names(&entities),
+        ["Recep Tayyip Erdoğan (PER)", "Türkiye (LOC)"]
+    );
+    assert_eq!(
+        mention_texts(&entities[0]),
+        ["Recep Tayyip Erdoğan", "Erdogan"]
+    );
+}
+
+#[test]
 fn styled_honorific_kept_only_when_never_dropped() {
     let text = "King Charles met Sheikh Tamim. King Charles then left; Tamim stayed.";
     let spans = tag(
