@@ -20,9 +20,9 @@ fn is_place(word: &str) -> bool {
     gazetteer::bundled().word_lists(word).bits() & PLACES.bits() != 0
 }
 
-/// The two places of `word` ("Palestine-Israel"), as code-point lengths of
-/// the first place and of the hyphen, when it is such a pair.
-fn split(word: &str) -> Option<(usize, usize)> {
+/// The code-point length of the first place of `word` ("Palestine-Israel"),
+/// when it is a pair of places joined by one hyphen.
+fn split(word: &str) -> Option<usize> {
     let (first, second) = word.split_once(['-', '\u{2010}', '\u{2011}'])?;
     let capitalised = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
     let pair = capitalised(first)
@@ -30,7 +30,7 @@ fn split(word: &str) -> Option<(usize, usize)> {
         && is_place(first)
         && is_place(second)
         && !is_place(word);
-    pair.then(|| (first.chars().count(), 1))
+    pair.then(|| first.chars().count())
 }
 
 /// The spans a tagged span stands for: two LOC spans with its confidence
@@ -41,7 +41,7 @@ pub fn split_place_pair(word: &str, span: TaggedSpan) -> impl Iterator<Item = Ta
         .then(|| split(word))
         .flatten();
     let (first, second) = match pair {
-        Some((first, hyphen)) => {
+        Some(first) => {
             let middle = span.start + first;
             (
                 TaggedSpan {
@@ -50,7 +50,7 @@ pub fn split_place_pair(word: &str, span: TaggedSpan) -> impl Iterator<Item = Ta
                     ..span
                 },
                 Some(TaggedSpan {
-                    start: middle + hyphen,
+                    start: middle + 1,
                     kind: EntityType::Location,
                     ..span
                 }),
