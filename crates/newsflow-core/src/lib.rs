@@ -13,7 +13,10 @@ mod stage;
 pub use article::{Article, ArticleError};
 pub use build::{BuildContext, Gauge, Health};
 pub use delivery::{Delivery, Outcome};
-pub use record::{DeadLetter, DeadLetterEvent, Event, RawEncoding, Record};
+pub use record::{
+    DeadLetter, DeadLetterEvent, Event, RawEncoding, Record, DEFAULT_MAX_ARTICLE_BYTES,
+    OVERSIZED_RAW_KEPT,
+};
 pub use registry::{FieldError, Registry, SinkConfig, SourceConfig, TransformConfig};
 pub use stage::{
     BoxError, Closed, DeadLetters, Output, OutputHandle, Progress, Rejection, Sink, SinkError,

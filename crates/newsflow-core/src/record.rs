@@ -13,6 +13,12 @@ pub struct Event {
     pub delivery: Delivery,
 }
 
+/// How much of an oversized input [`DeadLetter::oversized`] keeps.
+pub const OVERSIZED_RAW_KEPT: usize = 1024;
+
+/// The default largest article a source reads (`max_article_bytes`): 10 MiB.
+pub const DEFAULT_MAX_ARTICLE_BYTES: usize = 10 * 1024 * 1024;
+
 /// How [`DeadLetter::raw`] is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -66,6 +72,39 @@ impl DeadLetter {
             raw,
             raw_encoding,
         }
+    }
+
+    /// A dead letter for input over a size limit (`max_article_bytes`, a
+    /// line-length limit): the reason names the size and the limit, and
+    /// `raw` keeps only the input's first [`OVERSIZED_RAW_KEPT`] bytes, so
+    /// one huge input cannot make a huge dead letter.
+    ///
+    /// ```
+    /// use newsflow_core::DeadLetter;
+    /// let letter = DeadLetter::oversized("inbox", Some("big.txt".into()), 20_000_000, 10_485_760, &[b'x'; 4096]);
+    /// assert_eq!(letter.raw.len(), 1024);
+    /// assert!(letter.reason.contains("20000000 bytes"));
+    /// ```
+    pub fn oversized(
+        stage: &str,
+        location: Option<String>,
+        size: u64,
+        limit: usize,
+        start: &[u8],
+    ) -> DeadLetter {
+        let mut kept = &start[..start.len().min(OVERSIZED_RAW_KEPT)];
+        // Cut before a character the limit split, so UTF-8 input stays text.
+        if let Err(e) = std::str::from_utf8(kept) {
+            if e.error_len().is_none() {
+                kept = &kept[..e.valid_up_to()];
+            }
+        }
+        let reason = format!(
+            "the input is {size} bytes, over the limit of {limit} bytes (max_article_bytes); \
+             `raw` keeps its first {} bytes",
+            kept.len()
+        );
+        DeadLetter::from_bytes(stage, location, reason, kept)
     }
 
     /// A dead letter for an article a transform or sink refused.

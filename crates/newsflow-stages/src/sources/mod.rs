@@ -8,6 +8,11 @@ pub mod stdin;
 
 use newsflow_core::{Article, ArticleError, Closed, DeadLetter, Delivery, SourceContext};
 
+/// The default of every source's `max_article_bytes` option.
+pub(crate) fn default_max_article_bytes() -> usize {
+    newsflow_core::DEFAULT_MAX_ARTICLE_BYTES
+}
+
 /// Parses one JSON article and emits it, or dead-letters the raw input with
 /// its location and the reason. `line` is the record's line for JSON Lines;
 /// for a whole-file object it is `None`, and a syntax error's own line is
