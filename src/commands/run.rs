@@ -23,7 +23,9 @@ pub struct Args {
 }
 
 /// Runs the pipeline; exit 0 when it finished or was stopped cleanly, 78 on
-/// a config error (nothing ran), 1 when a stage failed.
+/// a config error (nothing ran, or a stage found its configuration wrong:
+/// an unknown database or stream, refused credentials), 1 when a stage
+/// failed otherwise.
 pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -171,10 +173,11 @@ fn summarise(report: &RunReport) -> ExitCode {
     }
     if report.is_clean() {
         ExitCode::SUCCESS
+    } else if report.misconfigured {
+        // Each failure was logged as it happened: printing it again would
+        // give one cause two error lines.
+        ExitCode::from(EXIT_CONFIG)
     } else {
-        for error in &report.errors {
-            eprintln!("error: {error}");
-        }
         ExitCode::FAILURE
     }
 }

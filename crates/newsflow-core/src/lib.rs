@@ -19,8 +19,9 @@ pub use record::{
 };
 pub use registry::{FieldError, Registry, SinkConfig, SourceConfig, TransformConfig};
 pub use stage::{
-    BoxError, Closed, DeadLetters, Output, OutputHandle, Progress, Rejection, Sink, SinkError,
-    SinkErrorKind, Source, SourceContext, StageCounters, Transform, TrySendError,
+    BoxError, Closed, DeadLetters, Misconfigured, Output, OutputHandle, Progress, Refusal,
+    Rejection, Sink, SinkError, SinkErrorKind, Source, SourceContext, StageCounters, Transform,
+    TrySendError,
 };
 
 /// The enrichment types, re-exported from the extraction crate.

@@ -44,11 +44,24 @@ pub enum SinkErrorKind {
     /// Trying the same batch again may succeed (a lost connection, a
     /// timeout, a 5xx): the runtime retries with backoff, dropping nothing.
     Retryable,
-    /// The target refused this batch for good (a 4xx): the runtime sends its
-    /// records to the dead-letter sink with the reason and goes on.
+    /// The target refused records for good (a 4xx, a value it cannot
+    /// store): the runtime sends them to the dead-letter sink with the
+    /// reason and goes on. [`SinkError::refused`] says which records; when
+    /// it is empty the whole batch is refused.
     Rejected,
-    /// The sink cannot go on (a disk error): the run stops with an error.
+    /// The sink cannot go on (a disk error, bad credentials): the run stops
+    /// with an error.
     Fatal,
+}
+
+/// A record of a batch the target refused, by its place in the batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The record's index among those written since the last flush (the
+    /// batch: the runtime writes one batch per flush).
+    pub index: usize,
+    /// Why, for the dead letter.
+    pub reason: String,
 }
 
 /// A sink failure.
@@ -59,40 +72,76 @@ pub struct SinkError {
     pub message: String,
     /// What it means for the batch.
     pub kind: SinkErrorKind,
+    /// For a rejection, the records refused one by one; empty when the
+    /// whole batch is refused. Either way nothing of the batch counts as
+    /// written: the runtime dead-letters the refused records and passes the
+    /// rest again.
+    pub refused: Vec<Refusal>,
+    /// For a fatal failure: the configuration is wrong (an unknown database
+    /// or role, refused credentials), so restarting cannot help. A run
+    /// stopped by it reports [`Misconfigured`].
+    pub misconfigured: bool,
 }
 
 impl SinkError {
-    /// A failure that retrying can fix.
-    pub fn retryable(message: impl Into<String>) -> SinkError {
+    fn new(message: impl Into<String>, kind: SinkErrorKind) -> SinkError {
         SinkError {
             message: message.into(),
-            kind: SinkErrorKind::Retryable,
+            kind,
+            refused: Vec::new(),
+            misconfigured: false,
         }
+    }
+
+    /// A failure that retrying can fix.
+    pub fn retryable(message: impl Into<String>) -> SinkError {
+        SinkError::new(message, SinkErrorKind::Retryable)
     }
 
     /// The target refused the batch; its records go to the dead-letter sink.
     pub fn rejected(message: impl Into<String>) -> SinkError {
+        SinkError::new(message, SinkErrorKind::Rejected)
+    }
+
+    /// The target refused these records of the batch (and would take the
+    /// others): only they go to the dead-letter sink.
+    pub fn refused(message: impl Into<String>, refused: Vec<Refusal>) -> SinkError {
         SinkError {
-            message: message.into(),
-            kind: SinkErrorKind::Rejected,
+            refused,
+            ..SinkError::new(message, SinkErrorKind::Rejected)
         }
     }
 
     /// A failure that stops the sink.
     pub fn fatal(message: impl Into<String>) -> SinkError {
+        SinkError::new(message, SinkErrorKind::Fatal)
+    }
+
+    /// A failure that stops the sink because its configuration is wrong.
+    pub fn misconfigured(message: impl Into<String>) -> SinkError {
         SinkError {
-            message: message.into(),
-            kind: SinkErrorKind::Fatal,
+            misconfigured: true,
+            ..SinkError::fatal(message)
         }
     }
 }
+
+/// A stage stopped because its configuration is wrong in a way only the
+/// target could tell (a stream, database or role that does not exist,
+/// credentials refused): restarting cannot help, so `newsflow run` exits 78
+/// (EX_CONFIG) instead of 1. Sources return it boxed; the runtime looks for
+/// it by downcasting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Misconfigured(pub String);
 
 /// Writes records somewhere.
 ///
 /// The runtime batches records, calls [`write`](Sink::write), then
 /// [`flush`](Sink::flush); only after `flush` returns are the articles
 /// reported delivered, so `flush` must make them durable. When either fails,
-/// the sink drops what it holds of the batch: a retry passes the batch again.
+/// the sink drops what it holds of the batch: a retry passes the batch again
+/// (without the records it refused, when it named them).
 #[async_trait]
 pub trait Sink: Send {
     /// Connects and prepares the target (creating or migrating its tables)

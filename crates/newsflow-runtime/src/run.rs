@@ -10,8 +10,8 @@ use crate::progress::ProgressDisplay;
 use crate::stage_tasks::{sink_loop, transform_loop, Batching};
 use crate::status::{StageSnapshot, Status};
 use newsflow_core::{
-    BoxError, BuildContext, DeadLetterEvent, DeadLetters, Event, Output, OutputHandle, Progress,
-    Sink, Source, SourceContext, StageCounters, Transform,
+    BoxError, BuildContext, DeadLetterEvent, DeadLetters, Event, Misconfigured, Output,
+    OutputHandle, Progress, Sink, Source, SourceContext, StageCounters, Transform,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -42,8 +42,11 @@ pub struct RunReport {
     pub stopped: bool,
     /// In-flight articles were abandoned because draining passed the deadline.
     pub drain_timed_out: bool,
-    /// Stages that failed, with the reason.
+    /// Stages that failed, with the reason (each was logged when it failed).
     pub errors: Vec<String>,
+    /// A stage failed because its configuration is wrong
+    /// ([`Misconfigured`]): restarting cannot help.
+    pub misconfigured: bool,
 }
 
 impl RunReport {
@@ -547,6 +550,7 @@ pub async fn run(
         stopped: false,
         drain_timed_out: false,
         errors: Vec::new(),
+        misconfigured: false,
     };
     let mut deadline: Option<Instant> = None;
     enum Next {
@@ -568,19 +572,24 @@ pub async fn run(
                 tracing::debug!(stage = %label, "stage finished")
             }
             Next::Joined(Some(Ok((label, Err(e))))) => {
-                tracing::error!(stage = %label, error = %e, "stage failed");
+                report.misconfigured |= e.is::<Misconfigured>();
                 report.errors.push(format!("{label}: {e}"));
                 if deadline.is_none() {
                     // A broken stage would leave the rest running but useless:
                     // stop everything so a supervisor can restart the process.
-                    tracing::error!("stopping the pipeline because a stage failed");
+                    tracing::error!(stage = %label, error = %e, "stopping the pipeline because a stage failed");
                     status.set_draining();
                     graph.sources_stop.cancel();
                     deadline = Some(Instant::now() + timeout);
+                } else {
+                    tracing::error!(stage = %label, error = %e, "stage failed");
                 }
             }
             Next::Joined(Some(Err(e))) if e.is_cancelled() => {}
-            Next::Joined(Some(Err(e))) => report.errors.push(format!("a stage panicked: {e}")),
+            Next::Joined(Some(Err(e))) => {
+                tracing::error!(error = %e, "a stage panicked");
+                report.errors.push(format!("a stage panicked: {e}"))
+            }
             Next::Stop => {
                 tracing::info!(
                     timeout_secs = timeout.as_secs(),

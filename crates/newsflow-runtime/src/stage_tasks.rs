@@ -4,9 +4,10 @@ use crate::config::SinkSpec;
 use crate::histogram::Histogram;
 use futures::StreamExt;
 use newsflow_core::{
-    BoxError, DeadLetter, DeadLetterEvent, DeadLetters, Delivery, Event, Output, Record, Rejection,
-    Sink, SinkError, SinkErrorKind, StageCounters, Transform,
+    BoxError, DeadLetter, DeadLetterEvent, DeadLetters, Delivery, Event, Misconfigured, Output,
+    Record, Rejection, Sink, SinkError, SinkErrorKind, StageCounters, Transform,
 };
+use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
@@ -116,9 +117,12 @@ impl SinkItem for DeadLetterEvent {
 /// Collects records into batches (full, or the oldest waited `interval`),
 /// writes and flushes each, then settles its deliveries.
 ///
-/// A batch the target rejects goes to `rejects` (the dead-letter sink) record
-/// by record; the dead-letter sink itself has nowhere to send its rejects, so
-/// for it a rejection stops the run.
+/// Records the target refuses go to `rejects` (the dead-letter sink) one by
+/// one, and the rest of their batch is written again; the dead-letter sink
+/// itself has nowhere to send its rejects, so for it a refusal stops the run.
+/// A sink that fails keeps draining its input (failing those deliveries)
+/// until its writers have gone, so the stages before it stop cleanly when
+/// the runtime stops the pipeline rather than failing in turn.
 pub(crate) async fn sink_loop<T: SinkItem>(
     mut sink: Box<dyn Sink>,
     mut rx: mpsc::Receiver<T>,
@@ -127,11 +131,44 @@ pub(crate) async fn sink_loop<T: SinkItem>(
     latency: Arc<Histogram>,
     rejects: Option<(String, DeadLetters)>,
 ) -> Result<(), BoxError> {
+    let result = run_sink(
+        sink.as_mut(),
+        &mut rx,
+        batching,
+        &counters,
+        &latency,
+        rejects.as_ref(),
+    )
+    .await;
+    if result.is_err() {
+        tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    }
+    result.map_err(stage_error)
+}
+
+/// A sink's failure as the runtime reports it: one that comes from the
+/// configuration becomes [`Misconfigured`].
+fn stage_error(e: SinkError) -> BoxError {
+    if e.misconfigured {
+        Box::new(Misconfigured(e.message))
+    } else {
+        Box::new(e)
+    }
+}
+
+async fn run_sink<T: SinkItem>(
+    sink: &mut dyn Sink,
+    rx: &mut mpsc::Receiver<T>,
+    batching: Batching,
+    counters: &StageCounters,
+    latency: &Histogram,
+    rejects: Option<&(String, DeadLetters)>,
+) -> Result<(), SinkError> {
     tokio::select! {
-        started = start_with_retry(sink.as_mut()) => started?,
+        started = start_with_retry(sink) => started?,
         // A sink that cannot start has nothing to drain once its input has
         // closed empty: do not hold up a stop.
-        () = closed_and_empty(&rx) => {}
+        () = closed_and_empty(rx) => {}
     }
     let mut incoming = Vec::with_capacity(batching.size);
     let mut records = Vec::with_capacity(batching.size);
@@ -155,40 +192,86 @@ pub(crate) async fn sink_loop<T: SinkItem>(
         }
         let due = flush_at.is_some_and(|at| Instant::now() >= at);
         if !records.is_empty() && (closed || due || records.len() >= batching.size) {
-            let started = Instant::now();
-            let written = write_with_retry(sink.as_mut(), &records).await;
-            latency.record(started.elapsed());
-            match (written, &rejects) {
-                (Ok(()), _) => {
-                    counters.add_emitted(records.len() as u64);
-                    deliveries.drain(..).for_each(Delivery::delivered);
-                }
-                (Err(e), Some((stage, dead_letters))) if e.kind == SinkErrorKind::Rejected => {
-                    for (record, delivery) in records.drain(..).zip(deliveries.drain(..)) {
-                        let letter = match &record {
-                            Record::Article(article) => {
-                                DeadLetter::for_article(stage, &e.message, article)
-                            }
-                            Record::DeadLetter(letter) => letter.clone(),
-                        };
-                        dead_letters.send(letter, delivery).await?;
-                    }
-                }
-                (Err(e), _) => {
-                    counters.add_failed(records.len() as u64);
-                    return Err(e.into());
-                }
-            }
-            records.clear();
+            deliver(
+                sink,
+                &mut records,
+                &mut deliveries,
+                counters,
+                latency,
+                rejects,
+            )
+            .await?;
             oldest = None;
         }
         if closed {
             // A final flush even when the last batch was empty: the sink may
             // hold work of its own (an overwrite that has not happened yet).
-            write_with_retry(sink.as_mut(), &[]).await?;
-            return Ok(());
+            return write_with_retry(sink, &[]).await;
         }
     }
+}
+
+/// Writes a batch and settles it: written records as delivered, refused
+/// ones sent to `rejects`. Each refusal takes at least one record out of the
+/// batch before the rest is written again, so this ends.
+async fn deliver(
+    sink: &mut dyn Sink,
+    records: &mut Vec<Record>,
+    deliveries: &mut Vec<Delivery>,
+    counters: &StageCounters,
+    latency: &Histogram,
+    rejects: Option<&(String, DeadLetters)>,
+) -> Result<(), SinkError> {
+    while !records.is_empty() {
+        let started = Instant::now();
+        let written = write_with_retry(sink, records).await;
+        latency.record(started.elapsed());
+        let e = match written {
+            Ok(()) => {
+                counters.add_emitted(records.len() as u64);
+                records.clear();
+                deliveries.drain(..).for_each(Delivery::delivered);
+                return Ok(());
+            }
+            Err(e) => e,
+        };
+        let Some((stage, dead_letters)) = rejects.filter(|_| e.kind == SinkErrorKind::Rejected)
+        else {
+            counters.add_failed(records.len() as u64);
+            return Err(e);
+        };
+        let mut reasons: BTreeMap<usize, &str> = e
+            .refused
+            .iter()
+            .filter(|r| r.index < records.len())
+            .map(|r| (r.index, r.reason.as_str()))
+            .collect();
+        if reasons.is_empty() {
+            // The whole batch is refused.
+            reasons = (0..records.len())
+                .map(|i| (i, e.message.as_str()))
+                .collect();
+        }
+        let mut kept = (Vec::new(), Vec::new());
+        for (i, (record, delivery)) in records.drain(..).zip(deliveries.drain(..)).enumerate() {
+            let Some(reason) = reasons.get(&i) else {
+                kept.0.push(record);
+                kept.1.push(delivery);
+                continue;
+            };
+            let letter = match record {
+                Record::Article(article) => DeadLetter::for_article(stage, *reason, &article),
+                Record::DeadLetter(letter) => letter,
+            };
+            if dead_letters.send(letter, delivery).await.is_err() {
+                return Err(SinkError::fatal(
+                    "the dead-letter sink stopped before the refused records reached it",
+                ));
+            }
+        }
+        (*records, *deliveries) = kept;
+    }
+    Ok(())
 }
 
 /// Returns once `rx` is closed and holds nothing.

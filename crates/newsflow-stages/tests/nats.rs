@@ -838,3 +838,54 @@ async fn a_pipeline_writes_every_article_once_across_a_restart() {
         [format!("nats:{input}/10"), format!("nats:{input}/4")]
     );
 }
+
+/// An id over JetStream's 64 kB header limit (it is the `Nats-Msg-Id`) is
+/// refused for good, not retried forever; nothing of its batch is published.
+#[tokio::test]
+async fn an_id_too_long_for_a_header_is_refused_not_retried() {
+    if !shared_server() {
+        return;
+    }
+    let url = format!("nats://{SHARED_SERVER}");
+    let js = jetstream_at(&url).await;
+    let stream = unique("LONGID");
+    let subject = format!("{stream}.out");
+    let mut sink = build_sink(&sink_config(&url, &subject, &stream));
+    let long = Article::from_text("x".repeat(70_000), "Body.").unwrap();
+    let mut batch = articles(&["short"]);
+    batch.push(Record::Article(long));
+    sink.write(&batch).await.unwrap();
+    let error = sink.flush().await.unwrap_err();
+    assert_eq!(error.kind, SinkErrorKind::Rejected, "{}", error.message);
+    assert_eq!(stream_messages(&js, &stream).await, 0);
+    // Only the long one is refused; the runtime passes the rest again.
+    let refused: Vec<usize> = error.refused.iter().map(|r| r.index).collect();
+    assert_eq!(refused, [1]);
+    assert!(error.message.len() < 1000, "the id is not quoted whole");
+    sink.write(&batch[..1]).await.unwrap();
+    sink.flush().await.unwrap();
+    assert_eq!(stream_messages(&js, &stream).await, 1);
+}
+
+/// The dead letter of an article with a 100 kB id fits a message: its
+/// message id is a digest, so a dead-letter sink on NATS can keep it.
+#[tokio::test]
+async fn a_dead_letter_for_a_100_kb_id_is_published_once() {
+    if !shared_server() {
+        return;
+    }
+    let url = format!("nats://{SHARED_SERVER}");
+    let js = jetstream_at(&url).await;
+    let stream = unique("LONGDL");
+    let subject = format!("{stream}.out");
+    let mut sink = build_sink(&sink_config(&url, &subject, &stream));
+    let article = Article::from_text("y".repeat(100_000), "Body.").unwrap();
+    let letter = DeadLetter::for_article("sinks.out", "refused", &article);
+    for _ in 0..2 {
+        sink.write(&[Record::DeadLetter(letter.clone())])
+            .await
+            .unwrap();
+        sink.flush().await.unwrap();
+    }
+    assert_eq!(stream_messages(&js, &stream).await, 1);
+}

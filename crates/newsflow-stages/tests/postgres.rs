@@ -5,8 +5,9 @@
 mod common;
 mod sql_support;
 
-use newsflow_core::{Article, BuildContext, Record, Sink, SinkConfig, SinkErrorKind};
+use newsflow_core::{Article, BuildContext, DeadLetter, Record, Sink, SinkConfig, SinkErrorKind};
 use newsflow_stages::sinks::postgres::{load_article, PostgresConfig};
+use newsflow_stages::sinks::schema::POSTGRES_MIGRATIONS;
 use sql_support::{rich_article, run_pipeline, toml_str, write_articles};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -402,5 +403,197 @@ async fn a_lost_connection_is_retryable_and_reported_not_ready() {
     write(sink.as_mut(), &[Record::Article(rich_article("b"))]).await;
     assert!(cx.health.is_ready());
     assert_eq!(count(&client, "articles").await, 2);
+    drop_schema(&client, &schema).await;
+}
+
+/// `n` random letters and digits: an id that does not compress below the
+/// 2.7 kB a B-tree entry can hold.
+fn random_id(n: usize) -> String {
+    use rand::Rng;
+    rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(n)
+        .map(char::from)
+        .collect()
+}
+
+/// An id of 100 kB is stored as an article and, refused elsewhere, as a
+/// dead letter: the dead-letter sink can keep whatever a source produces.
+#[tokio::test]
+async fn a_100_kb_id_is_stored_as_an_article_and_as_a_dead_letter() {
+    let Some((client, schema)) = fresh_schema("long_id").await else {
+        return;
+    };
+    let mut sink = sink(URL, &schema);
+    let article = rich_article(&random_id(100_000));
+    let letter = DeadLetter::for_article("sinks.hook", "refused by the webhook", &article);
+    for _ in 0..2 {
+        write(
+            sink.as_mut(),
+            &[
+                Record::Article(article.clone()),
+                Record::DeadLetter(letter.clone()),
+            ],
+        )
+        .await;
+    }
+    assert_eq!(count(&client, "articles").await, 1);
+    assert_eq!(count(&client, "entities").await, 2);
+    assert_eq!(count(&client, "dead_letters").await, 1);
+    let back = load_article(&client, &article.id).await.unwrap().unwrap();
+    assert_eq!(back, article);
+    drop_schema(&client, &schema).await;
+}
+
+/// One article PostgreSQL cannot hold (U+0000) in a batch of 100: it alone
+/// is dead-lettered, its 99 batch-mates are stored.
+#[tokio::test]
+async fn one_bad_article_in_a_batch_is_the_only_one_dead_lettered() {
+    let Some((client, schema)) = fresh_schema("one_bad").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let mut lines = String::new();
+    for i in 0..100 {
+        let mut article = rich_article(&format!("a{i:03}"));
+        if i == 50 {
+            article.body = "a\u{0}b".into();
+        }
+        lines.push_str(&serde_json::to_string(&article).unwrap());
+        lines.push('\n');
+    }
+    std::fs::write(input.join("batch.jsonl"), lines).unwrap();
+    // One batch of 100: no interval cuts it short.
+    let config = pipeline_config(dir.path(), &input, URL, &schema, 100)
+        .replace("flush_interval_ms = 20", "flush_interval_ms = 600000");
+    let report = run_pipeline(dir.path(), &config).await;
+    assert!(report.is_clean(), "{:?}", report.errors);
+    let letters = client
+        .query("SELECT article_id, reason FROM dead_letters", &[])
+        .await
+        .unwrap();
+    assert_eq!(count(&client, "articles").await, 99);
+    assert_eq!(letters.len(), 1, "dead letters");
+    assert_eq!(letters[0].get::<_, &str>(0), "a050");
+    let reason: &str = letters[0].get(1);
+    assert!(
+        reason.contains("U+0000") && reason.contains("body"),
+        "{reason}"
+    );
+    assert!(load_article(&client, "a050").await.unwrap().is_none());
+    drop_schema(&client, &schema).await;
+}
+
+/// Tables dropped behind the sink's back (a DBA, a partial restore) are
+/// created again when it connects, though `schema_version` says current.
+#[tokio::test]
+async fn dropped_tables_are_created_again() {
+    let Some((client, schema)) = fresh_schema("dropped").await else {
+        return;
+    };
+    let letter = DeadLetter::from_bytes("in", Some("f:1".into()), "bad", b"{");
+    write(
+        sink(URL, &schema).as_mut(),
+        &[
+            Record::Article(rich_article("a")),
+            Record::DeadLetter(letter.clone()),
+        ],
+    )
+    .await;
+    let layout = indexes(&client, &schema).await;
+    client
+        .batch_execute("DROP TABLE articles CASCADE; DROP TABLE dead_letters")
+        .await
+        .unwrap();
+    write(
+        sink(URL, &schema).as_mut(),
+        &[
+            Record::Article(rich_article("b")),
+            Record::DeadLetter(letter),
+        ],
+    )
+    .await;
+    assert_eq!(count(&client, "articles").await, 1);
+    assert_eq!(count(&client, "dead_letters").await, 1);
+    assert_eq!(
+        load_article(&client, "b").await.unwrap().unwrap(),
+        rich_article("b")
+    );
+    assert_eq!(
+        indexes(&client, &schema).await,
+        layout,
+        "created again as migrated"
+    );
+    drop_schema(&client, &schema).await;
+}
+
+/// Every index of `schema`, as its definition.
+async fn indexes(client: &Client, schema: &str) -> Vec<String> {
+    client
+        .query(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname",
+            &[&schema],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+/// A database made by version 1 (ids as B-tree keys) is upgraded in place:
+/// its rows stay, and a 100 kB id is stored.
+#[tokio::test]
+async fn a_version_1_schema_is_upgraded_in_place() {
+    let Some((client, schema)) = fresh_schema("upgrade").await else {
+        return;
+    };
+    client
+        .batch_execute(
+            "CREATE TABLE schema_version (
+                 version bigint PRIMARY KEY,
+                 applied_at timestamptz NOT NULL DEFAULT now()
+             )",
+        )
+        .await
+        .unwrap();
+    assert_eq!(POSTGRES_MIGRATIONS[0].version, 1);
+    client
+        .batch_execute(POSTGRES_MIGRATIONS[0].sql)
+        .await
+        .unwrap();
+    client
+        .batch_execute(
+            "INSERT INTO schema_version (version) VALUES (1);
+             INSERT INTO articles (id, body) VALUES ('old', 'Kept.');
+             INSERT INTO entities (article_id, idx, name, type, confidence)
+                 VALUES ('old', 0, 'Doha', 'LOC', 0.5)",
+        )
+        .await
+        .unwrap();
+    let long = rich_article(&random_id(100_000));
+    write(
+        sink(URL, &schema).as_mut(),
+        &[Record::Article(long.clone())],
+    )
+    .await;
+    assert_eq!(
+        load_article(&client, &long.id).await.unwrap().unwrap(),
+        long
+    );
+    let old = load_article(&client, "old").await.unwrap().unwrap();
+    assert_eq!((old.body.as_str(), old.entities), ("Kept.", None));
+    assert_eq!(count(&client, "entities").await, 3);
+    let versions: Vec<i64> = client
+        .query("SELECT version FROM schema_version ORDER BY version", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let latest = POSTGRES_MIGRATIONS.last().unwrap().version;
+    assert_eq!(versions, (1..=latest).collect::<Vec<_>>());
     drop_schema(&client, &schema).await;
 }

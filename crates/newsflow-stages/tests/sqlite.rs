@@ -209,3 +209,89 @@ async fn a_replayed_run_stores_one_copy() {
         rich_article("art-00042")
     );
 }
+
+/// An id of 100 kB (random, so it does not compress) is stored as an
+/// article and as a dead letter.
+#[tokio::test]
+async fn a_100_kb_id_is_stored_as_an_article_and_as_a_dead_letter() {
+    use rand::Rng;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("news.sqlite");
+    let mut sink = sink(&path);
+    let id: String = rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(100_000)
+        .map(char::from)
+        .collect();
+    let article = rich_article(&id);
+    let letter = DeadLetter::for_article("sinks.hook", "refused by the webhook", &article);
+    let records = [Record::Article(article.clone()), Record::DeadLetter(letter)];
+    write(sink.as_mut(), &records).await;
+    write(sink.as_mut(), &records).await;
+    let conn = open(&path).unwrap();
+    assert_eq!(count(&conn, "articles"), 1);
+    assert_eq!(count(&conn, "dead_letters"), 1);
+    assert_eq!(load_article(&conn, &id).unwrap().unwrap(), article);
+}
+
+/// Tables dropped behind the sink's back are created again at the next
+/// start, though `schema_version` says current.
+#[tokio::test]
+async fn dropped_tables_are_created_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("news.sqlite");
+    write(sink(&path).as_mut(), &[Record::Article(rich_article("a"))]).await;
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch("DROP TABLE mentions; DROP TABLE entities; DROP TABLE articles")
+        .unwrap();
+    write(sink(&path).as_mut(), &[Record::Article(rich_article("b"))]).await;
+    let conn = open(&path).unwrap();
+    assert_eq!(count(&conn, "articles"), 1);
+    assert_eq!(
+        load_article(&conn, "b").unwrap().unwrap(),
+        rich_article("b")
+    );
+}
+
+/// A record the database refuses (here by a trigger a DBA added) is
+/// dead-lettered alone; the rest of its batch is stored.
+#[tokio::test]
+async fn one_refused_article_in_a_batch_is_the_only_one_dead_lettered() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    write_articles(&input.join("articles.jsonl"), "art-", 10);
+    let db = dir.path().join("news.sqlite");
+    open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER refuse_one BEFORE INSERT ON articles WHEN NEW.id = 'art-00004'
+             BEGIN SELECT RAISE(ABORT, 'art-00004 is embargoed'); END",
+        )
+        .unwrap();
+    let dead = dir.path().join("dead.jsonl");
+    let config = format!(
+        "[runtime]\nstate_dir = {state}\n\
+         [sources.inbox]\ntype = \"dir\"\npath = {input}\n\
+         [sinks.db]\ntype = \"sqlite\"\ninputs = [\"inbox\"]\npath = {db}\nbatch_size = 10\nflush_interval_ms = 600000\n\
+         [dead_letter]\ntype = \"jsonl\"\npath = {dead}\n",
+        state = toml_str(dir.path().join("state").to_string_lossy()),
+        input = toml_str(input.to_string_lossy()),
+        db = toml_str(db.to_string_lossy()),
+        dead = toml_str(dead.to_string_lossy()),
+    );
+    let report = run_pipeline(dir.path(), &config).await;
+    assert!(report.is_clean(), "{:?}", report.errors);
+    let conn = open(&db).unwrap();
+    assert_eq!(count(&conn, "articles"), 9);
+    let letters: Vec<serde_json::Value> = std::fs::read_to_string(&dead)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(letters.len(), 1, "{letters:#?}");
+    assert_eq!(letters[0]["article_id"], "art-00004");
+    let reason = letters[0]["reason"].as_str().unwrap();
+    assert!(reason.contains("embargoed"), "{reason}");
+}

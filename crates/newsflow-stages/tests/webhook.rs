@@ -148,3 +148,56 @@ async fn a_slow_receiver_times_out_and_the_batch_is_sent_again() {
     assert_eq!(receiver.request_count(), 2);
     assert!(read_jsonl(&scratch.path("dead.jsonl")).is_empty());
 }
+
+/// A 401 is bad credentials, not bad data: the run stops with an error
+/// instead of dead-lettering every article.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_401_stops_the_run_and_dead_letters_nothing() {
+    let scratch = Scratch::new();
+    let port = free_port();
+    let receiver = Receiver::new(|_, _| Reply::Status(401, "bad token"));
+    receiver.serve(port).await;
+    let running = start(scratch.dir.path(), &config(&scratch, 5, port, 2, ""));
+    let report = running.ended().await;
+    assert!(!report.is_clean(), "the run must fail");
+    assert!(report.misconfigured, "never accepted: the config is wrong");
+    let error = report.errors.join("\n");
+    assert!(
+        error.contains("sinks.hook") && error.contains("401"),
+        "{error}"
+    );
+    assert_eq!(receiver.request_count(), 1, "no batch is sent after a 401");
+    assert!(read_jsonl(&scratch.path("dead.jsonl")).is_empty());
+}
+
+/// A 403 once batches have gone through (a revoked token) stops the run too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_403_after_deliveries_stops_the_run() {
+    let scratch = Scratch::new();
+    let port = free_port();
+    let receiver = Receiver::new(|number, _| {
+        if number == 0 {
+            Reply::Store
+        } else {
+            Reply::Status(403, "token revoked")
+        }
+    });
+    receiver.serve(port).await;
+    let running = start(scratch.dir.path(), &config(&scratch, 6, port, 2, ""));
+    let report = running.ended().await;
+    assert!(!report.is_clean(), "the run must fail");
+    assert!(
+        report.errors.join("\n").contains("403"),
+        "{:?}",
+        report.errors
+    );
+    assert!(
+        !report.misconfigured,
+        "accepted before: revoked, not misconfigured"
+    );
+    assert!(
+        !receiver.stored_ids().is_empty(),
+        "the first batch went through"
+    );
+    assert!(read_jsonl(&scratch.path("dead.jsonl")).is_empty());
+}

@@ -6,7 +6,9 @@
 //! 408, 429 or a 5xx is retried a few times at once, with exponential
 //! backoff and full jitter (honouring `Retry-After`), then handed to the
 //! runtime as retryable: it retries the same batch, with longer waits, until
-//! the receiver takes it. Any other answer (a 4xx, a redirect) refuses the
+//! the receiver takes it. 401 and 403 mean the credentials are wrong, not the
+//! data: the sink stops (a configuration error when the webhook has taken
+//! nothing since the start). Any other answer (a 4xx, a redirect) refuses the
 //! batch for good: its records go to the dead-letter sink with the status
 //! and the start of the response body.
 //!
@@ -109,6 +111,7 @@ impl SinkConfig for WebhookConfig {
             max_retries: self.max_retries,
             first_backoff: Duration::from_millis(self.retry_backoff_ms),
             body: Vec::new(),
+            delivered: false,
         }))
     }
 }
@@ -121,6 +124,8 @@ struct WebhookSink {
     first_backoff: Duration,
     /// The JSON array being built: `[` and the records written so far.
     body: Vec<u8>,
+    /// Whether the webhook has taken a batch since the start.
+    delivered: bool,
 }
 
 /// How one request ended.
@@ -129,6 +134,8 @@ enum Attempt {
     /// Worth trying again, after at least the server's `Retry-After`.
     Failed(String, Option<Duration>),
     Refused(String),
+    /// 401 or 403: the credentials are wrong, not the data.
+    Unauthorized(String),
 }
 
 impl WebhookSink {
@@ -162,6 +169,11 @@ impl WebhookSink {
             || status == reqwest::StatusCode::TOO_MANY_REQUESTS;
         if retryable {
             Attempt::Failed(answer, wait)
+        } else if matches!(
+            status,
+            reqwest::StatusCode::UNAUTHORIZED | reqwest::StatusCode::FORBIDDEN
+        ) {
+            Attempt::Unauthorized(answer)
         } else {
             Attempt::Refused(answer)
         }
@@ -207,7 +219,21 @@ impl Sink for WebhookSink {
         let mut retry = 0;
         loop {
             let (reason, server_wait) = match self.post(body.clone()).await {
-                Attempt::Delivered => return Ok(()),
+                Attempt::Delivered => {
+                    self.delivered = true;
+                    return Ok(());
+                }
+                Attempt::Unauthorized(answer) => {
+                    let message =
+                        format!("the webhook {} refused the credentials: {answer}", self.url);
+                    // Never accepted: the token or headers in the config are
+                    // wrong. Accepted before: the token was revoked meanwhile.
+                    return Err(if self.delivered {
+                        SinkError::fatal(message)
+                    } else {
+                        SinkError::misconfigured(message)
+                    });
+                }
                 Attempt::Refused(answer) => {
                     return Err(SinkError::rejected(format!(
                         "the webhook {} refused the batch: {answer}",
@@ -262,6 +288,7 @@ mod tests {
             max_retries: 3,
             first_backoff: Duration::from_millis(100),
             body: Vec::new(),
+            delivered: false,
         };
         for _ in 0..50 {
             assert!(sink.backoff(0) <= Duration::from_millis(100));

@@ -4,8 +4,13 @@
 //! drops a second copy published within the stream's duplicate window (two
 //! minutes unless the stream says otherwise): a batch published again after a
 //! crash or a retry is stored once. Dead letters (when this sink is the
-//! dead-letter sink) are keyed by their stage, location and article id. A
+//! dead-letter sink) are keyed by their stage, location and article id, or
+//! by the SHA-256 of those when long, so any dead letter fits the headers. A
 //! `Newsflow-Record` header says which of the two a message holds.
+//!
+//! A record the server cannot take (over `max_payload`, or headers over
+//! JetStream's 64 KiB because of a long article id) is refused alone, before
+//! anything of its batch is published; the rest of the batch goes on.
 //!
 //! A batch counts as written only once the server has acknowledged every
 //! message in it (the stream has stored it). The connection is made at the
@@ -15,12 +20,15 @@
 use crate::sources::nats::{check_name, check_subject, check_url, connect, DEFAULT_URL};
 use async_nats::jetstream::{
     self,
-    context::{PublishAckFuture, PublishError, PublishErrorKind},
+    context::{PublishError, PublishErrorKind},
     message::PublishMessage,
 };
 use futures::stream::{FuturesUnordered, StreamExt};
-use newsflow_core::{BoxError, BuildContext, Health, Record, Sink, SinkConfig, SinkError};
+use newsflow_core::{
+    BoxError, BuildContext, Health, Record, Refusal, Sink, SinkConfig, SinkError, SinkErrorKind,
+};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use std::future::IntoFuture;
 
 /// Most messages awaiting the server's acknowledgement at once; well under
@@ -29,6 +37,15 @@ const ACKS_IN_FLIGHT: usize = 256;
 
 /// The header naming what a message holds: `article` or `dead-letter`.
 pub const RECORD_HEADER: &str = "Newsflow-Record";
+
+/// The largest header block JetStream stores (error 10097 above it).
+const MAX_HEADER_BYTES: usize = u16::MAX as usize;
+
+/// A dead letter's message id longer than this is replaced by its digest.
+const MAX_DEAD_LETTER_ID: usize = 256;
+
+/// How much of an id or location messages quote.
+const LABEL_CHARS: usize = 80;
 
 fn default_url() -> String {
     DEFAULT_URL.to_owned()
@@ -80,32 +97,61 @@ impl SinkConfig for NatsSinkConfig {
 
 /// One record encoded and waiting for the next flush.
 struct Encoded {
+    /// Its place among the records written since the last flush.
+    index: usize,
     /// The `Nats-Msg-Id`, if the record has an identity.
     message_id: Option<String>,
     /// `article` or `dead-letter`.
     kind: &'static str,
-    /// How the record is named in messages (its article id, or its location).
+    /// How the record is named in messages (its article id, or its
+    /// location), cut to [`LABEL_CHARS`].
     label: String,
     /// The record as JSON.
     payload: Vec<u8>,
 }
 
 impl Encoded {
-    /// The message's size as the server counts it against `max_payload`:
-    /// the payload plus the header block.
-    fn wire_size(&self) -> usize {
+    /// The header block's size as the server counts it, with the
+    /// `Nats-Expected-Stream` header when `stream` is set.
+    fn header_size(&self, stream: Option<&str>) -> usize {
         const VERSION_LINE_AND_END: usize = "NATS/1.0\r\n\r\n".len();
         let header = |name: &str, value: &str| name.len() + 2 + value.len() + 2;
         let id = self
             .message_id
             .as_deref()
             .map_or(0, |id| header("Nats-Msg-Id", id));
-        self.payload.len() + VERSION_LINE_AND_END + id + header(RECORD_HEADER, self.kind)
+        let expected = stream.map_or(0, |s| header("Nats-Expected-Stream", s));
+        VERSION_LINE_AND_END + id + expected + header(RECORD_HEADER, self.kind)
+    }
+
+    /// Why the server would refuse this message, if it would: the payload
+    /// and headers over `max_payload`, or the headers over JetStream's limit.
+    fn too_big(&self, stream: Option<&str>, max_payload: usize) -> Option<String> {
+        let header = self.header_size(stream);
+        let size = self.payload.len() + header;
+        if header > MAX_HEADER_BYTES {
+            Some(format!(
+                "{} needs {header} bytes of NATS headers (its id is the Nats-Msg-Id), \
+                 over JetStream's limit of {MAX_HEADER_BYTES}",
+                self.label
+            ))
+        } else if size > max_payload {
+            Some(format!(
+                "{} is {size} bytes as a NATS message, over the server's max_payload of {max_payload}",
+                self.label
+            ))
+        } else {
+            None
+        }
     }
 }
 
-/// A published record's label and the server's answer.
-type Ack = (String, Result<jetstream::publish::PublishAck, PublishError>);
+/// A published record's index and label, and the server's answer.
+type Ack = (
+    usize,
+    String,
+    Result<jetstream::publish::PublishAck, PublishError>,
+);
 
 struct NatsSink {
     config: NatsSinkConfig,
@@ -137,12 +183,20 @@ fn header_safe(id: &str) -> String {
     safe
 }
 
-fn encode(record: &Record) -> Result<Encoded, SinkError> {
+/// The start of `text`, for messages.
+fn label(text: &str) -> String {
+    match text.char_indices().nth(LABEL_CHARS) {
+        Some((end, _)) => format!("{}… ({} bytes)", &text[..end], text.len()),
+        None => text.to_owned(),
+    }
+}
+
+fn encode(index: usize, record: &Record) -> Result<Encoded, SinkError> {
     let (message_id, kind, label) = match record {
         Record::Article(article) => (
             Some(header_safe(&article.id)),
             "article",
-            article.id.clone(),
+            label(&article.id),
         ),
         Record::DeadLetter(letter) => {
             let location = letter.location.as_deref();
@@ -150,23 +204,31 @@ fn encode(record: &Record) -> Result<Encoded, SinkError> {
             // Without a location or an id, nothing tells two copies apart
             // from two different failures; publish without an id then.
             let message_id = (location.is_some() || article_id.is_some()).then(|| {
-                header_safe(&format!(
+                let key = format!(
                     "dead-letter:{}:{}:{}",
                     letter.stage,
                     location.unwrap_or(""),
                     article_id.unwrap_or("")
-                ))
+                );
+                if key.len() > MAX_DEAD_LETTER_ID {
+                    // A dead letter must fit whatever id it holds.
+                    let digest: String = Sha256::digest(key.as_bytes())
+                        .iter()
+                        .map(|byte| format!("{byte:02x}"))
+                        .collect();
+                    format!("dead-letter:sha256:{digest}")
+                } else {
+                    header_safe(&key)
+                }
             });
-            let label = location
-                .or(article_id)
-                .unwrap_or("a dead letter")
-                .to_owned();
+            let label = label(location.or(article_id).unwrap_or("a dead letter"));
             (message_id, "dead-letter", label)
         }
     };
     let payload = serde_json::to_vec(record)
         .map_err(|e| SinkError::fatal(format!("cannot encode {label} as JSON: {e}")))?;
     Ok(Encoded {
+        index,
         message_id,
         kind,
         label,
@@ -208,10 +270,14 @@ impl NatsSink {
         let message = format!("cannot publish {label} to {subject}: {e}");
         match (e.kind(), api_code) {
             (PublishErrorKind::MaxPayloadExceeded, _) => SinkError::rejected(message),
-            (_, Some(jetstream::ErrorCode::STREAM_MESSAGE_EXCEEDS_MAXIMUM)) => {
-                SinkError::rejected(message)
-            }
-            (_, Some(jetstream::ErrorCode::STREAM_NOT_MATCH)) => SinkError::fatal(format!(
+            (
+                _,
+                Some(
+                    jetstream::ErrorCode::STREAM_MESSAGE_EXCEEDS_MAXIMUM
+                    | jetstream::ErrorCode::STREAM_HEADER_EXCEEDS_MAXIMUM,
+                ),
+            ) => SinkError::rejected(message),
+            (_, Some(jetstream::ErrorCode::STREAM_NOT_MATCH)) => SinkError::misconfigured(format!(
                 "{message} (the subject is not in the stream {})",
                 self.config.stream.as_deref().unwrap_or("?")
             )),
@@ -223,7 +289,8 @@ impl NatsSink {
         }
     }
 
-    /// Publishes `pending` and waits for every acknowledgement.
+    /// Publishes `pending` and waits for every acknowledgement. A message
+    /// the server refuses is a refusal of its record; the others go on.
     async fn publish_all(
         &self,
         js: &jetstream::Context,
@@ -231,11 +298,12 @@ impl NatsSink {
     ) -> Result<(), SinkError> {
         let mut acks = FuturesUnordered::new();
         let mut duplicates = 0usize;
+        let mut refused = Vec::new();
         let total = pending.len();
         for record in pending {
             if acks.len() >= ACKS_IN_FLIGHT {
                 if let Some(ack) = acks.next().await {
-                    duplicates += self.check_ack(ack)?;
+                    duplicates += self.check_ack(ack, &mut refused)?;
                 }
             }
             let mut message = PublishMessage::build()
@@ -247,27 +315,62 @@ impl NatsSink {
             if let Some(stream) = &self.config.stream {
                 message = message.expected_stream(stream);
             }
-            let ack: PublishAckFuture = js
-                .send_publish(self.config.subject.clone(), message)
-                .await
-                .map_err(|e| self.publish_error(&record.label, e))?;
-            let label = record.label;
-            acks.push(async move { (label, ack.into_future().await) });
+            let (index, label) = (record.index, record.label);
+            match js.send_publish(self.config.subject.clone(), message).await {
+                Ok(ack) => acks.push(async move { (index, label, ack.into_future().await) }),
+                Err(e) => refuse(self.publish_error(&label, e), index, &mut refused)?,
+            }
         }
         while let Some(ack) = acks.next().await {
-            duplicates += self.check_ack(ack)?;
+            duplicates += self.check_ack(ack, &mut refused)?;
         }
         if duplicates > 0 {
             tracing::debug!(sink = %self.stage, duplicates, of = total, "the server dropped messages it already had");
         }
-        Ok(())
+        refusal(refused)
     }
 
     /// 1 when the server reports the message a duplicate it already stores.
-    fn check_ack(&self, (label, ack): Ack) -> Result<usize, SinkError> {
-        let ack = ack.map_err(|e| self.publish_error(&label, e))?;
-        Ok(usize::from(ack.duplicate))
+    fn check_ack(
+        &self,
+        (index, label, ack): Ack,
+        refused: &mut Vec<Refusal>,
+    ) -> Result<usize, SinkError> {
+        match ack {
+            Ok(ack) => Ok(usize::from(ack.duplicate)),
+            Err(e) => refuse(self.publish_error(&label, e), index, refused).map(|()| 0),
+        }
     }
+}
+
+/// Notes a rejection as the refusal of record `index`; any other failure is
+/// the batch's.
+fn refuse(error: SinkError, index: usize, refused: &mut Vec<Refusal>) -> Result<(), SinkError> {
+    if error.kind != SinkErrorKind::Rejected {
+        return Err(error);
+    }
+    refused.push(Refusal {
+        index,
+        reason: error.message,
+    });
+    Ok(())
+}
+
+/// The refusal of the records in `refused`, if any.
+fn refusal(mut refused: Vec<Refusal>) -> Result<(), SinkError> {
+    if refused.is_empty() {
+        return Ok(());
+    }
+    refused.sort_by_key(|r| r.index);
+    let reasons: Vec<&str> = refused.iter().map(|r| r.reason.as_str()).collect();
+    Err(SinkError::refused(
+        format!(
+            "NATS refused {} record(s): {}",
+            refused.len(),
+            reasons.join("; ")
+        ),
+        refused,
+    ))
 }
 
 #[async_trait::async_trait]
@@ -281,7 +384,7 @@ impl Sink for NatsSink {
     async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError> {
         self.pending.reserve(batch.len());
         for record in batch {
-            self.pending.push(encode(record)?);
+            self.pending.push(encode(self.pending.len(), record)?);
         }
         Ok(())
     }
@@ -293,16 +396,21 @@ impl Sink for NatsSink {
             return Ok(());
         }
         let (client, js) = self.connection().await?;
-        // Check every size first, so a refused batch has published nothing.
+        // Check every size first, so a refused record's batch has published
+        // nothing: the runtime passes the rest again.
         let max_payload = client.server_info().max_payload;
-        if let Some(big) = pending.iter().find(|r| r.wire_size() > max_payload) {
-            return Err(SinkError::rejected(format!(
-                "{} is {} bytes as a NATS message, over the server's max_payload of {max_payload}; \
-                 the batch holding it was not published",
-                big.label,
-                big.wire_size()
-            )));
-        }
+        let stream = self.config.stream.as_deref();
+        refusal(
+            pending
+                .iter()
+                .filter_map(|r| {
+                    r.too_big(stream, max_payload).map(|reason| Refusal {
+                        index: r.index,
+                        reason,
+                    })
+                })
+                .collect(),
+        )?;
         let result = self.publish_all(&js, pending).await;
         self.health.set_ready(
             result.is_ok() && client.connection_state() == async_nats::connection::State::Connected,
@@ -328,12 +436,12 @@ mod tests {
     #[test]
     fn records_are_keyed_by_article_or_by_dead_letter_origin() {
         let article = Article::from_text("a1", "Body.").unwrap();
-        let encoded = encode(&Record::Article(article)).unwrap();
+        let encoded = encode(0, &Record::Article(article)).unwrap();
         assert_eq!(encoded.message_id.as_deref(), Some("a1"));
         assert_eq!(encoded.kind, "article");
 
         let letter = DeadLetter::from_bytes("in", Some("nats:S/7".into()), "bad", b"{");
-        let encoded = encode(&Record::DeadLetter(letter)).unwrap();
+        let encoded = encode(1, &Record::DeadLetter(letter)).unwrap();
         assert_eq!(
             encoded.message_id.as_deref(),
             Some("dead-letter:in:nats:S/7:")
@@ -342,7 +450,9 @@ mod tests {
 
         let anonymous = DeadLetter::from_bytes("in", None, "bad", b"{");
         assert_eq!(
-            encode(&Record::DeadLetter(anonymous)).unwrap().message_id,
+            encode(2, &Record::DeadLetter(anonymous))
+                .unwrap()
+                .message_id,
             None
         );
     }

@@ -6,20 +6,23 @@
 //! transaction of a few set-based statements (`unnest` over arrays, so the
 //! bind-parameter limit never applies): articles upserted by id, their old
 //! entities, mentions and figures replaced, dead letters added once per
-//! distinct record. A lost connection or a timeout makes the batch
-//! retryable; the runtime retries it with backoff and the sink reconnects,
+//! distinct record. A batch the server refuses for its data (a value out of
+//! range, a limit) is bisected under savepoints to find the records it
+//! refuses: only those are dead-lettered. A lost connection or a timeout
+//! makes the batch retryable; the runtime retries it with backoff and the sink reconnects,
 //! reporting not-ready meanwhile, so an outage slows the pipeline and drops
 //! nothing.
 
 use super::schema::{
     assemble, raw_encoding_label, ArticleRow, Rows, StoredArticle, StoredEntity, StoredFigure,
-    StoredMention, POSTGRES_MIGRATIONS,
+    StoredMention, POSTGRES_MIGRATIONS, POSTGRES_TABLES,
 };
+use super::Bisection;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use newsflow_core::{
-    Article, BoxError, BuildContext, DeadLetter, Health, RawEncoding, Record, Sink, SinkConfig,
-    SinkError, SinkErrorKind,
+    Article, BoxError, BuildContext, DeadLetter, Health, RawEncoding, Record, Refusal, Sink,
+    SinkConfig, SinkError,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -28,7 +31,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 use tokio_postgres::config::SslMode;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, Transaction};
 
 /// Rows sent in one statement at most, and their approximate bytes: a batch
 /// of large articles is split so no message nears PostgreSQL's 1 GB limit.
@@ -136,6 +139,9 @@ impl Drop for Session {
 enum Failure {
     Postgres(tokio_postgres::Error),
     NewerSchema(i64),
+    /// The server refused the batch for its data: `e` for the batch, and
+    /// the records it refuses alone (none found: the batch as a whole).
+    Refused(tokio_postgres::Error, Vec<Refusal>),
 }
 
 impl From<tokio_postgres::Error> for Failure {
@@ -149,19 +155,29 @@ impl Sink for PostgresSink {
     async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError> {
         // PostgreSQL text cannot hold U+0000: such an article would be
         // refused on every retry, so refuse it now, naming it.
-        let refused: Vec<String> = batch
+        let refused: Vec<Refusal> = batch
             .iter()
-            .filter_map(|record| match record {
-                Record::Article(a) => nul_field(a).map(|field| format!("`{}` ({field})", a.id)),
+            .enumerate()
+            .filter_map(|(index, record)| match record {
+                Record::Article(a) => nul_field(a).map(|field| Refusal {
+                    index,
+                    reason: format!(
+                        "PostgreSQL cannot store the NUL character (U+0000), found in `{field}` \
+                         of article `{}`",
+                        a.id
+                    ),
+                }),
                 Record::DeadLetter(_) => None,
             })
             .collect();
         if !refused.is_empty() {
-            return Err(SinkError::rejected(format!(
-                "PostgreSQL cannot store the NUL character (U+0000), found in article {}; \
-                 the batch is sent to the dead-letter sink",
-                refused.join(", ")
-            )));
+            let message = format!(
+                "{} of {} records hold the NUL character (U+0000), which PostgreSQL cannot store: {}",
+                refused.len(),
+                batch.len(),
+                refused[0].reason
+            );
+            return Err(SinkError::refused(message, refused));
         }
         self.pending.extend_from_slice(batch);
         Ok(())
@@ -186,8 +202,16 @@ impl Sink for PostgresSink {
         }
         let letters: Vec<LetterRow> = rows.dead_letters.iter().map(|d| LetterRow::of(d)).collect();
         let attempt = tokio::time::timeout(self.timeout, async {
-            let session = self.session().await?;
-            store(&mut session.client, &rows, &letters).await
+            let client = &mut self.session().await?.client;
+            let tx = client.transaction().await?;
+            match store(&tx, &rows, &letters).await {
+                Ok(()) => Ok(tx.commit().await?),
+                Err(Failure::Postgres(e)) if is_data_error(&e) => {
+                    tx.rollback().await?;
+                    Err(Failure::Refused(e, find_refused(client, &records).await?))
+                }
+                Err(failure) => Err(failure),
+            }
         })
         .await;
         match attempt {
@@ -236,27 +260,40 @@ impl PostgresSink {
                     latest_version()
                 ));
             }
+            Failure::Refused(e, refused) => {
+                return SinkError::refused(format!("PostgreSQL: {}", describe(&e)), refused)
+            }
             Failure::Postgres(e) => e,
         };
         let message = format!("PostgreSQL: {}", describe(&e));
-        let class = e.code().map(|code| &code.code()[..2]);
-        let kind = match class {
+        let code = e.code().map(|code| code.code());
+        match code.map(|code| &code[..2]) {
             // No SQLSTATE: the socket failed, closed or could not connect.
             None | Some("08" | "57") => {
                 self.disconnect();
-                SinkErrorKind::Retryable
+                SinkError::retryable(message)
             }
             // Serialization failures, deadlocks, resources, locks, server I/O.
-            Some("40" | "53" | "55" | "58") => SinkErrorKind::Retryable,
+            Some("40" | "53" | "55" | "58") => SinkError::retryable(message),
             // The data itself: a bad value, a constraint, a limit.
-            Some("22" | "23" | "54") => SinkErrorKind::Rejected,
-            // Authentication, a missing database, privileges, a damaged schema.
+            Some("22" | "23" | "54") => SinkError::rejected(message),
+            // What only the configuration can fix: authentication (an
+            // unknown role, a wrong password), an unknown database, a
+            // missing privilege.
+            Some("28" | "3D") => {
+                self.disconnect();
+                SinkError::misconfigured(message)
+            }
+            Some(_) if code == Some("42501") => {
+                self.disconnect();
+                SinkError::misconfigured(message)
+            }
+            // A damaged schema, an internal error.
             Some(_) => {
                 self.disconnect();
-                SinkErrorKind::Fatal
+                SinkError::fatal(message)
             }
-        };
-        SinkError { message, kind }
+        }
     }
 }
 
@@ -306,9 +343,9 @@ async fn connect(config: &tokio_postgres::Config, schema: &str) -> Result<Sessio
     Ok(session)
 }
 
-/// Creates the schema if missing, sets it as the session's `search_path` and
-/// applies the migrations it lacks, all in one transaction under an advisory
-/// lock named after the schema.
+/// Creates the schema if missing, sets it as the session's `search_path`,
+/// applies the migrations it lacks and creates missing tables, all in one
+/// transaction under an advisory lock named after the schema.
 async fn migrate(client: &mut Client, schema: &str) -> Result<(), Failure> {
     let quoted = quote_ident(schema);
     let tx = client.transaction().await?;
@@ -358,6 +395,9 @@ async fn migrate(client: &mut Client, schema: &str) -> Result<(), Failure> {
             .await?;
         }
     }
+    // The version row does not prove the tables are there (a DBA, a partial
+    // restore): create whatever is missing.
+    tx.batch_execute(POSTGRES_TABLES).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -519,7 +559,7 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int4[], $
     $7::text[], $8::text[], $9::text[], $10::text[], $11::int8[], $12::int8[])
     AS t(id, title, url, published_at, published_at_offset, source, language,
         metadata, body, extra, entity_count, figure_count)
-ON CONFLICT (id) DO UPDATE SET
+ON CONFLICT ((md5(id))) DO UPDATE SET
     title = excluded.title, url = excluded.url, published_at = excluded.published_at,
     published_at_offset = excluded.published_at_offset, source = excluded.source,
     language = excluded.language, metadata = excluded.metadata, body = excluded.body,
@@ -550,13 +590,42 @@ fn column<'r, T, U>(rows: &'r [T], field: impl Fn(&'r T) -> U) -> Vec<U> {
     rows.iter().map(field).collect()
 }
 
-/// Writes one batch in one transaction.
+/// Whether PostgreSQL refused a statement for its data (a bad value, a
+/// constraint, a limit): the same records would be refused again.
+fn is_data_error(e: &tokio_postgres::Error) -> bool {
+    e.code()
+        .is_some_and(|code| matches!(&code.code()[..2], "22" | "23" | "54"))
+}
+
+/// Finds the records of a batch the server refuses alone, trying parts of
+/// it under savepoints, rolled back. Nothing is written.
+async fn find_refused(client: &mut Client, records: &[Record]) -> Result<Vec<Refusal>, Failure> {
+    let mut tx = client.transaction().await?;
+    let mut search = Bisection::new(records.len());
+    while let Some(part) = search.next_part() {
+        let rows = Rows::of(&records[part.clone()]);
+        let letters: Vec<LetterRow> = rows.dead_letters.iter().map(|d| LetterRow::of(d)).collect();
+        let probe = tx.savepoint("newsflow_probe").await?;
+        let result = store(&probe, &rows, &letters).await;
+        probe.rollback().await?;
+        match result {
+            Ok(()) => search.tried(part, None),
+            Err(Failure::Postgres(e)) if is_data_error(&e) => {
+                search.tried(part, Some(format!("PostgreSQL: {}", describe(&e))))
+            }
+            Err(failure) => return Err(failure),
+        }
+    }
+    tx.rollback().await?;
+    Ok(search.refused())
+}
+
+/// Writes one batch's rows in `tx`.
 async fn store(
-    client: &mut Client,
+    tx: &Transaction<'_>,
     rows: &Rows<'_>,
     letters: &[LetterRow<'_>],
 ) -> Result<(), Failure> {
-    let tx = client.transaction().await?;
     for chunk in chunks(&rows.articles, article_bytes) {
         tx.execute(
             UPSERT_ARTICLES,
@@ -643,7 +712,6 @@ async fn store(
         )
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
@@ -655,7 +723,7 @@ pub async fn load_article(client: &Client, id: &str) -> Result<Option<Article>, 
         .query_opt(
             "SELECT id, title, url, published_at, published_at_offset, source, language,
                 metadata::text, body, extra::text, entity_count, figure_count
-             FROM articles WHERE id = $1",
+             FROM articles WHERE md5(id) = md5($1) AND id = $1",
             &[&id],
         )
         .await?

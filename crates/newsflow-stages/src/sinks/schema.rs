@@ -13,6 +13,13 @@
 //! - `dead_letters`: refused input, one row per distinct (stage, location,
 //!   reason, raw), so a replay does not add copies.
 //! - `schema_version`: the migrations applied.
+//!
+//! Each dialect has its current layout as idempotent DDL (`*_TABLES`), run
+//! after the migrations on every start, so a table dropped behind the sink's
+//! back is created again, and versioned [`Migration`]s that bring an older
+//! database up to that layout in place. PostgreSQL keys ids by their md5 and
+//! looks them up through hash indexes: a B-tree entry cannot hold more than
+//! about 2.7 kB, and an id may be any length.
 
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 use newsflow_core::{
@@ -23,21 +30,22 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 /// A schema change: applied once, in a transaction, then recorded in
-/// `schema_version`.
-pub(crate) struct Migration {
+/// `schema_version`. From version 2 on a migration must also pass on a
+/// database missing some tables (`ALTER TABLE IF EXISTS`): the layout step
+/// after it creates them.
+pub struct Migration {
     /// Applied in increasing order; never reused.
     pub version: i64,
     /// The statements, separated by semicolons.
     pub sql: &'static str,
 }
 
-/// SQLite migrations. Timestamps are RFC 3339 text in UTC with nine fraction
-/// digits, so they sort as text; JSON columns are text checked by
-/// `json_valid`.
-pub(crate) const SQLITE_MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: r#"
-CREATE TABLE articles (
+/// The SQLite layout: every table and index, created when missing.
+/// Timestamps are RFC 3339 text in UTC with nine fraction digits, so they
+/// sort as text; JSON columns are text checked by `json_valid`. SQLite has
+/// no limit on key sizes.
+pub const SQLITE_TABLES: &str = r#"
+CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY NOT NULL,
     title TEXT,
     url TEXT,
@@ -53,8 +61,8 @@ CREATE TABLE articles (
     ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
-CREATE INDEX articles_published_at ON articles (published_at);
-CREATE TABLE entities (
+CREATE INDEX IF NOT EXISTS articles_published_at ON articles (published_at);
+CREATE TABLE IF NOT EXISTS entities (
     article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
     idx INTEGER NOT NULL,
     name TEXT NOT NULL,
@@ -62,8 +70,8 @@ CREATE TABLE entities (
     confidence REAL,
     PRIMARY KEY (article_id, idx)
 );
-CREATE INDEX entities_name ON entities (name, type);
-CREATE TABLE mentions (
+CREATE INDEX IF NOT EXISTS entities_name ON entities (name, type);
+CREATE TABLE IF NOT EXISTS mentions (
     article_id TEXT NOT NULL,
     entity_idx INTEGER NOT NULL,
     idx INTEGER NOT NULL,
@@ -73,7 +81,7 @@ CREATE TABLE mentions (
     PRIMARY KEY (article_id, entity_idx, idx),
     FOREIGN KEY (article_id, entity_idx) REFERENCES entities (article_id, idx) ON DELETE CASCADE
 );
-CREATE TABLE figures (
+CREATE TABLE IF NOT EXISTS figures (
     article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
     idx INTEGER NOT NULL,
     text TEXT NOT NULL,
@@ -88,8 +96,8 @@ CREATE TABLE figures (
     subject TEXT,
     PRIMARY KEY (article_id, idx)
 );
-CREATE INDEX figures_kind ON figures (kind);
-CREATE TABLE dead_letters (
+CREATE INDEX IF NOT EXISTS figures_kind ON figures (kind);
+CREATE TABLE IF NOT EXISTS dead_letters (
     id INTEGER PRIMARY KEY,
     stage TEXT NOT NULL,
     location TEXT,
@@ -99,17 +107,98 @@ CREATE TABLE dead_letters (
     raw_encoding TEXT NOT NULL,
     received_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
-CREATE UNIQUE INDEX dead_letters_identity ON dead_letters (stage, ifnull(location, ''), reason, raw);
-CREATE INDEX dead_letters_article_id ON dead_letters (article_id);
-"#,
+CREATE UNIQUE INDEX IF NOT EXISTS dead_letters_identity
+    ON dead_letters (stage, ifnull(location, ''), reason, raw);
+CREATE INDEX IF NOT EXISTS dead_letters_article_id ON dead_letters (article_id);
+"#;
+
+/// SQLite migrations. Version 1 is still the current layout.
+pub const SQLITE_MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sql: SQLITE_TABLES,
 }];
 
-/// PostgreSQL migrations, run with `search_path` set to the sink's schema.
-/// The dead-letter identity hashes its text columns: a B-tree entry cannot
-/// hold a large raw input.
-pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: r#"
+/// The PostgreSQL layout, run with `search_path` set to the sink's schema:
+/// every table and index, created when missing. Ids are unique by their md5
+/// (the upsert's conflict target) and looked up by hash indexes, which hold
+/// any length; the dead-letter identity hashes its text columns likewise.
+/// No foreign keys: those need B-tree keys. The sink replaces an article's
+/// entities, mentions and figures with it, in one transaction.
+pub const POSTGRES_TABLES: &str = r#"
+CREATE TABLE IF NOT EXISTS articles (
+    id text NOT NULL,
+    title text,
+    url text,
+    published_at timestamptz,
+    published_at_offset integer,
+    source text,
+    language text,
+    metadata jsonb,
+    body text NOT NULL,
+    extra jsonb NOT NULL DEFAULT '{}',
+    entity_count bigint,
+    figure_count bigint,
+    ingested_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX IF NOT EXISTS articles_id_md5 ON articles (md5(id));
+CREATE INDEX IF NOT EXISTS articles_id ON articles USING hash (id);
+CREATE INDEX IF NOT EXISTS articles_published_at ON articles (published_at);
+CREATE TABLE IF NOT EXISTS entities (
+    article_id text NOT NULL,
+    idx integer NOT NULL,
+    name text NOT NULL,
+    type text NOT NULL,
+    confidence double precision
+);
+CREATE INDEX IF NOT EXISTS entities_article_id ON entities USING hash (article_id);
+CREATE INDEX IF NOT EXISTS entities_name ON entities (name, type);
+CREATE TABLE IF NOT EXISTS mentions (
+    article_id text NOT NULL,
+    entity_idx integer NOT NULL,
+    idx integer NOT NULL,
+    text text NOT NULL,
+    start_offset bigint NOT NULL,
+    end_offset bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mentions_article_id ON mentions USING hash (article_id);
+CREATE TABLE IF NOT EXISTS figures (
+    article_id text NOT NULL,
+    idx integer NOT NULL,
+    text text NOT NULL,
+    start_offset bigint NOT NULL,
+    end_offset bigint NOT NULL,
+    value_number double precision,
+    value_text text,
+    kind text NOT NULL,
+    unit text,
+    qualifier text NOT NULL,
+    event text,
+    subject text
+);
+CREATE INDEX IF NOT EXISTS figures_article_id ON figures USING hash (article_id);
+CREATE INDEX IF NOT EXISTS figures_kind ON figures (kind);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    stage text NOT NULL,
+    location text,
+    reason text NOT NULL,
+    article_id text,
+    raw text NOT NULL,
+    raw_encoding text NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX IF NOT EXISTS dead_letters_identity
+    ON dead_letters (md5(stage), md5(coalesce(location, '')), md5(reason), md5(raw));
+CREATE INDEX IF NOT EXISTS dead_letters_article ON dead_letters USING hash (article_id);
+"#;
+
+/// PostgreSQL migrations, run with `search_path` set to the sink's schema,
+/// before [`POSTGRES_TABLES`].
+pub const POSTGRES_MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: r#"
 CREATE TABLE articles (
     id text PRIMARY KEY,
     title text,
@@ -176,7 +265,27 @@ CREATE UNIQUE INDEX dead_letters_identity
     ON dead_letters (md5(stage), md5(coalesce(location, '')), md5(reason), md5(raw));
 CREATE INDEX dead_letters_article_id ON dead_letters (article_id);
 "#,
-}];
+    },
+    // Any id: the B-tree keys on raw ids refused one over about 2.7 kB
+    // (SQLSTATE 54000), dead letters included. Their replacements (md5 and
+    // hash indexes) are in POSTGRES_TABLES.
+    Migration {
+        version: 2,
+        sql: r#"
+ALTER TABLE IF EXISTS mentions
+    DROP CONSTRAINT IF EXISTS mentions_article_id_entity_idx_fkey,
+    DROP CONSTRAINT IF EXISTS mentions_pkey;
+ALTER TABLE IF EXISTS entities
+    DROP CONSTRAINT IF EXISTS entities_article_id_fkey,
+    DROP CONSTRAINT IF EXISTS entities_pkey;
+ALTER TABLE IF EXISTS figures
+    DROP CONSTRAINT IF EXISTS figures_article_id_fkey,
+    DROP CONSTRAINT IF EXISTS figures_pkey;
+ALTER TABLE IF EXISTS articles DROP CONSTRAINT IF EXISTS articles_pkey;
+DROP INDEX IF EXISTS dead_letters_article_id;
+"#,
+    },
+];
 
 /// An article as its `articles` row, borrowing from the article.
 pub(crate) struct ArticleRow<'a> {

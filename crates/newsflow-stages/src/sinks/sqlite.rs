@@ -3,17 +3,22 @@
 //!
 //! Each batch is one transaction: articles are upserted by id (a replayed
 //! article replaces its earlier copy and its entities, mentions and figures),
-//! dead letters are added once per distinct record. The database runs in WAL
+//! dead letters are added once per distinct record. A batch the database
+//! refuses for its data is bisected under savepoints to find the records it
+//! refuses: only those are dead-lettered. The database runs in WAL
 //! mode with full sync, so a committed batch survives a crash and readers
 //! never block the writer. SQLite calls block, so they run on tokio's
 //! blocking threads.
 
 use super::schema::{
     assemble, raw_encoding_label, Migration, Rows, StoredArticle, StoredEntity, StoredFigure,
-    StoredMention, SQLITE_MIGRATIONS,
+    StoredMention, SQLITE_MIGRATIONS, SQLITE_TABLES,
 };
+use super::Bisection;
 use chrono::{DateTime, Utc};
-use newsflow_core::{Article, BoxError, BuildContext, Record, Sink, SinkConfig, SinkError};
+use newsflow_core::{
+    Article, BoxError, BuildContext, Record, Refusal, Sink, SinkConfig, SinkError, SinkErrorKind,
+};
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -73,7 +78,8 @@ fn configure(conn: &Connection) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Applies the migrations the database lacks, each in its own transaction;
+/// Applies the migrations the database lacks, each in its own transaction,
+/// then creates any table missing (dropped behind the sink's back);
 /// `IMMEDIATE` takes the write lock first, so two processes opening the same
 /// file cannot both apply one.
 fn migrate(conn: &mut Connection, migrations: &[Migration]) -> Result<(), BoxError> {
@@ -106,6 +112,9 @@ fn migrate(conn: &mut Connection, migrations: &[Migration]) -> Result<(), BoxErr
         }
         tx.commit()?;
     }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(SQLITE_TABLES)?;
+    tx.commit()?;
     Ok(())
 }
 
@@ -130,19 +139,32 @@ impl Sink for SqliteSink {
             return Ok(());
         }
         let conn = self.conn.clone();
+        let path = self.path.clone();
         let result = tokio::task::spawn_blocking(move || {
             // A panic elsewhere cannot leave a transaction open: rusqlite
             // rolls back on drop, so the connection stays usable.
             let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            store(&mut conn, &records)
+            let error = match store(&mut conn, &records) {
+                Ok(()) => return Ok(()),
+                Err(e) => classify(&e, &format!("cannot write to {}: {e}", path.display())),
+            };
+            if error.kind != SinkErrorKind::Rejected {
+                return Err(error);
+            }
+            match find_refused(&mut conn, &records) {
+                Ok(refused) => Err(SinkError::refused(error.message, refused)),
+                Err(e) => Err(classify(
+                    &e,
+                    &format!("cannot write to {}: {e}", path.display()),
+                )),
+            }
         })
         .await;
-        let path = self.path.display();
         match result {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(classify(&e, &format!("cannot write to {path}: {e}"))),
+            Ok(result) => result,
             Err(e) => Err(SinkError::fatal(format!(
-                "the write to {path} did not finish: {e}"
+                "the write to {} did not finish: {e}",
+                self.path.display()
             ))),
         }
     }
@@ -155,6 +177,34 @@ fn store(conn: &mut Connection, records: &[Record]) -> rusqlite::Result<()> {
         return Ok(());
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    store_rows(&tx, &rows)?;
+    tx.commit()
+}
+
+/// Finds the records of a batch the database refuses alone, trying parts of
+/// it under savepoints, rolled back. Nothing is written.
+fn find_refused(conn: &mut Connection, records: &[Record]) -> rusqlite::Result<Vec<Refusal>> {
+    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut search = Bisection::new(records.len());
+    while let Some(part) = search.next_part() {
+        let mut probe = tx.savepoint()?;
+        let result = store_rows(&probe, &Rows::of(&records[part.clone()]));
+        probe.rollback()?;
+        drop(probe);
+        match result {
+            Ok(()) => search.tried(part, None),
+            Err(e) if classify(&e, "").kind == SinkErrorKind::Rejected => {
+                search.tried(part, Some(format!("SQLite refused it: {e}")))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    tx.rollback()?;
+    Ok(search.refused())
+}
+
+/// Writes a batch's rows in the open transaction `tx`.
+fn store_rows(tx: &Connection, rows: &Rows<'_>) -> rusqlite::Result<()> {
     {
         let mut upsert = tx.prepare_cached(
             "INSERT INTO articles (id, title, url, published_at, published_at_offset, source,
@@ -249,7 +299,7 @@ fn store(conn: &mut Connection, records: &[Record]) -> rusqlite::Result<()> {
             ])?;
         }
     }
-    tx.commit()
+    Ok(())
 }
 
 /// UTC with nine fraction digits: one fixed width, so text order is time order.

@@ -21,8 +21,8 @@
 use async_nats::jetstream::{self, consumer::pull, AckKind};
 use futures::StreamExt;
 use newsflow_core::{
-    Article, ArticleError, BoxError, BuildContext, DeadLetter, Delivery, Gauge, Health, Outcome,
-    Source, SourceConfig, SourceContext,
+    Article, ArticleError, BoxError, BuildContext, DeadLetter, Delivery, Gauge, Health,
+    Misconfigured, Outcome, Source, SourceConfig, SourceContext,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -319,7 +319,8 @@ impl NatsSource {
 
     /// Finds (or creates) the stream and creates or updates the durable
     /// consumer. Errors the server may stop giving (it is restarting) are
-    /// `Ok(Err)`; a missing stream without `create_stream` is `Err`.
+    /// `Ok(Err)`; a missing stream without `create_stream` is
+    /// `Err(Misconfigured)`.
     async fn consumer(
         &self,
         js: &jetstream::Context,
@@ -337,11 +338,11 @@ impl NatsSource {
             match js.get_stream(&config.stream).await {
                 Ok(stream) => Ok(stream),
                 Err(e) if is_stream_not_found(&e.kind()) => {
-                    return Err(format!(
+                    // Waiting will not make it appear: a configuration error.
+                    return Err(Box::new(Misconfigured(format!(
                         "the stream {} does not exist (set `create_stream = true` to create it)",
                         config.stream
-                    )
-                    .into())
+                    ))));
                 }
                 Err(e) => Err(format!("cannot read the stream {}: {e}", config.stream)),
             }

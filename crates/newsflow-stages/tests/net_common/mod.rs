@@ -75,6 +75,12 @@ impl Running {
         report
     }
 
+    /// Waits for the pipeline to end by itself and returns how it ended,
+    /// clean or not.
+    pub async fn ended(self) -> RunReport {
+        self.report().await
+    }
+
     /// Stops the pipeline and returns how it ended, clean or not.
     pub async fn stop_any(self) -> RunReport {
         self.stop.cancel();
