@@ -7,7 +7,7 @@ use crate::config::{ConfigError, ParsedConfig, Problem};
 use crate::graph::Pipeline;
 use crate::histogram::Histogram;
 use crate::progress::ProgressDisplay;
-use crate::stage_tasks::{sink_loop, transform_loop, Batching};
+use crate::stage_tasks::{sink_loop, transform_loop, Batching, Drains};
 use crate::status::{StageSnapshot, Status};
 use newsflow_core::{
     BoxError, BuildContext, DeadLetterEvent, DeadLetters, Event, Misconfigured, Output,
@@ -150,6 +150,7 @@ struct Graph {
     latencies: BTreeMap<String, Arc<Histogram>>,
     status: Status,
     progress: Progress,
+    drains: Drains,
 }
 
 impl Graph {
@@ -275,6 +276,7 @@ impl Graph {
                     counters,
                     latency,
                     Some(rejects),
+                    self.drains.clone(),
                 ),
             ));
         }
@@ -510,6 +512,7 @@ pub async fn run(
         .expect("compiled configs have a dead-letter sink");
     let (dead_tx, dead_rx) = mpsc::channel(config.runtime.channel_capacity.max(1));
     let dead_batching = Batching::of(dead_spec);
+    let (drains, mut drained) = mpsc::channel::<()>(1);
     let mut graph = Graph {
         config: None,
         tasks: JoinSet::new(),
@@ -524,6 +527,7 @@ pub async fn run(
         latencies: BTreeMap::new(),
         status: status.clone(),
         progress: progress.clone(),
+        drains: Drains::new(drains),
     };
     // The dead-letter sink runs until every stage has dropped its sender.
     let counters = graph.counters("dead_letter");
@@ -537,7 +541,15 @@ pub async fn run(
     );
     graph.tasks.spawn(labelled(
         "dead_letter".to_owned(),
-        sink_loop(dead_sink, dead_rx, dead_batching, counters, latency, None),
+        sink_loop(
+            dead_sink,
+            dead_rx,
+            dead_batching,
+            counters,
+            latency,
+            None,
+            graph.drains.clone(),
+        ),
     ));
     graph.apply(config, built, &dead_tx);
     drop(dead_tx);
@@ -612,6 +624,11 @@ pub async fn run(
             Next::Reload(None) => options.reloads = None,
         }
     }
+    // Every stage has ended; what is left in a failed sink's input drains
+    // now, counted (drains exist only after a failure, so with a deadline).
+    drop(graph);
+    let drained = async { while drained.recv().await.is_some() {} };
+    let _ = tokio::time::timeout_at(deadline.unwrap_or_else(Instant::now), drained).await;
     if let Some(display) = display {
         display.finish();
     }

@@ -123,6 +123,7 @@ impl SinkItem for DeadLetterEvent {
 /// A sink that fails keeps draining its input (failing those deliveries)
 /// until its writers have gone, so the stages before it stop cleanly when
 /// the runtime stops the pipeline rather than failing in turn.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn sink_loop<T: SinkItem>(
     mut sink: Box<dyn Sink>,
     mut rx: mpsc::Receiver<T>,
@@ -130,6 +131,7 @@ pub(crate) async fn sink_loop<T: SinkItem>(
     counters: Arc<StageCounters>,
     latency: Arc<Histogram>,
     rejects: Option<(String, DeadLetters)>,
+    drains: Drains,
 ) -> Result<(), BoxError> {
     let result = run_sink(
         sink.as_mut(),
@@ -141,9 +143,32 @@ pub(crate) async fn sink_loop<T: SinkItem>(
     )
     .await;
     if result.is_err() {
-        tokio::spawn(async move { while rx.recv().await.is_some() {} });
+        // Counted as taken in and failed: their sources hear so and send
+        // them again later.
+        tokio::spawn(async move {
+            let _running = drains;
+            while let Some(item) = rx.recv().await {
+                counters.add_received(1);
+                counters.add_failed(1);
+                drop(item);
+            }
+        });
     }
     result.map_err(stage_error)
+}
+
+/// Held by each task draining a failed sink's input: the run waits until
+/// every copy is dropped (each drain has ended) before its final counts.
+#[derive(Clone)]
+pub(crate) struct Drains {
+    _held: mpsc::Sender<()>,
+}
+
+impl Drains {
+    /// Copies of `held`; its receiver hears `None` once all are dropped.
+    pub(crate) fn new(held: mpsc::Sender<()>) -> Drains {
+        Drains { _held: held }
+    }
 }
 
 /// A sink's failure as the runtime reports it: one that comes from the

@@ -168,6 +168,13 @@ async fn a_401_stops_the_run_and_dead_letters_nothing() {
     );
     assert_eq!(receiver.request_count(), 1, "no batch is sent after a 401");
     assert!(read_jsonl(&scratch.path("dead.jsonl")).is_empty());
+    // Every article the source sent is counted at the sink, as failed.
+    let stage = |key: &str| report.stages.iter().find(|s| s.key == key).unwrap();
+    let (source, hook) = (stage("sources.replay"), stage("sinks.hook"));
+    assert_eq!(
+        (hook.received, hook.failed, hook.emitted),
+        (source.emitted, source.emitted, 0)
+    );
 }
 
 /// A 403 once batches have gone through (a revoked token) stops the run too.

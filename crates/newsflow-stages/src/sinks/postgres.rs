@@ -723,7 +723,7 @@ pub async fn load_article(client: &Client, id: &str) -> Result<Option<Article>, 
         .query_opt(
             "SELECT id, title, url, published_at, published_at_offset, source, language,
                 metadata::text, body, extra::text, entity_count, figure_count
-             FROM articles WHERE md5(id) = md5($1) AND id = $1",
+             FROM articles WHERE id = $1",
             &[&id],
         )
         .await?
