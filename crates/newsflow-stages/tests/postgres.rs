@@ -597,3 +597,48 @@ async fn a_version_1_schema_is_upgraded_in_place() {
     assert_eq!(versions, (1..=latest).collect::<Vec<_>>());
     drop_schema(&client, &schema).await;
 }
+
+/// A batch the server refuses for its data (here a check a DBA added) is
+/// bisected: the refusal names the one record refused, and the rest of the
+/// batch, passed again, is stored.
+#[tokio::test]
+async fn a_refused_batch_names_the_records_refused() {
+    let Some((client, schema)) = fresh_schema("bisect").await else {
+        return;
+    };
+    let mut sink = sink(URL, &schema);
+    write(sink.as_mut(), &[Record::Article(rich_article("first"))]).await;
+    client
+        .batch_execute("ALTER TABLE articles ADD CONSTRAINT embargo CHECK (id <> 'a6')")
+        .await
+        .unwrap();
+    let mut batch: Vec<Record> = (0..10)
+        .map(|i| Record::Article(rich_article(&format!("a{i}"))))
+        .collect();
+    batch.push(Record::DeadLetter(DeadLetter::from_bytes(
+        "in",
+        Some("f:1".into()),
+        "bad",
+        b"{",
+    )));
+    sink.write(&batch).await.unwrap();
+    let err = sink.flush().await.unwrap_err();
+    assert_eq!(err.kind, SinkErrorKind::Rejected, "{}", err.message);
+    let refused: Vec<usize> = err.refused.iter().map(|r| r.index).collect();
+    assert_eq!(refused, [6]);
+    assert!(
+        err.refused[0].reason.contains("embargo"),
+        "{:?}",
+        err.refused
+    );
+    assert_eq!(
+        count(&client, "articles").await,
+        1,
+        "nothing of the batch stored"
+    );
+    batch.remove(6);
+    write(sink.as_mut(), &batch).await;
+    assert_eq!(count(&client, "articles").await, 10);
+    assert_eq!(count(&client, "dead_letters").await, 1);
+    drop_schema(&client, &schema).await;
+}

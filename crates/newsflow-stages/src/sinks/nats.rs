@@ -412,8 +412,12 @@ impl Sink for NatsSink {
                 .collect(),
         )?;
         let result = self.publish_all(&js, pending).await;
+        // A refused record says nothing about the server being reachable.
+        let failed = result
+            .as_ref()
+            .is_err_and(|e| e.kind != SinkErrorKind::Rejected);
         self.health.set_ready(
-            result.is_ok() && client.connection_state() == async_nats::connection::State::Connected,
+            !failed && client.connection_state() == async_nats::connection::State::Connected,
         );
         result
     }

@@ -15,7 +15,7 @@
 
 use super::schema::{
     assemble, raw_encoding_label, ArticleRow, Rows, StoredArticle, StoredEntity, StoredFigure,
-    StoredMention, POSTGRES_MIGRATIONS, POSTGRES_TABLES,
+    StoredMention, POSTGRES_MIGRATIONS, POSTGRES_TABLES, TABLES,
 };
 use super::Bisection;
 use base64::Engine;
@@ -396,8 +396,18 @@ async fn migrate(client: &mut Client, schema: &str) -> Result<(), Failure> {
         }
     }
     // The version row does not prove the tables are there (a DBA, a partial
-    // restore): create whatever is missing.
-    tx.batch_execute(POSTGRES_TABLES).await?;
+    // restore): create what is missing. Only then, or after a migration, as
+    // creating an index (even one that exists) needs to own the table.
+    let present: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = $1 AND tablename = ANY($2)",
+            &[&schema, &TABLES],
+        )
+        .await?
+        .get(0);
+    if current < latest_version() || present < TABLES.len() as i64 {
+        tx.batch_execute(POSTGRES_TABLES).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -40,6 +40,15 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
+/// The tables of the layout (besides `schema_version`), in both dialects.
+pub(crate) const TABLES: &[&str] = &[
+    "articles",
+    "entities",
+    "mentions",
+    "figures",
+    "dead_letters",
+];
+
 /// The SQLite layout: every table and index, created when missing.
 /// Timestamps are RFC 3339 text in UTC with nine fraction digits, so they
 /// sort as text; JSON columns are text checked by `json_valid`. SQLite has
