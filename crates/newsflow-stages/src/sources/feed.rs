@@ -98,6 +98,10 @@ const LEDGER_FILE: &str = "delivered.jsonl";
 const VALIDATORS_FILE: &str = "validators.json";
 
 impl SourceConfig for FeedConfig {
+    fn checkpoints(&self) -> bool {
+        true
+    }
+
     fn build(&self, cx: &BuildContext) -> Result<Box<dyn Source>, BoxError> {
         let entries = self.urls.iter().map(|url| FeedEntry {
             url: url.clone(),

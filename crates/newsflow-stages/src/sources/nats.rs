@@ -91,6 +91,10 @@ pub struct NatsSourceConfig {
 }
 
 impl SourceConfig for NatsSourceConfig {
+    fn checkpoints(&self) -> bool {
+        true
+    }
+
     fn build(&self, cx: &BuildContext) -> Result<Box<dyn Source>, BoxError> {
         check_url(&self.url)?;
         check_name("stream", &self.stream)?;
