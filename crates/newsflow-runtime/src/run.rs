@@ -390,11 +390,15 @@ impl Graph {
             .filter(|(key, table)| *key != "dead_letter" && old.tables.get(*key) != Some(*table))
             .map(|(key, _)| key.clone())
             .collect();
-        let removed = old
+        let removed: Vec<&String> = old
             .tables
             .keys()
             .filter(|k| !new.tables.contains_key(*k))
-            .count();
+            .collect();
+        if !removed.is_empty() {
+            tracing::warn!(stages = ?removed, "the reload removes stages: they drain what they hold, then stop");
+        }
+        let removed = removed.len();
         let is_source = |key: &str| key.starts_with("sources.");
         let mut built = match build(&new, &|key| changed.contains(key) && !is_source(key)) {
             Ok(built) => built,
