@@ -50,6 +50,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let notes = extractor.extract(&article.body);
     article.entities = Some(notes.entities);
     article.figures = Some(notes.figures);
-    println!("{}", serde_json::to_string_pretty(&article)?);
+    super::print_stdout(&format!("{}\n", serde_json::to_string_pretty(&article)?))?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `newsflow run`: runs a pipeline.
 
-use crate::logging::LogFormat;
+use crate::logging::{self, LogFormat};
 use newsflow_runtime::{ConfigError, Pipeline, RunOptions, RunReport};
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
@@ -33,7 +33,7 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            logging::fatal(log_format, format!("cannot start the runtime: {e}"));
             return ExitCode::FAILURE;
         }
     };
@@ -41,7 +41,7 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
         let pipeline = match super::validate::compile(&args.config) {
             Ok(pipeline) => pipeline,
             Err(e) => {
-                eprint!("{e}");
+                logging::config_error(log_format, &e);
                 return ExitCode::from(EXIT_CONFIG);
             }
         };
@@ -55,7 +55,8 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
             match watch_file(&args.config, ask_tx) {
                 Ok(watcher) => Some(watcher),
                 Err(e) => {
-                    eprintln!("error: cannot watch {}: {e}", args.config.display());
+                    let message = format!("cannot watch {}: {e}", args.config.display());
+                    logging::fatal(log_format, message);
                     return ExitCode::from(EXIT_CONFIG);
                 }
             }
@@ -70,9 +71,9 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
             reloads: Some(reloads),
         };
         match newsflow_runtime::run(pipeline, stop, options).await {
-            Ok(report) => summarise(&report),
+            Ok(report) => summarise(&report, log_format),
             Err(e) => {
-                eprint!("{e}");
+                logging::config_error(log_format, &e);
                 ExitCode::from(EXIT_CONFIG)
             }
         }
@@ -203,7 +204,7 @@ async fn stop_on_signals(stop: CancellationToken) {
     std::process::exit(130);
 }
 
-fn summarise(report: &RunReport) -> ExitCode {
+fn summarise(report: &RunReport, log_format: LogFormat) -> ExitCode {
     for stage in &report.stages {
         tracing::info!(
             kind = stage.kind,
@@ -218,7 +219,7 @@ fn summarise(report: &RunReport) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         for error in &report.errors {
-            eprintln!("error: {error}");
+            logging::fatal(log_format, error);
         }
         ExitCode::FAILURE
     }
