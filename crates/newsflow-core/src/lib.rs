@@ -10,7 +10,7 @@ mod record;
 mod registry;
 mod stage;
 
-pub use article::{Article, ArticleError};
+pub use article::{parse_date, Article, ArticleError, MAX_ID_BYTES};
 pub use build::{BuildContext, Gauge, Health};
 pub use delivery::{Delivery, Outcome};
 pub use record::{
