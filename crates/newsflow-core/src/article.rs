@@ -87,13 +87,22 @@ pub fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
     if let Ok(date) = DateTime::parse_from_rfc2822(text) {
         return Some(date);
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f %z"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f %z",
+    ] {
         if let Ok(date) = DateTime::parse_from_str(text, format) {
             return Some(date);
         }
     }
     let utc = |naive: NaiveDateTime| Utc.from_utc_datetime(&naive).fixed_offset();
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
             return Some(utc(naive));
         }
@@ -271,11 +280,18 @@ mod tests {
             ("2025-05-02T10:15:00+0200", "2025-05-02T10:15:00+02:00"),
             ("2025-05-02T10:15Z", "2025-05-02T10:15:00+00:00"),
             ("Fri, 02 May 2025 10:15:00 GMT", "2025-05-02T10:15:00+00:00"),
-            ("2025-05-02T10:15:00.5-04:00", "2025-05-02T10:15:00.500-04:00"),
+            (
+                "2025-05-02T10:15:00.5-04:00",
+                "2025-05-02T10:15:00.500-04:00",
+            ),
         ] {
             let json = format!(r#"{{"id":"x","body":"b","published_at":"{written}"}}"#);
             let article = Article::from_json(&json).unwrap();
-            assert_eq!(article.published_at.unwrap().to_rfc3339(), read, "{written}");
+            assert_eq!(
+                article.published_at.unwrap().to_rfc3339(),
+                read,
+                "{written}"
+            );
         }
         let a = Article::from_json(
             r#"{"id":"x","body":"b","published_at":"yesterday","metadata":{"desk":"world"}}"#,

@@ -838,3 +838,42 @@ async fn a_pipeline_writes_every_article_once_across_a_restart() {
         [format!("nats:{input}/10"), format!("nats:{input}/4")]
     );
 }
+
+#[tokio::test]
+async fn a_message_over_max_article_bytes_is_dead_lettered_with_its_start_only() {
+    if !shared_server() {
+        return;
+    }
+    let url = format!("nats://{SHARED_SERVER}");
+    let js = jetstream_at(&url).await;
+    let stream = unique("BIG");
+    let subject = format!("{stream}.in");
+    create_stream(&js, &stream, &subject).await;
+    let big = serde_json::to_vec(&serde_json::json!({"id": "big", "body": "word ".repeat(1000)}))
+        .unwrap();
+    publish(&js, &subject, &[big.clone(), article_json("small")]).await;
+    let mut config = source_config(&url, &stream, &subject, "reader");
+    config.max_article_bytes = 2048;
+    let dir = tempfile::tempdir().unwrap();
+    let mut source = start_source(&config, dir.path());
+    let letter = source.next_dead_letter().await;
+    assert!(
+        letter
+            .letter
+            .reason
+            .contains(&format!("{} bytes", big.len()))
+            && letter.letter.reason.contains("max_article_bytes"),
+        "{}",
+        letter.letter.reason
+    );
+    assert_eq!(letter.letter.raw.len(), 1024);
+    assert_eq!(
+        letter.letter.location.as_deref(),
+        Some(format!("nats:{stream}/1").as_str())
+    );
+    letter.delivery.delivered();
+    let event = source.next_article().await;
+    assert_eq!(event.article.id, "small");
+    event.delivery.delivered();
+    source.stop().await;
+}
