@@ -238,6 +238,17 @@ impl Article {
         Ok(())
     }
 
+    /// About how many bytes the article holds in memory: its text fields.
+    /// What the byte budget counts ([`crate::ByteBudget`]).
+    pub fn approx_bytes(&self) -> usize {
+        let optional = |field: &Option<String>| field.as_ref().map_or(0, String::len);
+        self.id.len()
+            + self.body.len()
+            + optional(&self.title)
+            + optional(&self.url)
+            + optional(&self.source)
+    }
+
     /// Number of whitespace-separated words in the body.
     pub fn word_count(&self) -> usize {
         self.body.split_whitespace().count()

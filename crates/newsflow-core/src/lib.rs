@@ -19,8 +19,8 @@ pub use record::{
 };
 pub use registry::{FieldError, Registry, SinkConfig, SourceConfig, TransformConfig};
 pub use stage::{
-    BoxError, Closed, DeadLetters, Output, OutputHandle, Progress, Rejection, Sink, SinkError,
-    SinkErrorKind, Source, SourceContext, StageCounters, Transform, TrySendError,
+    BoxError, ByteBudget, Closed, DeadLetters, Output, OutputHandle, Progress, Rejection, Sink,
+    SinkError, SinkErrorKind, Source, SourceContext, StageCounters, Transform, TrySendError,
 };
 
 /// The enrichment types, re-exported from the extraction crate.

@@ -61,6 +61,9 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// The default of `runtime.max_in_flight_bytes`: 256 MiB.
+pub const DEFAULT_MAX_IN_FLIGHT_BYTES: u32 = 256 * 1024 * 1024;
+
 /// Settings for the runtime itself (`[runtime]`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -71,6 +74,10 @@ pub struct RuntimeOptions {
     pub shutdown_timeout_secs: u64,
     /// Where sources keep checkpoints, a directory per stage.
     pub state_dir: PathBuf,
+    /// The bytes of articles (their text) the whole pipeline holds at once,
+    /// from the source until every sink has written them; sources wait for
+    /// room. At most 4 GiB - 1.
+    pub max_in_flight_bytes: std::num::NonZeroU32,
 }
 
 impl Default for RuntimeOptions {
@@ -79,6 +86,8 @@ impl Default for RuntimeOptions {
             channel_capacity: 256,
             shutdown_timeout_secs: 30,
             state_dir: PathBuf::from("state"),
+            max_in_flight_bytes: std::num::NonZeroU32::new(DEFAULT_MAX_IN_FLIGHT_BYTES)
+                .expect("not zero"),
         }
     }
 }

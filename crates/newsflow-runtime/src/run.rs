@@ -10,8 +10,8 @@ use crate::progress::ProgressDisplay;
 use crate::stage_tasks::{sink_loop, transform_loop, Batching};
 use crate::status::{StageSnapshot, Status};
 use newsflow_core::{
-    BoxError, BuildContext, DeadLetterEvent, DeadLetters, Event, Output, OutputHandle, Progress,
-    Sink, Source, SourceContext, StageCounters, Transform,
+    BoxError, BuildContext, ByteBudget, DeadLetterEvent, DeadLetters, Event, Output, OutputHandle,
+    Progress, Sink, Source, SourceContext, StageCounters, Transform,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -147,6 +147,8 @@ struct Graph {
     latencies: BTreeMap<String, Arc<Histogram>>,
     status: Status,
     progress: Progress,
+    /// The run's bytes of articles in flight, shared by every source.
+    budget: ByteBudget,
 }
 
 impl Graph {
@@ -217,7 +219,8 @@ impl Graph {
         let mut source_outputs = BTreeMap::new();
         for name in built.sources.keys() {
             let key = format!("sources.{name}");
-            let output = Output::new(Vec::new(), self.counters(&key));
+            let output =
+                Output::new(Vec::new(), self.counters(&key)).with_budget(self.budget.clone());
             if let Some(old) = self.outputs.insert(name.clone(), output.handle()) {
                 self.draining.push((name.clone(), old));
             }
@@ -525,6 +528,7 @@ pub async fn run(
         latencies: BTreeMap::new(),
         status: status.clone(),
         progress: progress.clone(),
+        budget: ByteBudget::new(config.runtime.max_in_flight_bytes.get()),
     };
     // The dead-letter sink runs until every stage has dropped its sender.
     let counters = graph.counters("dead_letter");
