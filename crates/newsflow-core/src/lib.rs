@@ -11,7 +11,7 @@ mod registry;
 mod stage;
 
 pub use article::{parse_date, Article, ArticleError, MAX_ID_BYTES};
-pub use build::{BuildContext, Gauge, Health};
+pub use build::{BuildContext, Counter, Gauge, Health};
 pub use delivery::{Delivery, Outcome};
 pub use record::{
     DeadLetter, DeadLetterEvent, Event, RawEncoding, Record, DEFAULT_MAX_ARTICLE_BYTES,
