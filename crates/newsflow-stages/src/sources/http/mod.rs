@@ -23,7 +23,7 @@
 //! is killed are lost to this source (a graceful stop drains them); a client
 //! that must not lose any asks for `ack = "delivered"`.
 //!
-//! The server ([`server`]) holds at most `max_connections`, closes one whose
+//! The server (`server.rs`) holds at most `max_connections`, closes one whose
 //! headers do not arrive within `header_timeout_secs`, and at shutdown closes
 //! at once every connection that owes no answer.
 
