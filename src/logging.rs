@@ -45,3 +45,31 @@ impl LogArgs {
         self.log_format
     }
 }
+
+/// Reports a config's problems: as the readable list on text logs, or one
+/// JSON log line per problem (with `file`, `line` and `key`) on JSON logs,
+/// so a log collector sees why nothing ran.
+pub fn config_error(format: LogFormat, error: &newsflow_runtime::ConfigError) {
+    match format {
+        LogFormat::Text => eprint!("{error}"),
+        LogFormat::Json => {
+            for problem in &error.problems {
+                tracing::error!(
+                    file = %error.file.display(),
+                    line = problem.line,
+                    key = %problem.key,
+                    "{}",
+                    problem.message
+                );
+            }
+        }
+    }
+}
+
+/// Reports an error that ends the command, in the log format asked for.
+pub fn fatal(format: LogFormat, message: impl std::fmt::Display) {
+    match format {
+        LogFormat::Text => eprintln!("error: {message}"),
+        LogFormat::Json => tracing::error!("{message}"),
+    }
+}

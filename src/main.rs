@@ -53,7 +53,7 @@ fn main() -> ExitCode {
     let format = cli.logging.init();
     let result = match cli.command {
         Command::Run(args) => return commands::run::run(args, format),
-        Command::Validate(args) => return commands::validate::run(args),
+        Command::Validate(args) => return commands::validate::run(args, format),
         Command::Extract(args) => commands::extract::run(args),
         Command::Train(TrainCommand::Ner(args)) => commands::train_ner::run(args),
         Command::Eval(EvalCommand::Conll(args)) => commands::eval_conll::run(args),
@@ -63,7 +63,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            logging::fatal(format, format_args!("{err:#}"));
             ExitCode::FAILURE
         }
     }

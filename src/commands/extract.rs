@@ -1,8 +1,9 @@
 //! `newsflow extract`: enriches one article and prints it.
 
 use anyhow::Context;
-use newsflow_core::Article;
-use newsflow_extract::Extractor;
+use newsflow_core::{Article, BuildContext, TransformConfig};
+use newsflow_stages::transforms::enrich::EnrichConfig;
+use newsflow_stages::transforms::language::LanguageGate;
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -14,6 +15,9 @@ pub struct Args {
     /// A model file written by `newsflow train ner`; the bundled model when absent.
     #[arg(long)]
     model: Option<PathBuf>,
+    /// The languages to enrich; an article in another gets no entities or figures.
+    #[arg(long, value_delimiter = ',', default_value = "en")]
+    languages: Vec<String>,
 }
 
 /// Prints the enriched article as JSON.
@@ -43,13 +47,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         Article::from_text(id, text).with_context(|| format!("{origin}: not a valid article"))?
     };
-    let extractor = match &args.model {
-        Some(path) => Extractor::from_model_file(path)?,
-        None => Extractor::bundled()?,
+    // The pipeline's own transform, so an article in another language is
+    // skipped here as it is there.
+    let enrich = EnrichConfig {
+        model: args.model.clone(),
+        languages: LanguageGate::new(&args.languages).map_err(anyhow::Error::msg)?,
     };
-    let notes = extractor.extract(&article.body);
-    article.entities = Some(notes.entities);
-    article.figures = Some(notes.figures);
-    println!("{}", serde_json::to_string_pretty(&article)?);
+    let cx = BuildContext::new("transforms.extract", std::env::temp_dir());
+    let transform = enrich.build(&cx).map_err(|e| anyhow::anyhow!(e))?;
+    transform
+        .apply(&mut article)
+        .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    super::print_stdout(&format!("{}\n", serde_json::to_string_pretty(&article)?))?;
     Ok(())
 }

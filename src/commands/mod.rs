@@ -7,3 +7,14 @@ pub mod extract;
 pub mod run;
 pub mod train_ner;
 pub mod validate;
+
+/// Writes `text` to standard output. A reader that went away (`newsflow
+/// extract | head`) is not an error: what it wanted it got.
+pub fn print_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}

@@ -1,10 +1,12 @@
 //! `newsflow run`: runs a pipeline.
 
-use crate::logging::LogFormat;
+use crate::logging::{self, LogFormat};
 use newsflow_runtime::{ConfigError, Pipeline, RunOptions, RunReport};
+use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -33,7 +35,7 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            logging::fatal(log_format, format!("cannot start the runtime: {e}"));
             return ExitCode::FAILURE;
         }
     };
@@ -41,7 +43,7 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
         let pipeline = match super::validate::compile(&args.config) {
             Ok(pipeline) => pipeline,
             Err(e) => {
-                eprint!("{e}");
+                logging::config_error(log_format, &e);
                 return ExitCode::from(EXIT_CONFIG);
             }
         };
@@ -55,14 +57,16 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
             match watch_file(&args.config, ask_tx) {
                 Ok(watcher) => Some(watcher),
                 Err(e) => {
-                    eprintln!("error: cannot watch {}: {e}", args.config.display());
+                    let message = format!("cannot watch {}: {e}", args.config.display());
+                    logging::fatal(log_format, message);
                     return ExitCode::from(EXIT_CONFIG);
                 }
             }
         } else {
             None
         };
-        tokio::spawn(compile_reloads(args.config.clone(), asks, reload_tx));
+        let sinks = pipeline.config().sinks.keys().cloned().collect();
+        tokio::spawn(compile_reloads(args.config.clone(), sinks, asks, reload_tx));
         let options = RunOptions {
             progress_bar: log_format == LogFormat::Text && std::io::stderr().is_terminal(),
             status: Default::default(),
@@ -71,7 +75,7 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
         match newsflow_runtime::run(pipeline, stop, options).await {
             Ok(report) => summarise(&report),
             Err(e) => {
-                eprint!("{e}");
+                logging::config_error(log_format, &e);
                 ExitCode::from(EXIT_CONFIG)
             }
         }
@@ -113,26 +117,68 @@ fn watch_file(config: &Path, ask: mpsc::Sender<()>) -> notify::Result<notify::Re
     Ok(watcher)
 }
 
+/// How long the config file must stay unchanged before a reload reads it:
+/// an editor saving in place may write it in several steps.
+const CONFIG_SETTLE: Duration = Duration::from_millis(500);
+
+/// How long a config that removes a sink must then stay the same before it
+/// is applied: a half-written file is most often a file with its end missing.
+const CONFIG_REMOVAL_HOLD: Duration = Duration::from_secs(1);
+
 /// Compiles the config for each request (a burst of requests is one
 /// reload) and hands valid ones to the runtime; an invalid config is logged
 /// and the running pipeline goes on untouched.
 async fn compile_reloads(
     config: PathBuf,
+    mut running_sinks: BTreeSet<String>,
     mut asks: mpsc::Receiver<()>,
     reloads: mpsc::Sender<Result<Pipeline, ConfigError>>,
 ) {
     while asks.recv().await.is_some() {
-        // Let an editor finish writing, and fold the events of one save together.
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        while asks.try_recv().is_ok() {}
+        let compiled = loop {
+            let text = settled(&config, &mut asks).await;
+            let compiled = super::validate::compile(&config);
+            if let Ok(pipeline) = &compiled {
+                let removed: Vec<&String> = running_sinks
+                    .iter()
+                    .filter(|sink| !pipeline.config().sinks.contains_key(*sink))
+                    .collect();
+                if !removed.is_empty() {
+                    tracing::info!(
+                        sinks = ?removed,
+                        "the changed config removes sinks: it is applied if the file is still the same in {} s",
+                        CONFIG_REMOVAL_HOLD.as_secs()
+                    );
+                    tokio::time::sleep(CONFIG_REMOVAL_HOLD).await;
+                }
+            }
+            // Compiled from what the file still says, or read it again.
+            if tokio::fs::read(&config).await.ok() == text {
+                break compiled;
+            }
+        };
+        if let Ok(pipeline) = &compiled {
+            running_sinks = pipeline.config().sinks.keys().cloned().collect();
+        }
         // The runtime applies, or logs and counts a refusal.
-        if reloads
-            .send(super::validate::compile(&config))
-            .await
-            .is_err()
-        {
+        if reloads.send(compiled).await.is_err() {
             return;
         }
+    }
+}
+
+/// The config file's bytes once they stay unchanged for [`CONFIG_SETTLE`];
+/// change events meanwhile are folded in.
+async fn settled(config: &Path, asks: &mut mpsc::Receiver<()>) -> Option<Vec<u8>> {
+    let mut text = tokio::fs::read(config).await.ok();
+    loop {
+        tokio::time::sleep(CONFIG_SETTLE).await;
+        while asks.try_recv().is_ok() {}
+        let now = tokio::fs::read(config).await.ok();
+        if now == text {
+            return text;
+        }
+        text = now;
     }
 }
 
@@ -171,11 +217,11 @@ fn summarise(report: &RunReport) -> ExitCode {
             "summary"
         );
     }
+    // Each failure was logged as it happened (one error line per cause):
+    // they are not printed again here.
     if report.is_clean() {
         ExitCode::SUCCESS
     } else if report.misconfigured {
-        // Each failure was logged as it happened: printing it again would
-        // give one cause two error lines.
         ExitCode::from(EXIT_CONFIG)
     } else {
         ExitCode::FAILURE

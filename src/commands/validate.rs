@@ -19,14 +19,17 @@ pub fn compile(config: &Path) -> Result<Pipeline, ConfigError> {
 }
 
 /// Prints the topology and exits 0, or lists every problem and exits 78.
-pub fn run(args: Args) -> ExitCode {
+pub fn run(args: Args, log_format: crate::logging::LogFormat) -> ExitCode {
     match compile(&args.config) {
-        Ok(pipeline) => {
-            print!("{}", pipeline.describe());
-            ExitCode::SUCCESS
-        }
+        Ok(pipeline) => match super::print_stdout(&pipeline.describe()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                crate::logging::fatal(log_format, format!("cannot write to standard output: {e}"));
+                ExitCode::FAILURE
+            }
+        },
         Err(e) => {
-            eprint!("{e}");
+            crate::logging::config_error(log_format, &e);
             ExitCode::from(super::run::EXIT_CONFIG)
         }
     }

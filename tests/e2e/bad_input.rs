@@ -83,7 +83,7 @@ path = "{out}/dead.jsonl"
     assert!(find("mixed.jsonl:5")["reason"]
         .as_str()
         .unwrap()
-        .contains("published_at"));
+        .contains("title"));
     assert_eq!(dead.len(), 8, "{dead:#?}");
     for letter in &dead {
         assert_eq!(letter["stage"], "bad");

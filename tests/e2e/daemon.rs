@@ -272,3 +272,57 @@ path = "{dir}/dead.jsonl"
     assert!(!log.contains("Address already in use"), "{log}");
     assert_eq!(jsonl_ids(&out), ["before", "after"]);
 }
+
+#[test]
+fn a_config_saved_in_two_writes_does_not_drop_a_sink_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+    // The second sink last, so the file's first half is a valid config without it.
+    let head = config_text(
+        dir.path(),
+        &format!("type = \"jsonl\"\npath = \"{}\"", a.display()),
+        "",
+    );
+    let tail = format!(
+        "\n[sinks.b]\ntype = \"jsonl\"\ninputs = [\"figures\"]\nflush_interval_ms = 20\npath = \"{}\"\n",
+        b.display()
+    );
+    let config = write_config(dir.path(), &format!("{head}{tail}"));
+    let daemon = start_with(&config, &["--watch"]);
+    drop_article(&inbox, "before");
+    wait_for_lines(&b, 1);
+
+    // An editor saving in place in two writes, 700 ms apart, while articles flow.
+    let writer = {
+        let config = config.clone();
+        let extra = format!("# saved again\n{head}");
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut file = std::fs::File::create(&config).unwrap();
+            file.write_all(extra.as_bytes()).unwrap();
+            file.sync_all().unwrap();
+            std::thread::sleep(Duration::from_millis(700));
+            file.write_all(tail.as_bytes()).unwrap();
+            file.sync_all().unwrap();
+        })
+    };
+    for n in 0..30 {
+        drop_article(&inbox, &format!("during{n}"));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    writer.join().unwrap();
+    wait_for_lines(&a, 31);
+    wait_for_lines(&b, 31);
+    let log = stop(daemon);
+    let mut in_b = jsonl_ids(&b);
+    in_b.sort();
+    in_b.dedup();
+    assert_eq!(
+        in_b.len(),
+        31,
+        "sink b lost articles while the config was half written:\n{log}"
+    );
+    assert!(!log.contains("the reload removes stages"), "{log}");
+}

@@ -6,6 +6,7 @@ mod daemon;
 mod delivery;
 mod examples;
 mod extract;
+mod http_source;
 mod replay;
 mod shutdown;
 mod validate;

@@ -220,3 +220,63 @@ fn run_refuses_a_bad_config_before_anything_runs() {
         stderr(&output)
     );
 }
+
+#[test]
+fn overwrite_behind_a_checkpointing_source_is_refused() {
+    // A watched directory remembers what it delivered: an output emptied at
+    // each start would lose those articles for good.
+    let watched = GOOD.replace(
+        "path = \"fixtures/articles\"",
+        "path = \"fixtures/articles\"\nwatch = true",
+    );
+    let config = watched.replace(
+        "path = \"out/articles.jsonl\"",
+        "path = \"out/articles.jsonl\"\nmode = \"overwrite\"",
+    );
+    assert_refused(
+        &config,
+        &[
+            "pipeline.toml:15: sinks.out.mode: mode = \"overwrite\" behind sources.fixtures",
+            "use mode = \"append\"",
+        ],
+    );
+    let config = watched.replace(
+        "path = \"out/dead-letter.jsonl\"",
+        "path = \"out/dead-letter.jsonl\"\nmode = \"overwrite\"",
+    );
+    assert_refused(&config, &["dead_letter.mode: mode = \"overwrite\""]);
+    // A replay reads everything again each run: overwrite is what it wants.
+    let config = GOOD.replace(
+        "path = \"out/articles.jsonl\"",
+        "path = \"out/articles.jsonl\"\nmode = \"overwrite\"",
+    );
+    assert_eq!(validate(&config).0, 0);
+}
+
+#[test]
+fn environment_values_take_the_type_of_their_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), GOOD);
+    let output = newsflow()
+        .current_dir(repo())
+        .args(["validate", "--config"])
+        .arg(&path)
+        .env("NEWSFLOW__SINKS__OUT__PATH", "2024")
+        .env("NEWSFLOW__SINKS__OUT__BATCH_SIZE", "64")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = newsflow()
+        .current_dir(repo())
+        .args(["validate", "--config"])
+        .arg(&path)
+        .env("NEWSFLOW__SINKS__OUT__BATCH_SIZE", "lots")
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(78), "{err}");
+    assert!(
+        err.contains("set by the environment variable NEWSFLOW__SINKS__OUT__BATCH_SIZE"),
+        "{err}"
+    );
+}

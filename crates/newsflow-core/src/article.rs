@@ -44,6 +44,81 @@ pub struct Article {
     pub extra: Map<String, Value>,
 }
 
+/// The longest article id, in bytes: every sink can key on it (database
+/// indexes, message headers), and longer ids are dead-lettered at the source.
+pub const MAX_ID_BYTES: usize = 1024;
+
+/// Reads `published_at` in the common forms and rewrites it as RFC 3339; a
+/// value it cannot read is taken out and returned, so the article still
+/// flows (the caller keeps it in `metadata.published_at_raw`).
+fn normalise_published_at(value: &mut Value) -> Option<Value> {
+    let object = value.as_object_mut()?;
+    let parsed = match object.get("published_at")? {
+        Value::Null => return None,
+        Value::String(text) => parse_date(text),
+        _ => None,
+    };
+    match parsed {
+        Some(date) => {
+            object.insert("published_at".into(), Value::String(date.to_rfc3339()));
+            None
+        }
+        None => object.remove("published_at"),
+    }
+}
+
+/// A publication time in the forms feeds and CMSes write: RFC 3339, RFC 2822
+/// (`Fri, 02 May 2025 10:00:00 +0200`), ISO 8601 with `+0200` or without a
+/// zone, a space for the `T`, or a bare date. Without a zone the time is
+/// taken as UTC; a bare date is its midnight, UTC.
+///
+/// ```
+/// use newsflow_core::parse_date;
+/// assert_eq!(parse_date("2025-05-02").unwrap().to_rfc3339(), "2025-05-02T00:00:00+00:00");
+/// assert_eq!(parse_date("Fri, 02 May 2025 10:00:00 +0200").unwrap().to_rfc3339(), "2025-05-02T10:00:00+02:00");
+/// assert!(parse_date("last Tuesday").is_none());
+/// ```
+pub fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
+    use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+    let text = text.trim();
+    if let Ok(date) = DateTime::parse_from_rfc3339(text) {
+        return Some(date);
+    }
+    if let Ok(date) = DateTime::parse_from_rfc2822(text) {
+        return Some(date);
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f %z",
+    ] {
+        if let Ok(date) = DateTime::parse_from_str(text, format) {
+            return Some(date);
+        }
+    }
+    let utc = |naive: NaiveDateTime| Utc.from_utc_datetime(&naive).fixed_offset();
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
+            return Some(utc(naive));
+        }
+    }
+    // A trailing `Z` with a form RFC 3339 does not take (no seconds).
+    if let Some(rest) = text.strip_suffix('Z') {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(rest, "%Y-%m-%dT%H:%M") {
+            return Some(utc(naive));
+        }
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|date| date.and_hms_opt(0, 0, 0))
+        .map(utc)
+}
+
 /// Why a record could not be turned into an article.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArticleError {
@@ -122,12 +197,25 @@ impl Article {
                 return Err(ArticleError::Missing(field));
             }
         }
-        let article: Article =
+        let mut value = value;
+        let unreadable_date = normalise_published_at(&mut value);
+        let mut article: Article =
             serde_path_to_error::deserialize(value).map_err(|e| ArticleError::Invalid {
                 field: e.path().to_string(),
                 message: e.inner().to_string(),
             })?;
         article.check_required()?;
+        if let Some(raw) = unreadable_date {
+            tracing::warn!(
+                article = %article.id,
+                published_at = %raw,
+                "`published_at` is not a date newsflow reads; kept in metadata.published_at_raw"
+            );
+            article
+                .metadata
+                .get_or_insert_with(Map::new)
+                .insert("published_at_raw".into(), raw);
+        }
         Ok(article)
     }
 
@@ -135,10 +223,30 @@ impl Article {
         if self.id.trim().is_empty() {
             return Err(ArticleError::Missing("id"));
         }
+        if self.id.len() > MAX_ID_BYTES {
+            return Err(ArticleError::Invalid {
+                field: "id".into(),
+                message: format!(
+                    "{} bytes long; an id is at most {MAX_ID_BYTES} bytes (use a URL or a hash, and put long text in `metadata`)",
+                    self.id.len()
+                ),
+            });
+        }
         if self.body.trim().is_empty() {
             return Err(ArticleError::Missing("body"));
         }
         Ok(())
+    }
+
+    /// About how many bytes the article holds in memory: its text fields.
+    /// What the byte budget counts ([`crate::ByteBudget`]).
+    pub fn approx_bytes(&self) -> usize {
+        let optional = |field: &Option<String>| field.as_ref().map_or(0, String::len);
+        self.id.len()
+            + self.body.len()
+            + optional(&self.title)
+            + optional(&self.url)
+            + optional(&self.source)
     }
 
     /// Number of whitespace-separated words in the body.
@@ -175,11 +283,54 @@ mod tests {
     }
 
     #[test]
+    fn reads_dates_in_the_common_forms_and_keeps_an_unreadable_one() {
+        for (written, read) in [
+            ("2025-05-02", "2025-05-02T00:00:00+00:00"),
+            ("2025-05-02T10:15:00", "2025-05-02T10:15:00+00:00"),
+            ("2025-05-02 10:15:00", "2025-05-02T10:15:00+00:00"),
+            ("2025-05-02T10:15:00+0200", "2025-05-02T10:15:00+02:00"),
+            ("2025-05-02T10:15Z", "2025-05-02T10:15:00+00:00"),
+            ("Fri, 02 May 2025 10:15:00 GMT", "2025-05-02T10:15:00+00:00"),
+            (
+                "2025-05-02T10:15:00.5-04:00",
+                "2025-05-02T10:15:00.500-04:00",
+            ),
+        ] {
+            let json = format!(r#"{{"id":"x","body":"b","published_at":"{written}"}}"#);
+            let article = Article::from_json(&json).unwrap();
+            assert_eq!(
+                article.published_at.unwrap().to_rfc3339(),
+                read,
+                "{written}"
+            );
+        }
+        let a = Article::from_json(
+            r#"{"id":"x","body":"b","published_at":"yesterday","metadata":{"desk":"world"}}"#,
+        )
+        .unwrap();
+        assert_eq!(a.published_at, None);
+        let metadata = a.metadata.unwrap();
+        assert_eq!(metadata["published_at_raw"], "yesterday");
+        assert_eq!(metadata["desk"], "world");
+        let a = Article::from_json(r#"{"id":"x","body":"b","published_at":20250502}"#).unwrap();
+        assert_eq!(a.metadata.unwrap()["published_at_raw"], 20250502);
+    }
+
+    #[test]
+    fn refuses_an_id_longer_than_any_sink_can_key_on() {
+        let json = format!(r#"{{"id":"{}","body":"b"}}"#, "x".repeat(MAX_ID_BYTES + 1));
+        let err = Article::from_json(&json).unwrap_err();
+        assert!(err.to_string().contains("at most 1024 bytes"), "{err}");
+        let json = format!(r#"{{"id":"{}","body":"b"}}"#, "x".repeat(MAX_ID_BYTES));
+        assert!(Article::from_json(&json).is_ok());
+        assert!(Article::from_text("y".repeat(MAX_ID_BYTES + 1), "b").is_err());
+    }
+
+    #[test]
     fn names_the_bad_field() {
-        let err =
-            Article::from_json(r#"{"id":"x","body":"b","published_at":"yesterday"}"#).unwrap_err();
+        let err = Article::from_json(r#"{"id":"x","body":"b","title":["a"]}"#).unwrap_err();
         assert!(
-            matches!(err, ArticleError::Invalid { ref field, .. } if field == "published_at"),
+            matches!(err, ArticleError::Invalid { ref field, .. } if field == "title"),
             "{err}"
         );
         let err = Article::from_json(r#"{"id":7,"body":"b"}"#).unwrap_err();

@@ -44,6 +44,23 @@ impl Gauge {
     }
 }
 
+/// A count that only goes up, such as the articles a transform passed on
+/// without doing its work; read by the daemon's `/metrics`.
+#[derive(Debug, Clone, Default)]
+pub struct Counter(Arc<AtomicU64>);
+
+impl Counter {
+    /// Counts `n` more.
+    pub fn add(&self, n: u64) {
+        self.0.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The count so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// Handed to `build`: the stage's identity and its share of the runtime.
 #[derive(Debug, Clone)]
 pub struct BuildContext {
@@ -57,6 +74,9 @@ pub struct BuildContext {
     pub health: Health,
     /// For a source that knows it: how many articles wait to be read.
     pub backlog: Gauge,
+    /// For a transform: articles passed on without its work (an article in
+    /// a language it does not enrich).
+    pub skipped: Counter,
 }
 
 impl BuildContext {
@@ -69,6 +89,7 @@ impl BuildContext {
             state_dir: state_dir.into(),
             health: Health::default(),
             backlog: Gauge::default(),
+            skipped: Counter::default(),
         }
     }
 

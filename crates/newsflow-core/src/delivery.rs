@@ -29,6 +29,8 @@ type Callback = Box<dyn FnOnce(Outcome) + Send>;
 struct Shared {
     failed: AtomicBool,
     on_done: Mutex<Option<Callback>>,
+    /// Kept alive until every copy is settled (a share of the byte budget).
+    held: Mutex<Vec<Box<dyn Send>>>,
 }
 
 impl Drop for Shared {
@@ -73,6 +75,7 @@ impl Delivery {
             shared: Some(Arc::new(Shared {
                 failed: AtomicBool::new(false),
                 on_done: Mutex::new(Some(Box::new(on_done))),
+                held: Mutex::new(Vec::new()),
             })),
         }
     }
@@ -80,6 +83,26 @@ impl Delivery {
     /// A token nobody waits for (articles from a source with no checkpoint).
     pub fn untracked() -> Delivery {
         Delivery { shared: None }
+    }
+
+    /// Keeps `resource` alive until every copy of this token is settled,
+    /// however the article ends: how an article holds its share of the
+    /// run's byte budget (`runtime.max_in_flight_bytes`) while in flight.
+    pub fn hold(&mut self, resource: impl Send + 'static) {
+        let shared = self.shared.get_or_insert_with(|| {
+            // An untracked token: nobody hears the outcome, but the resource
+            // is still held for the article's journey.
+            Arc::new(Shared {
+                failed: AtomicBool::new(false),
+                on_done: Mutex::new(None),
+                held: Mutex::new(Vec::new()),
+            })
+        });
+        shared
+            .held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Box::new(resource));
     }
 
     /// A copy for another branch of a fan-out; it must be settled too.
@@ -142,6 +165,28 @@ mod tests {
         let (token, rx) = tracked();
         drop(token);
         assert_eq!(rx.recv().unwrap(), Outcome::Failed);
+    }
+
+    #[test]
+    fn a_held_resource_lives_until_the_last_copy_is_settled() {
+        let resource = Arc::new(());
+        let (mut token, rx) = tracked();
+        token.hold(resource.clone());
+        let branch = token.fork();
+        token.delivered();
+        assert_eq!(Arc::strong_count(&resource), 2, "one branch is still open");
+        branch.delivered();
+        assert_eq!(rx.recv().unwrap(), Outcome::Delivered);
+        assert_eq!(
+            Arc::strong_count(&resource),
+            1,
+            "released with the last copy"
+        );
+        let mut untracked = Delivery::untracked();
+        untracked.hold(resource.clone());
+        assert_eq!(Arc::strong_count(&resource), 2);
+        untracked.delivered();
+        assert_eq!(Arc::strong_count(&resource), 1);
     }
 
     #[test]

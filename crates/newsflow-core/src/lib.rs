@@ -10,8 +10,8 @@ mod record;
 mod registry;
 mod stage;
 
-pub use article::{Article, ArticleError};
-pub use build::{BuildContext, Gauge, Health};
+pub use article::{parse_date, Article, ArticleError, MAX_ID_BYTES};
+pub use build::{BuildContext, Counter, Gauge, Health};
 pub use delivery::{Delivery, Outcome};
 pub use record::{
     DeadLetter, DeadLetterEvent, Event, RawEncoding, Record, DEFAULT_MAX_ARTICLE_BYTES,
@@ -19,9 +19,9 @@ pub use record::{
 };
 pub use registry::{FieldError, Registry, SinkConfig, SourceConfig, TransformConfig};
 pub use stage::{
-    BoxError, Closed, DeadLetters, Misconfigured, Output, OutputHandle, Progress, Refusal,
-    Rejection, Sink, SinkError, SinkErrorKind, Source, SourceContext, StageCounters, Transform,
-    TrySendError,
+    BoxError, ByteBudget, Closed, DeadLetters, Misconfigured, Output, OutputHandle, Progress,
+    Refusal, Rejection, Sink, SinkError, SinkErrorKind, Source, SourceContext, StageCounters,
+    Transform, TrySendError,
 };
 
 /// The enrichment types, re-exported from the extraction crate.

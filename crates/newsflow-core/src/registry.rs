@@ -11,6 +11,13 @@ use std::sync::Arc;
 pub trait SourceConfig: Debug + Send + Sync {
     /// Builds the source; called for every stage before any of them runs.
     fn build(&self, cx: &BuildContext) -> Result<Box<dyn Source>, BoxError>;
+
+    /// Whether the source remembers across restarts what was delivered (a
+    /// ledger, acknowledgements) and so never emits it again: a sink behind
+    /// it must not start its output afresh. False by default.
+    fn checkpoints(&self) -> bool {
+        false
+    }
 }
 
 /// A transform's typed config.
@@ -23,6 +30,12 @@ pub trait TransformConfig: Debug + Send + Sync {
 pub trait SinkConfig: Debug + Send + Sync {
     /// Builds the sink; called for every stage before any of them runs.
     fn build(&self, cx: &BuildContext) -> Result<Box<dyn Sink>, BoxError>;
+
+    /// Whether the sink empties its target when it starts (`mode =
+    /// "overwrite"`). False by default.
+    fn overwrites(&self) -> bool {
+        false
+    }
 }
 
 /// A field of a stage's table that could not be read.

@@ -202,6 +202,59 @@ pub struct Output {
     // that replaces its readers) through an [`OutputHandle`].
     readers: Arc<RwLock<Readers>>,
     counters: Arc<StageCounters>,
+    /// A source's output takes each article's share of the run's byte budget.
+    budget: Option<ByteBudget>,
+}
+
+/// The bytes of articles a run holds at once (`runtime.max_in_flight_bytes`):
+/// a source's article takes its size from the budget before it is sent, and
+/// gives it back when its delivery is settled, so large articles slow the
+/// sources down instead of growing memory.
+///
+/// ```
+/// use newsflow_core::ByteBudget;
+/// let budget = ByteBudget::new(1000);
+/// assert_eq!(budget.available(), 1000);
+/// ```
+#[derive(Debug, Clone)]
+pub struct ByteBudget {
+    semaphore: Arc<tokio::sync::Semaphore>,
+    /// The whole budget: an article larger than it takes all of it.
+    total: u32,
+}
+
+impl ByteBudget {
+    /// A budget of `bytes` (at most 4 GiB - 1).
+    pub fn new(bytes: u32) -> ByteBudget {
+        ByteBudget {
+            semaphore: Arc::new(tokio::sync::Semaphore::new(bytes as usize)),
+            total: bytes,
+        }
+    }
+
+    /// Bytes not taken now.
+    pub fn available(&self) -> usize {
+        self.semaphore.available_permits()
+    }
+
+    /// What an article takes: its size, or the whole budget when larger.
+    fn share(&self, article: &Article) -> u32 {
+        u32::try_from(article.approx_bytes())
+            .unwrap_or(u32::MAX)
+            .min(self.total)
+    }
+
+    async fn take(&self, article: &Article) -> tokio::sync::OwnedSemaphorePermit {
+        self.semaphore
+            .clone()
+            .acquire_many_owned(self.share(article))
+            .await
+            .expect("the budget's semaphore is never closed")
+    }
+
+    fn try_take(&self, bytes: u32) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.semaphore.clone().try_acquire_many_owned(bytes).ok()
+    }
 }
 
 type Readers = Arc<[mpsc::Sender<Event>]>;
@@ -234,7 +287,15 @@ impl Output {
         Output {
             readers: Arc::new(RwLock::new(readers.into())),
             counters,
+            budget: None,
         }
+    }
+
+    /// This output (a source's) takes each article's share of `budget`
+    /// before sending it; see [`ByteBudget`].
+    pub fn with_budget(mut self, budget: ByteBudget) -> Output {
+        self.budget = Some(budget);
+        self
     }
 
     /// A handle for re-pointing this output while it runs.
@@ -250,7 +311,10 @@ impl Output {
     }
 
     /// Sends an article to every reader (fan-out forks its delivery token).
-    pub async fn send(&self, article: Article, delivery: Delivery) -> Result<(), Closed> {
+    pub async fn send(&self, article: Article, mut delivery: Delivery) -> Result<(), Closed> {
+        if let Some(budget) = &self.budget {
+            delivery.hold(budget.take(&article).await);
+        }
         let readers = self.readers();
         let Some((last, rest)) = readers.split_last() else {
             return Err(Closed);
@@ -280,6 +344,27 @@ impl Output {
         let readers = self.readers();
         if readers.is_empty() {
             return Err(TrySendError::Closed);
+        }
+        // The whole batch's share of the budget, or none of it.
+        let mut batch = batch;
+        if let Some(budget) = &self.budget {
+            let shares: Vec<u32> = batch.iter().map(|(a, _)| budget.share(a)).collect();
+            // A batch larger than the whole budget goes alone, as one article would.
+            let total = shares
+                .iter()
+                .fold(0u32, |sum, s| sum.saturating_add(*s))
+                .min(budget.total);
+            let mut permit = budget.try_take(total).ok_or(TrySendError::Full)?;
+            for ((_, delivery), share) in batch.iter_mut().zip(shares) {
+                // What is left of a capped batch stays with its last article.
+                match permit.split(share as usize) {
+                    Some(part) => delivery.hold(part),
+                    None => {
+                        delivery.hold(permit);
+                        break;
+                    }
+                }
+            }
         }
         let mut permits = Vec::with_capacity(readers.len());
         for reader in readers.iter() {
@@ -403,5 +488,82 @@ impl SourceContext {
             progress.advance();
             on_done(outcome);
         })
+    }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn article(id: &str, bytes: usize) -> Article {
+        Article::from_text(id, "x".repeat(bytes)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_source_waits_for_room_in_the_byte_budget() {
+        let (tx, mut rx) = mpsc::channel(100);
+        let budget = ByteBudget::new(1000);
+        let out = Output::new(vec![tx], Arc::default()).with_budget(budget.clone());
+        // Room for 100 articles by count, not for two of 600 bytes.
+        out.send(article("a", 599), Delivery::untracked())
+            .await
+            .unwrap();
+        assert_eq!(budget.available(), 400);
+        let second = tokio::time::timeout(
+            Duration::from_millis(200),
+            out.send(article("b", 599), Delivery::untracked()),
+        )
+        .await;
+        assert!(second.is_err(), "sent past the budget");
+        // The first is written: its bytes come back, and the next one goes.
+        let first = rx.recv().await.unwrap();
+        first.delivery.delivered();
+        assert_eq!(budget.available(), 1000);
+        out.send(article("b", 599), Delivery::untracked())
+            .await
+            .unwrap();
+        // An article larger than the whole budget takes all of it, alone.
+        rx.recv().await.unwrap().delivery.delivered();
+        out.send(article("huge", 5000), Delivery::untracked())
+            .await
+            .unwrap();
+        assert_eq!(budget.available(), 0);
+        drop(rx.recv().await.unwrap());
+        assert_eq!(
+            budget.available(),
+            1000,
+            "a failed article gives its bytes back too"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_does_not_fit_the_budget_is_refused_whole() {
+        let (tx, mut rx) = mpsc::channel(100);
+        let budget = ByteBudget::new(1000);
+        let out = Output::new(vec![tx], Arc::default()).with_budget(budget.clone());
+        let batch = |n: usize| {
+            (0..n)
+                .map(|i| (article(&i.to_string(), 299), Delivery::untracked()))
+                .collect::<Vec<_>>()
+        };
+        out.send(article("h", 499), Delivery::untracked())
+            .await
+            .unwrap();
+        assert_eq!(out.try_send_batch(batch(2)), Err(TrySendError::Full));
+        assert_eq!(budget.available(), 500, "a refused batch takes nothing");
+        out.try_send_batch(batch(1)).unwrap();
+        assert_eq!(budget.available(), 200);
+        for _ in 0..2 {
+            rx.recv().await.unwrap().delivery.delivered();
+        }
+        assert_eq!(budget.available(), 1000);
+        // A batch larger than the whole budget goes alone, when it is empty.
+        out.try_send_batch(batch(5)).unwrap();
+        assert_eq!(budget.available(), 0);
+        for _ in 0..5 {
+            rx.recv().await.unwrap().delivery.delivered();
+        }
+        assert_eq!(budget.available(), 1000);
     }
 }

@@ -4,10 +4,10 @@
 //! Every problem is collected, not just the first, and each names its key
 //! path (`sinks.out.path`) and, where the file gives it, its line.
 
-use newsflow_core::{Registry, SinkConfig, SourceConfig, TransformConfig};
+use newsflow_core::{FieldError, Registry, SinkConfig, SourceConfig, TransformConfig};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -61,6 +61,9 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// The default of `runtime.max_in_flight_bytes`: 256 MiB.
+pub const DEFAULT_MAX_IN_FLIGHT_BYTES: u32 = 256 * 1024 * 1024;
+
 /// Settings for the runtime itself (`[runtime]`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -71,6 +74,10 @@ pub struct RuntimeOptions {
     pub shutdown_timeout_secs: u64,
     /// Where sources keep checkpoints, a directory per stage.
     pub state_dir: PathBuf,
+    /// The bytes of articles (their text) the whole pipeline holds at once,
+    /// from the source until every sink has written them; sources wait for
+    /// room. At most 4 GiB - 1.
+    pub max_in_flight_bytes: std::num::NonZeroU32,
 }
 
 impl Default for RuntimeOptions {
@@ -79,6 +86,8 @@ impl Default for RuntimeOptions {
             channel_capacity: 256,
             shutdown_timeout_secs: 30,
             state_dir: PathBuf::from("state"),
+            max_in_flight_bytes: std::num::NonZeroU32::new(DEFAULT_MAX_IN_FLIGHT_BYTES)
+                .expect("not zero"),
         }
     }
 }
@@ -149,6 +158,9 @@ pub struct ParsedConfig {
     /// a reload rebuilds the stages whose table changed.
     pub tables: BTreeMap<String, Value>,
     pub(crate) lines: LineIndex,
+    /// Problems outside the stages (`[dead_letter]`, `[runtime]`, `[api]`),
+    /// reported by [`crate::compile`] together with the graph's.
+    pub(crate) deferred: Vec<Problem>,
 }
 
 impl ParsedConfig {
@@ -171,6 +183,9 @@ impl ParsedConfig {
         self.lines.line_of(key)
     }
 }
+
+/// Reads an environment variable by name.
+type Lookup = dyn Fn(&str) -> Option<String>;
 
 /// Reads `file` with overrides from the process environment.
 pub fn load(file: &Path, registry: &Registry) -> Result<ParsedConfig, ConfigError> {
@@ -201,34 +216,177 @@ pub fn load_with_env(
     })?;
     let lines = LineIndex::parse(&text).map_err(|(line, message)| fail("", line, message))?;
 
+    // Overrides stay strings here: each is typed by the field it sets when
+    // the stage's table is read (`Parser::read`), so `..._PATH=2024` is a
+    // path and `..._BATCH_SIZE=100` a number.
     let mut environment = config::Environment::with_prefix(ENV_PREFIX)
         .prefix_separator("__")
-        .separator("__")
-        .try_parsing(true);
-    if let Some(env) = env {
-        environment = environment.source(Some(env.into_iter().collect()));
-    }
+        .separator("__");
+    let lookup: Box<Lookup> = match env {
+        Some(env) => {
+            environment = environment.source(Some(env.clone().into_iter().collect()));
+            Box::new(move |name| env.get(name).cloned())
+        }
+        None => Box::new(|name| std::env::var(name).ok()),
+    };
+    let overrides: BTreeMap<String, String> = config::Source::collect(&environment)
+        .map_err(|e| fail("", None, e.to_string()))?
+        .into_keys()
+        .map(|key| {
+            let variable = format!("{ENV_PREFIX}__{}", key.to_uppercase().replace('.', "__"));
+            (key, variable)
+        })
+        .collect();
     let merged = config::Config::builder()
         .add_source(config::File::from_str(&text, config::FileFormat::Toml))
         .add_source(environment)
         .build()
         .and_then(|c| c.try_deserialize::<Value>())
         .map_err(|e| fail("", None, e.to_string()))?;
-    let Value::Object(root) = merged else {
+    let Value::Object(mut root) = merged else {
         return Err(fail("", None, "the config must be a TOML table".into()));
     };
-    Parser {
+    let mut parser = Parser {
         registry,
         lines: &lines,
+        overrides: &overrides,
+        expanded: BTreeSet::new(),
         problems: Vec::new(),
         tables: BTreeMap::new(),
+    };
+    for (key, value) in root.iter_mut() {
+        interpolate(key, value, &overrides, &lookup, &mut parser);
     }
-    .parse(file, root, lines.clone())
+    parser.parse(file, root, lines.clone())
+}
+
+/// Expands `${VAR}` and `${VAR:-default}` in the file's string values (not in
+/// values that came from the environment); `$$` is a literal `$`. An expanded
+/// value is then typed by its field, as an override is. A variable
+/// that is unset, with no default, is a problem at the key that names it.
+fn interpolate(
+    key: &str,
+    value: &mut Value,
+    overrides: &BTreeMap<String, String>,
+    lookup: &Lookup,
+    parser: &mut Parser<'_>,
+) {
+    match value {
+        Value::String(text) if !overrides.contains_key(key) && text.contains('$') => {
+            match expand(text, lookup) {
+                Ok(expanded) => {
+                    *text = expanded;
+                    parser.expanded.insert(key.to_owned());
+                }
+                Err(message) => parser.problem(key, message),
+            }
+        }
+        Value::Object(table) => {
+            for (name, inner) in table.iter_mut() {
+                interpolate(&format!("{key}.{name}"), inner, overrides, lookup, parser);
+            }
+        }
+        Value::Array(items) => {
+            for (i, inner) in items.iter_mut().enumerate() {
+                interpolate(&format!("{key}[{i}]"), inner, overrides, lookup, parser);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One string's `${VAR}`, `${VAR:-default}` and `$$`; any other `$` is kept.
+fn expand(text: &str, lookup: &Lookup) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if let Some(after_dollar) = after.strip_prefix('$') {
+            out.push('$');
+            rest = after_dollar;
+        } else if let Some(inner) = after.strip_prefix('{') {
+            let end = inner
+                .find('}')
+                .ok_or_else(|| format!("`${{` without a closing `}}` in {text:?}"))?;
+            let (name, default) = match inner[..end].split_once(":-") {
+                Some((name, default)) => (name, Some(default)),
+                None => (&inner[..end], None),
+            };
+            let valid = !name.is_empty()
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                return Err(format!(
+                    "`${{{}}}` is not a variable name (letters, digits and _; write $$ for a literal $)",
+                    &inner[..end]
+                ));
+            }
+            match (lookup(name).filter(|v| !v.is_empty()), default) {
+                (Some(value), _) => out.push_str(&value),
+                (None, Some(default)) => out.push_str(default),
+                (None, None) => {
+                    return Err(format!(
+                        "the environment variable {name} is not set (named by `${{{name}}}`); set it, or give a default: `${{{name}:-value}}`"
+                    ))
+                }
+            }
+            rest = &inner[end + 1..];
+        } else {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// An override's text as the type a field wanted instead of a string:
+/// a number, a boolean, a JSON array or object, or a comma-separated list.
+fn retype(text: &str, wanted: &str) -> Option<Value> {
+    let trimmed = text.trim();
+    if wanted.contains("sequence") && !trimmed.starts_with('[') {
+        let items = trimmed
+            .split(',')
+            .map(|item| Value::String(item.trim().to_owned()));
+        return Some(Value::Array(items.collect()));
+    }
+    match serde_json::from_str::<Value>(trimmed) {
+        Ok(Value::String(_)) | Err(_) => None,
+        Ok(value) => Some(value),
+    }
+}
+
+/// Retypes the string at `path` (dotted, below `table`); false when there
+/// is none or it reads as nothing else.
+fn retype_at(table: &mut Value, path: &str, message: &str) -> bool {
+    let mut value = table;
+    for part in path.split('.') {
+        match value.get_mut(part) {
+            Some(inner) => value = inner,
+            None => return false,
+        }
+    }
+    let Value::String(text) = value else {
+        return false;
+    };
+    match retype(text, message) {
+        Some(typed) => {
+            *value = typed;
+            true
+        }
+        None => false,
+    }
 }
 
 struct Parser<'a> {
     registry: &'a Registry,
     lines: &'a LineIndex,
+    /// Keys set from the environment, with the variable that set each.
+    overrides: &'a BTreeMap<String, String>,
+    /// Keys whose string value had `${VAR}`s expanded: typed by their field
+    /// like overrides, so `batch_size = "${BATCH:-100}"` is a number.
+    expanded: BTreeSet<String>,
     problems: Vec<Problem>,
     tables: BTreeMap<String, Value>,
 }
@@ -264,12 +422,52 @@ const TRANSFORM_COMMON_KEYS: &[&str] = &["inputs", "concurrency"];
 const SINK_COMMON_KEYS: &[&str] = &["inputs", "batch_size", "flush_interval_ms"];
 
 impl Parser<'_> {
+    /// Records a problem at `key`; one the environment set names its variable
+    /// instead of a line of the file.
     fn problem(&mut self, key: &str, message: impl Into<String>) {
+        let message = message.into();
+        let (line, message) = match self.overrides.get(key) {
+            Some(variable) => (
+                None,
+                format!("{message} (set by the environment variable {variable})"),
+            ),
+            None => (self.lines.line_of(key), message),
+        };
         self.problems.push(Problem {
             key: key.to_owned(),
-            line: self.lines.line_of(key),
-            message: message.into(),
+            line,
+            message,
         });
+    }
+
+    /// Reads a table with `parse`; where a field refuses a string that an
+    /// environment override set, the override is read as the type the field
+    /// wants (a number, a boolean, a list) and the table read again.
+    fn read<T>(
+        &self,
+        key: &str,
+        mut table: Value,
+        parse: impl Fn(Value) -> Result<T, FieldError>,
+    ) -> Result<T, FieldError> {
+        // Each pass retypes one override, so this ends.
+        for _ in 0..=self.overrides.len() {
+            let error = match parse(table.clone()) {
+                Ok(parsed) => return Ok(parsed),
+                Err(error) => error,
+            };
+            let full = if error.path.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{key}.{}", error.path)
+            };
+            let retyped = (self.overrides.contains_key(&full) || self.expanded.contains(&full))
+                && error.message.starts_with("invalid type: string")
+                && retype_at(&mut table, &error.path, &error.message);
+            if !retyped {
+                return Err(error);
+            }
+        }
+        parse(table)
     }
 
     fn parse(
@@ -289,7 +487,7 @@ impl Parser<'_> {
             .and_then(|value| self.typed::<ApiOptions>("api", value));
         let registry = self.registry;
         let sources = self.section(&mut root, "sources", |p, key, type_name, table| {
-            let parsed = p.registry.parse_source(type_name, Value::Object(table));
+            let parsed = p.read_stage(key, table, |t| p.registry.parse_source(type_name, t));
             p.stage(key, "source", type_name, parsed, || registry.source_types())
                 .map(|config| SourceSpec {
                     type_name: type_name.to_owned(),
@@ -298,7 +496,7 @@ impl Parser<'_> {
         });
         let transforms = self.section(&mut root, "transforms", |p, key, type_name, mut table| {
             let common = p.common::<TransformCommon>(key, &mut table, TRANSFORM_COMMON_KEYS);
-            let parsed = p.registry.parse_transform(type_name, Value::Object(table));
+            let parsed = p.read_stage(key, table, |t| p.registry.parse_transform(type_name, t));
             let config = p.stage(key, "transform", type_name, parsed, || {
                 registry.transform_types()
             });
@@ -351,13 +549,21 @@ impl Parser<'_> {
                 "unknown section; expected one of runtime, api, sources, transforms, sinks, dead_letter",
             );
         }
-        if !self.problems.is_empty() {
+        // Problems outside the stages leave the graph readable: they wait for
+        // `compile`, so that its problems are listed with them.
+        let in_stages = |p: &Problem| {
+            ["sources", "transforms", "sinks"]
+                .iter()
+                .any(|section| p.key == *section || p.key.starts_with(&format!("{section}.")))
+        };
+        if self.problems.iter().any(in_stages) {
             return Err(ConfigError {
                 file: file.to_owned(),
                 problems: self.problems,
             });
         }
         Ok(ParsedConfig {
+            deferred: self.problems,
             file: file.to_owned(),
             runtime,
             sources,
@@ -377,7 +583,7 @@ impl Parser<'_> {
         mut table: Map<String, Value>,
     ) -> Option<SinkSpec> {
         let common = self.common::<SinkCommon>(key, &mut table, SINK_COMMON_KEYS);
-        let parsed = self.registry.parse_sink(type_name, Value::Object(table));
+        let parsed = self.read_stage(key, table, |t| self.registry.parse_sink(type_name, t));
         let registry = self.registry;
         let config = self.stage(key, "sink", type_name, parsed, || registry.sink_types());
         let common = common?;
@@ -460,18 +666,33 @@ impl Parser<'_> {
     }
 
     fn typed<T: serde::de::DeserializeOwned>(&mut self, key: &str, value: Value) -> Option<T> {
-        match serde_path_to_error::deserialize(value) {
+        match self.read(key, value, deserialize) {
             Ok(parsed) => Some(parsed),
             Err(e) => {
-                let path = e.path().to_string();
-                let key = if path == "." {
+                let key = if e.path.is_empty() {
                     key.to_owned()
                 } else {
-                    format!("{key}.{path}")
+                    format!("{key}.{}", e.path)
                 };
-                self.problem(&key, e.into_inner().to_string());
+                self.problem(&key, e.message);
                 None
             }
+        }
+    }
+
+    /// A stage's table read by the registry; `None` for an unknown type.
+    fn read_stage<C>(
+        &self,
+        key: &str,
+        table: Map<String, Value>,
+        parse: impl Fn(Value) -> Option<Result<C, FieldError>>,
+    ) -> Option<Result<C, FieldError>> {
+        let table = Value::Object(table);
+        match parse(table.clone())? {
+            Ok(parsed) => Some(Ok(parsed)),
+            Err(_) => Some(self.read(key, table, |t| {
+                parse(t).expect("a type the registry knew stays known")
+            })),
         }
     }
 
@@ -506,6 +727,17 @@ impl Parser<'_> {
             }
         }
     }
+}
+
+/// Reads a typed value, naming the failing field's path below `value`.
+fn deserialize<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        FieldError {
+            path: if path == "." { String::new() } else { path },
+            message: e.into_inner().to_string(),
+        }
+    })
 }
 
 fn default_concurrency() -> usize {
@@ -559,5 +791,163 @@ impl LineIndex {
             self.line_starts
                 .partition_point(|&line_start| line_start <= start)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newsflow_core::{BoxError, BuildContext, Sink, Source};
+
+    /// A sink type with a string, a number and a list, as real ones have.
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)] // read back through Debug
+    #[serde(deny_unknown_fields)]
+    struct TestSink {
+        path: String,
+        #[serde(default)]
+        token: Option<String>,
+        #[serde(default)]
+        retries: u32,
+        #[serde(default)]
+        tags: Vec<String>,
+    }
+
+    impl SinkConfig for TestSink {
+        fn build(&self, _cx: &BuildContext) -> Result<Box<dyn Sink>, BoxError> {
+            Err("not built in these tests".into())
+        }
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct TestSource {}
+
+    impl SourceConfig for TestSource {
+        fn build(&self, _cx: &BuildContext) -> Result<Box<dyn Source>, BoxError> {
+            Err("not built in these tests".into())
+        }
+    }
+
+    const CONFIG: &str = r#"
+[sources.in]
+type = "test"
+
+[sinks.out]
+type = "test"
+inputs = ["in"]
+path = "out.jsonl"
+
+[dead_letter]
+type = "test"
+path = "dead.jsonl"
+"#;
+
+    fn load_text(
+        text: &str,
+        env: &[(&str, &str)],
+    ) -> (Result<ParsedConfig, ConfigError>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pipeline.toml");
+        std::fs::write(&file, text).unwrap();
+        let mut registry = Registry::default();
+        registry.add_source::<TestSource>("test");
+        registry.add_sink::<TestSink>("test");
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        (load_with_env(&file, &registry, Some(env)), dir)
+    }
+
+    fn debug_of(config: &ParsedConfig) -> String {
+        format!("{:?}", config.sinks["out"].config)
+    }
+
+    #[test]
+    fn an_override_takes_the_type_of_the_field_it_sets() {
+        let (parsed, _dir) = load_text(
+            CONFIG,
+            &[
+                ("NEWSFLOW__SINKS__OUT__PATH", "2024"),
+                ("NEWSFLOW__SINKS__OUT__TOKEN", "12345"),
+                ("NEWSFLOW__SINKS__OUT__RETRIES", "7"),
+                ("NEWSFLOW__SINKS__OUT__TAGS", "a, b"),
+                ("NEWSFLOW__SINKS__OUT__BATCH_SIZE", "10"),
+            ],
+        );
+        let parsed = parsed.unwrap();
+        let debug = debug_of(&parsed);
+        assert!(debug.contains(r#"path: "2024""#), "{debug}");
+        assert!(debug.contains(r#"token: Some("12345")"#), "{debug}");
+        assert!(debug.contains("retries: 7"), "{debug}");
+        assert!(debug.contains(r#"tags: ["a", "b"]"#), "{debug}");
+        assert_eq!(parsed.sinks["out"].batch_size, 10);
+    }
+
+    #[test]
+    fn a_bad_override_names_its_variable_not_a_line() {
+        let (parsed, _dir) = load_text(CONFIG, &[("NEWSFLOW__SINKS__OUT__RETRIES", "many")]);
+        let error = parsed.unwrap_err();
+        let problem = &error.problems[0];
+        assert_eq!(problem.key, "sinks.out.retries");
+        assert_eq!(problem.line, None);
+        assert!(
+            problem
+                .message
+                .contains("set by the environment variable NEWSFLOW__SINKS__OUT__RETRIES"),
+            "{problem:?}"
+        );
+        // Overriding a key the file writes names the variable, not that line.
+        let (parsed, _dir) = load_text(CONFIG, &[("NEWSFLOW__SINKS__OUT__BATCH_SIZE", "0")]);
+        let problems = parsed.and_then(crate::compile).unwrap_err().problems;
+        assert_eq!(problems[0].line, None, "{problems:?}");
+        assert!(problems[0]
+            .message
+            .contains("NEWSFLOW__SINKS__OUT__BATCH_SIZE"));
+    }
+
+    #[test]
+    fn variables_in_the_file_are_expanded() {
+        let text = CONFIG.replace(
+            r#"path = "out.jsonl""#,
+            r#"path = "${OUTDIR}/a-$$5-${MISSING:-x}.jsonl"
+token = "${EMPTY:-fallback}""#,
+        );
+        let (parsed, _dir) = load_text(&text, &[("OUTDIR", "/data"), ("EMPTY", "")]);
+        let debug = debug_of(&parsed.unwrap());
+        assert!(debug.contains(r#"path: "/data/a-$5-x.jsonl""#), "{debug}");
+        assert!(debug.contains(r#"token: Some("fallback")"#), "{debug}");
+        // A number can come from a variable too, through a quoted value.
+        let text = CONFIG.replace(
+            r#"path = "out.jsonl""#,
+            "path = \"o\"\nretries = \"${RETRIES:-3}\"",
+        );
+        let (parsed, _dir) = load_text(&text, &[]);
+        assert!(debug_of(&parsed.unwrap()).contains("retries: 3"));
+    }
+
+    #[test]
+    fn an_unset_variable_is_a_problem_at_its_line() {
+        let text = CONFIG.replace("out.jsonl", "${OUTDIR}/out.jsonl");
+        let (parsed, _dir) = load_text(&text, &[]);
+        let problem = &parsed.unwrap_err().problems[0];
+        assert_eq!(problem.key, "sinks.out.path");
+        assert_eq!(problem.line, Some(8));
+        assert!(problem.message.contains("OUTDIR is not set"), "{problem:?}");
+    }
+
+    #[test]
+    fn a_missing_dead_letter_sink_does_not_hide_the_graph() {
+        let text = CONFIG
+            .split("[dead_letter]")
+            .next()
+            .unwrap()
+            .replace(r#"inputs = ["in"]"#, r#"inputs = ["nowhere"]"#);
+        let (parsed, _dir) = load_text(&text, &[]);
+        let problems = crate::compile(parsed.unwrap()).unwrap_err().problems;
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert!(keys.contains(&"dead_letter"), "{problems:?}");
+        assert!(keys.contains(&"sinks.out.inputs"), "{problems:?}");
     }
 }

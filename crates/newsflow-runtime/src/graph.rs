@@ -49,8 +49,8 @@ impl Pipeline {
 }
 
 /// Checks the graph of a parsed config.
-pub fn compile(config: ParsedConfig) -> Result<Pipeline, ConfigError> {
-    let mut problems = Vec::new();
+pub fn compile(mut config: ParsedConfig) -> Result<Pipeline, ConfigError> {
+    let mut problems = std::mem::take(&mut config.deferred);
     let mut problem = |key: String, message: String| {
         let line = config.line_of(&key);
         problems.push(Problem { key, line, message });
@@ -142,6 +142,16 @@ pub fn compile(config: ParsedConfig) -> Result<Pipeline, ConfigError> {
         );
     }
 
+    for (key, sources) in overwrites_behind_checkpoints(&config) {
+        problem(
+            format!("{key}.mode"),
+            format!(
+                "mode = \"overwrite\" behind {}, which remembers what it delivered: a restart or reload would empty the output while the checkpoint says delivered, and those articles would never come again; use mode = \"append\"",
+                sources.join(", ")
+            ),
+        );
+    }
+
     if problems.is_empty() {
         Ok(Pipeline { config })
     } else {
@@ -150,6 +160,53 @@ pub fn compile(config: ParsedConfig) -> Result<Pipeline, ConfigError> {
             problems,
         })
     }
+}
+
+/// Sinks that empty their output at start, each with the checkpointing
+/// sources upstream of it (every source, for the dead-letter sink).
+fn overwrites_behind_checkpoints(config: &ParsedConfig) -> Vec<(String, Vec<String>)> {
+    let checkpointing = |names: &mut dyn Iterator<Item = &String>| -> Vec<String> {
+        names
+            .filter(|name| {
+                config
+                    .sources
+                    .get(*name)
+                    .is_some_and(|s| s.config.checkpoints())
+            })
+            .map(|name| format!("sources.{name}"))
+            .collect()
+    };
+    let mut found = Vec::new();
+    for (name, spec) in &config.sinks {
+        if !spec.config.overwrites() {
+            continue;
+        }
+        // Walk up through the transforms to the sources.
+        let mut seen: BTreeSet<&String> = BTreeSet::new();
+        let mut stack: Vec<&String> = spec.inputs.iter().collect();
+        while let Some(input) = stack.pop() {
+            if seen.insert(input) {
+                if let Some(transform) = config.transforms.get(input) {
+                    stack.extend(&transform.inputs);
+                }
+            }
+        }
+        let sources = checkpointing(&mut seen.into_iter());
+        if !sources.is_empty() {
+            found.push((format!("sinks.{name}"), sources));
+        }
+    }
+    if config
+        .dead_letter
+        .as_ref()
+        .is_some_and(|s| s.config.overwrites())
+    {
+        let sources = checkpointing(&mut config.sources.keys());
+        if !sources.is_empty() {
+            found.push(("dead_letter".to_owned(), sources));
+        }
+    }
+    found
 }
 
 /// A cycle among transforms, as the list of names around it (first repeated

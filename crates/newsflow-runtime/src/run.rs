@@ -10,7 +10,7 @@ use crate::progress::ProgressDisplay;
 use crate::stage_tasks::{sink_loop, transform_loop, Batching, Drains};
 use crate::status::{StageSnapshot, Status};
 use newsflow_core::{
-    BoxError, BuildContext, DeadLetterEvent, DeadLetters, Event, Misconfigured, Output,
+    BoxError, BuildContext, ByteBudget, DeadLetterEvent, DeadLetters, Event, Misconfigured, Output,
     OutputHandle, Progress, Sink, Source, SourceContext, StageCounters, Transform,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -151,6 +151,8 @@ struct Graph {
     status: Status,
     progress: Progress,
     drains: Drains,
+    /// The run's bytes of articles in flight, shared by every source.
+    budget: ByteBudget,
 }
 
 impl Graph {
@@ -221,7 +223,8 @@ impl Graph {
         let mut source_outputs = BTreeMap::new();
         for name in built.sources.keys() {
             let key = format!("sources.{name}");
-            let output = Output::new(Vec::new(), self.counters(&key));
+            let output =
+                Output::new(Vec::new(), self.counters(&key)).with_budget(self.budget.clone());
             if let Some(old) = self.outputs.insert(name.clone(), output.handle()) {
                 self.draining.push((name.clone(), old));
             }
@@ -395,11 +398,15 @@ impl Graph {
             .filter(|(key, table)| *key != "dead_letter" && old.tables.get(*key) != Some(*table))
             .map(|(key, _)| key.clone())
             .collect();
-        let removed = old
+        let removed: Vec<&String> = old
             .tables
             .keys()
             .filter(|k| !new.tables.contains_key(*k))
-            .count();
+            .collect();
+        if !removed.is_empty() {
+            tracing::warn!(stages = ?removed, "the reload removes stages: they drain what they hold, then stop");
+        }
+        let removed = removed.len();
         let is_source = |key: &str| key.starts_with("sources.");
         let mut built = match build(&new, &|key| changed.contains(key) && !is_source(key)) {
             Ok(built) => built,
@@ -528,6 +535,7 @@ pub async fn run(
         status: status.clone(),
         progress: progress.clone(),
         drains: Drains::new(drains),
+        budget: ByteBudget::new(config.runtime.max_in_flight_bytes.get()),
     };
     // The dead-letter sink runs until every stage has dropped its sender.
     let counters = graph.counters("dead_letter");

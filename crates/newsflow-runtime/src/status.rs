@@ -2,7 +2,7 @@
 //! depth, backlog, readiness. The daemon's `/metrics` and `/ready` read it.
 
 use crate::histogram::Histogram;
-use newsflow_core::{BuildContext, Event, Gauge, Health, StageCounters};
+use newsflow_core::{BuildContext, Counter, Event, Gauge, Health, StageCounters};
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
@@ -28,6 +28,7 @@ struct Stage {
     kind: &'static str,
     health: Health,
     backlog: Gauge,
+    skipped: Counter,
     counters: Arc<StageCounters>,
     latency: Arc<Histogram>,
     queue: Option<mpsc::WeakSender<Event>>,
@@ -52,6 +53,8 @@ pub struct StageSnapshot {
     pub queue: Option<(usize, usize)>,
     /// For a source: articles known to wait at the source.
     pub backlog: u64,
+    /// For a transform: articles passed on without its work.
+    pub skipped: u64,
 }
 
 /// A per-stage metric: name, Prometheus type, help text, and its value.
@@ -99,6 +102,7 @@ impl Status {
             kind,
             health: cx.health.clone(),
             backlog: cx.backlog.clone(),
+            skipped: cx.skipped.clone(),
             counters,
             latency,
             queue,
@@ -240,6 +244,17 @@ impl Status {
         }
         let _ = writeln!(
             out,
+            "# HELP newsflow_transform_skipped_total Articles a transform passed on without its work (in a language it does not enrich).\n# TYPE newsflow_transform_skipped_total counter"
+        );
+        for (snapshot, _) in snapshots.iter().filter(|(s, _)| s.kind == "transform") {
+            let _ = writeln!(
+                out,
+                "newsflow_transform_skipped_total{{stage=\"{}\"}} {}",
+                snapshot.key, snapshot.skipped
+            );
+        }
+        let _ = writeln!(
+            out,
             "# HELP newsflow_stage_latency_seconds Time per article in a transform; per batch write and flush in a sink.\n# TYPE newsflow_stage_latency_seconds histogram"
         );
         for (snapshot, stage) in snapshots.iter().filter(|(s, _)| s.kind != "source") {
@@ -282,6 +297,7 @@ impl Stage {
                 .and_then(mpsc::WeakSender::upgrade)
                 .map(|tx| (tx.max_capacity() - tx.capacity(), tx.max_capacity())),
             backlog: self.backlog.get(),
+            skipped: self.skipped.get(),
         }
     }
 }

@@ -179,12 +179,21 @@ async fn rss_atom_and_json_feed_items_become_articles() {
     running.stop().await;
 
     let out = read_jsonl(&scratch.path("out.jsonl"));
-    assert_eq!(
-        ids(&out),
-        ["https://wire.test/2", "j1", "urn:atom:1", "wire-1"]
+    // Guids that are not addresses ("wire-1", "j1") are prefixed with their feed's URL.
+    let (rss_wire_1, json_j1): (String, String) = (
+        format!("http://127.0.0.1:{port}/rss.xml#wire-1"),
+        format!("http://127.0.0.1:{port}/feed.json#j1"),
     );
+    let mut expected = vec![
+        "https://wire.test/2".to_owned(),
+        json_j1.clone(),
+        "urn:atom:1".to_owned(),
+        rss_wire_1.clone(),
+    ];
+    expected.sort();
+    assert_eq!(ids(&out), expected);
     let by_id = |id: &str| out.iter().find(|a| a["id"] == id).unwrap().clone();
-    let wire = by_id("wire-1");
+    let wire = by_id(&rss_wire_1);
     assert_eq!(wire["title"], "Markets rally");
     assert_eq!(wire["url"], "https://wire.test/1");
     assert_eq!(wire["published_at"], "2025-06-10T04:00:00Z");
@@ -203,7 +212,7 @@ async fn rss_atom_and_json_feed_items_become_articles() {
     assert_eq!(atom["body"], "Atom body text.");
     assert_eq!(atom["metadata"]["authors"][0], "Jane Roe");
     assert_eq!(atom["source"], "Atom Desk");
-    let json = by_id("j1");
+    let json = by_id(&json_j1);
     assert_eq!(json["body"], "Plain JSON body.");
     assert_eq!(json["published_at"], "2025-06-10T04:00:00Z");
     // The item with nothing to read is kept aside, once.

@@ -839,6 +839,45 @@ async fn a_pipeline_writes_every_article_once_across_a_restart() {
     );
 }
 
+#[tokio::test]
+async fn a_message_over_max_article_bytes_is_dead_lettered_with_its_start_only() {
+    if !shared_server() {
+        return;
+    }
+    let url = format!("nats://{SHARED_SERVER}");
+    let js = jetstream_at(&url).await;
+    let stream = unique("BIG");
+    let subject = format!("{stream}.in");
+    create_stream(&js, &stream, &subject).await;
+    let big = serde_json::to_vec(&serde_json::json!({"id": "big", "body": "word ".repeat(1000)}))
+        .unwrap();
+    publish(&js, &subject, &[big.clone(), article_json("small")]).await;
+    let mut config = source_config(&url, &stream, &subject, "reader");
+    config.max_article_bytes = 2048;
+    let dir = tempfile::tempdir().unwrap();
+    let mut source = start_source(&config, dir.path());
+    let letter = source.next_dead_letter().await;
+    assert!(
+        letter
+            .letter
+            .reason
+            .contains(&format!("{} bytes", big.len()))
+            && letter.letter.reason.contains("max_article_bytes"),
+        "{}",
+        letter.letter.reason
+    );
+    assert_eq!(letter.letter.raw.len(), 1024);
+    assert_eq!(
+        letter.letter.location.as_deref(),
+        Some(format!("nats:{stream}/1").as_str())
+    );
+    letter.delivery.delivered();
+    let event = source.next_article().await;
+    assert_eq!(event.article.id, "small");
+    event.delivery.delivered();
+    source.stop().await;
+}
+
 /// An id over JetStream's 64 kB header limit (it is the `Nats-Msg-Id`) is
 /// refused for good, not retried forever; nothing of its batch is published.
 #[tokio::test]
@@ -851,7 +890,9 @@ async fn an_id_too_long_for_a_header_is_refused_not_retried() {
     let stream = unique("LONGID");
     let subject = format!("{stream}.out");
     let mut sink = build_sink(&sink_config(&url, &subject, &stream));
-    let long = Article::from_text("x".repeat(70_000), "Body.").unwrap();
+    // Longer than sources let through: the sink holds whatever it is given.
+    let mut long = Article::from_text("long", "Body.").unwrap();
+    long.id = "x".repeat(70_000);
     let mut batch = articles(&["short"]);
     batch.push(Record::Article(long));
     sink.write(&batch).await.unwrap();
@@ -879,7 +920,8 @@ async fn a_dead_letter_for_a_100_kb_id_is_published_once() {
     let stream = unique("LONGDL");
     let subject = format!("{stream}.out");
     let mut sink = build_sink(&sink_config(&url, &subject, &stream));
-    let article = Article::from_text("y".repeat(100_000), "Body.").unwrap();
+    let mut article = Article::from_text("long", "Body.").unwrap();
+    article.id = "y".repeat(100_000);
     let letter = DeadLetter::for_article("sinks.out", "refused", &article);
     for _ in 0..2 {
         sink.write(&[Record::DeadLetter(letter.clone())])

@@ -406,15 +406,18 @@ async fn a_lost_connection_is_retryable_and_reported_not_ready() {
     drop_schema(&client, &schema).await;
 }
 
-/// `n` random letters and digits: an id that does not compress below the
-/// 2.7 kB a B-tree entry can hold.
-fn random_id(n: usize) -> String {
+/// A rich article whose id is 100 kB of random letters and digits: it does
+/// not compress below the 2.7 kB a B-tree entry can hold. Longer than
+/// sources let through: the sink stores whatever it is given.
+fn long_id_article() -> Article {
     use rand::Rng;
-    rand::rng()
+    let mut article = rich_article("long");
+    article.id = rand::rng()
         .sample_iter(rand::distr::Alphanumeric)
-        .take(n)
+        .take(100_000)
         .map(char::from)
-        .collect()
+        .collect();
+    article
 }
 
 /// An id of 100 kB is stored as an article and, refused elsewhere, as a
@@ -425,7 +428,7 @@ async fn a_100_kb_id_is_stored_as_an_article_and_as_a_dead_letter() {
         return;
     };
     let mut sink = sink(URL, &schema);
-    let article = rich_article(&random_id(100_000));
+    let article = long_id_article();
     let letter = DeadLetter::for_article("sinks.hook", "refused by the webhook", &article);
     for _ in 0..2 {
         write(
@@ -573,7 +576,7 @@ async fn a_version_1_schema_is_upgraded_in_place() {
         )
         .await
         .unwrap();
-    let long = rich_article(&random_id(100_000));
+    let long = long_id_article();
     write(
         sink(URL, &schema).as_mut(),
         &[Record::Article(long.clone())],

@@ -34,6 +34,10 @@ pub struct JsonlConfig {
 }
 
 impl SinkConfig for JsonlConfig {
+    fn overwrites(&self) -> bool {
+        self.mode == WriteMode::Overwrite
+    }
+
     fn build(&self, _cx: &BuildContext) -> Result<Box<dyn Sink>, BoxError> {
         let path = &self.path;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {

@@ -60,6 +60,10 @@ pub struct FeedConfig {
     /// items a feed lists at once.
     #[serde(default = "default_remember_items")]
     pub remember_items: usize,
+    /// The largest item text read as an article, in bytes (default 10 MiB);
+    /// a larger item is dead-lettered (its id, title and links, not its text).
+    #[serde(default = "super::default_max_article_bytes")]
+    pub max_article_bytes: usize,
 }
 
 /// One `[[sources.NAME.feeds]]` table.
@@ -98,6 +102,10 @@ const LEDGER_FILE: &str = "delivered.jsonl";
 const VALIDATORS_FILE: &str = "validators.json";
 
 impl SourceConfig for FeedConfig {
+    fn checkpoints(&self) -> bool {
+        true
+    }
+
     fn build(&self, cx: &BuildContext) -> Result<Box<dyn Source>, BoxError> {
         let entries = self.urls.iter().map(|url| FeedEntry {
             url: url.clone(),
@@ -145,6 +153,7 @@ impl SourceConfig for FeedConfig {
             ledger: Arc::new(Mutex::new(ledger)),
             max_backoff: Duration::from_secs(self.max_backoff_secs),
             max_feed_bytes: self.max_feed_bytes,
+            max_article_bytes: self.max_article_bytes,
         }))
     }
 }
@@ -162,6 +171,7 @@ struct FeedSource {
     ledger: Arc<Mutex<Ledger>>,
     max_backoff: Duration,
     max_feed_bytes: usize,
+    max_article_bytes: usize,
 }
 
 /// A feed's conditional-GET validators.
@@ -463,8 +473,9 @@ impl FeedSource {
             Fetched::Document { bytes, validators } => (bytes, validators),
         };
         let base = feed.url.to_string();
+        let max_article_bytes = self.max_article_bytes;
         let parsed = tokio::task::spawn_blocking(move || {
-            let parsed = parse_feed(&bytes, &base);
+            let parsed = parse_feed(&bytes, &base, max_article_bytes);
             (bytes, parsed)
         })
         .await;
@@ -620,7 +631,7 @@ struct Item {
 }
 
 /// Reads a feed document into items; items without any id are dropped.
-fn parse_feed(bytes: &[u8], base: &str) -> Result<Vec<Item>, String> {
+fn parse_feed(bytes: &[u8], base: &str, max_article_bytes: usize) -> Result<Vec<Item>, String> {
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(base))
         .sanitize_content(false)
@@ -695,9 +706,14 @@ fn parse_feed(bytes: &[u8], base: &str) -> Result<Vec<Item>, String> {
         }
         let published_at = entry.published.or(entry.updated).map(|d| d.fixed_offset());
         let language = entry.language.clone().or_else(|| feed.language.clone());
+        let article_id = article_id(&id, base);
         let article = match body {
             None => Err("the item has neither content nor a summary".to_owned()),
-            Some(body) => Article::from_text(id.clone(), body)
+            Some(body) if body.len() > max_article_bytes => Err(format!(
+                "the item's text is {} bytes, over the limit of {max_article_bytes} bytes (max_article_bytes)",
+                body.len()
+            )),
+            Some(body) => Article::from_text(article_id.clone(), body)
                 .map(|mut article| {
                     article.title = title;
                     article.url = url;
@@ -712,12 +728,27 @@ fn parse_feed(bytes: &[u8], base: &str) -> Result<Vec<Item>, String> {
         let article = article.map_err(|reason| {
             let links: Vec<&str> = entry.links.iter().map(|l| l.href.as_str()).collect();
             let title = entry.title.as_ref().map(|t| t.content.as_str());
-            let raw = serde_json::json!({ "id": id, "title": title, "links": links });
+            let raw = serde_json::json!({ "id": article_id, "title": title, "links": links });
             (reason, raw.to_string().into_bytes())
         });
         items.push(Item { id, article });
     }
     Ok(items)
+}
+
+/// The article id of a feed item: a guid that is an address of its own
+/// (`https://host/...`, `urn:...`, `tag:...`) is unique everywhere and kept,
+/// so one story listed in two feeds is one article; any other guid ("1",
+/// "wire-3") is unique only within its feed and is prefixed with the feed's
+/// URL: `https://example.com/rss.xml#1`.
+fn article_id(guid: &str, feed: &str) -> String {
+    let global = reqwest::Url::parse(guid)
+        .is_ok_and(|url| url.has_host() || matches!(url.scheme(), "urn" | "tag"));
+    if global {
+        guid.to_owned()
+    } else {
+        format!("{feed}#{guid}")
+    }
 }
 
 /// Plain text stays as it is; anything else (HTML, XHTML) is rendered.
@@ -820,14 +851,51 @@ mod tests {
             b"{\"version\": 7}",
             b"<rss version=\"2.0\"><channel><item><description>\xd8\xb3\xd9\x84\xd8\xa7\xd9\x85</description></item>",
         ] {
-            let _ = parse_feed(junk, "http://feeds.test/x");
+            let _ = parse_feed(junk, "http://feeds.test/x", 1 << 20);
         }
         let many_digits = format!(
             "<rss version=\"2.0\"><channel><title>T</title><item><guid>g</guid><description>{}</description></item></channel></rss>",
             "9".repeat(100_000)
         );
-        let items = parse_feed(many_digits.as_bytes(), "http://feeds.test/x").unwrap();
+        let items = parse_feed(many_digits.as_bytes(), "http://feeds.test/x", 1 << 20).unwrap();
         assert_eq!(items[0].article.as_ref().unwrap().body.len(), 100_000);
+        // Over max_article_bytes: refused with the sizes, without its text.
+        let items = parse_feed(many_digits.as_bytes(), "http://feeds.test/x", 50_000).unwrap();
+        let Err((reason, raw)) = &items[0].article else {
+            panic!("an item over the limit was read")
+        };
+        assert!(
+            reason.contains("100000 bytes, over the limit of 50000"),
+            "{reason}"
+        );
+        assert!(raw.len() < 200);
+    }
+
+    #[test]
+    fn guids_that_are_not_addresses_are_namespaced_by_their_feed() {
+        let rss = "<rss version=\"2.0\"><channel><title>T</title>\
+                   <item><guid>1</guid><description>One.</description></item>\
+                   <item><guid>https://news.test/a</guid><description>A.</description></item>\
+                   <item><guid>urn:uuid:5f1c</guid><description>U.</description></item>\
+                   </channel></rss>";
+        let ids = |feed: &str| -> Vec<String> {
+            parse_feed(rss.as_bytes(), feed, 1 << 20)
+                .unwrap()
+                .into_iter()
+                .map(|item| item.article.unwrap().id)
+                .collect()
+        };
+        let first = ids("http://one.test/rss.xml");
+        assert_eq!(
+            first,
+            [
+                "http://one.test/rss.xml#1",
+                "https://news.test/a",
+                "urn:uuid:5f1c"
+            ]
+        );
+        // Another publisher's guid "1" is another article.
+        assert_eq!(ids("http://two.test/feed")[0], "http://two.test/feed#1");
     }
 
     #[test]
@@ -835,10 +903,10 @@ mod tests {
         let rss = "<rss version=\"2.0\"><channel><title>T</title>\
                    <item><description>Only text.</description></item>\
                    <item></item></channel></rss>";
-        let items = parse_feed(rss.as_bytes(), "http://feeds.test/x").unwrap();
+        let items = parse_feed(rss.as_bytes(), "http://feeds.test/x", 1 << 20).unwrap();
         assert_eq!(items.len(), 1, "an item with nothing in it is skipped");
         assert!(items[0].id.starts_with("http://feeds.test/x#"));
-        let again = parse_feed(rss.as_bytes(), "http://feeds.test/x").unwrap();
+        let again = parse_feed(rss.as_bytes(), "http://feeds.test/x", 1 << 20).unwrap();
         assert_eq!(items[0].id, again[0].id, "the same text, the same id");
     }
 }

@@ -88,9 +88,17 @@ pub struct NatsSourceConfig {
     /// 1000): bounds what the pipeline holds and what a crash redelivers.
     #[serde(default = "default_max_ack_pending")]
     pub max_ack_pending: usize,
+    /// The largest message read as an article, in bytes (default 10 MiB); a
+    /// larger one is dead-lettered with its first KiB and terminated.
+    #[serde(default = "super::default_max_article_bytes")]
+    pub max_article_bytes: usize,
 }
 
 impl SourceConfig for NatsSourceConfig {
+    fn checkpoints(&self) -> bool {
+        true
+    }
+
     fn build(&self, cx: &BuildContext) -> Result<Box<dyn Source>, BoxError> {
         check_url(&self.url)?;
         check_name("stream", &self.stream)?;
@@ -467,6 +475,21 @@ impl NatsSource {
             self.backlog.set(info.pending);
         }
         let (message, acker) = message.split();
+        let location = || match sequence {
+            Some(sequence) => format!("nats:{}/{sequence}", self.config.stream),
+            None => format!("nats:{}/{}", self.config.stream, message.subject),
+        };
+        let size = message.payload.len();
+        if size > self.config.max_article_bytes {
+            let letter = DeadLetter::oversized(
+                &cx.name,
+                Some(location()),
+                size as u64,
+                self.config.max_article_bytes,
+                &message.payload,
+            );
+            return Outgoing::DeadLetter(letter, tracker.track(cx, acker, true));
+        }
         let parsed = match std::str::from_utf8(&message.payload) {
             Err(e) => Err(ArticleError::NotUtf8(e.to_string())),
             Ok(text) => Article::from_json(text),
@@ -474,13 +497,9 @@ impl NatsSource {
         match parsed {
             Ok(article) => Outgoing::Article(article, tracker.track(cx, acker, false)),
             Err(reason) => {
-                let location = match sequence {
-                    Some(sequence) => format!("nats:{}/{sequence}", self.config.stream),
-                    None => format!("nats:{}/{}", self.config.stream, message.subject),
-                };
                 let letter = DeadLetter::from_bytes(
                     &cx.name,
-                    Some(location),
+                    Some(location()),
                     reason.to_string(),
                     &message.payload,
                 );

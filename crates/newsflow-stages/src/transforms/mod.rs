@@ -1,6 +1,7 @@
 //! Transforms: the enrichment stages, each calling the extraction crate.
 
 pub mod enrich;
+pub mod language;
 
 use newsflow_core::BoxError;
 use newsflow_extract::Extractor;

@@ -43,6 +43,10 @@ fn default_settle_ms() -> u64 {
 }
 
 impl SourceConfig for DirConfig {
+    fn checkpoints(&self) -> bool {
+        self.watch
+    }
+
     fn build(&self, cx: &BuildContext) -> Result<Box<dyn Source>, BoxError> {
         let meta = std::fs::metadata(&self.path)
             .map_err(|e| format!("cannot read the directory {}: {e}", self.path.display()))?;
