@@ -3,6 +3,7 @@
 mod bad_input;
 mod daemon;
 mod delivery;
+mod dir_source;
 mod examples;
 mod extract;
 mod replay;
