@@ -1,6 +1,7 @@
 //! End-to-end tests: they run the built `newsflow` binary.
 
 mod bad_input;
+mod crash;
 mod daemon;
 mod delivery;
 mod dir_source;
