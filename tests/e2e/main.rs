@@ -1,8 +1,10 @@
 //! End-to-end tests: they run the built `newsflow` binary.
 
 mod bad_input;
+mod crash;
 mod daemon;
 mod delivery;
+mod dir_source;
 mod examples;
 mod extract;
 mod http_source;
