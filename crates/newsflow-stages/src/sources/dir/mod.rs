@@ -16,6 +16,7 @@ mod ledger;
 mod tree;
 mod watch;
 
+use super::lines::{next_line, Line};
 use super::{default_max_article_bytes, emit_json_with, emit_with};
 use newsflow_core::{
     Article, ArticleError, BoxError, BuildContext, Closed, DeadLetter, Delivery, Source,
@@ -25,7 +26,7 @@ use serde::Deserialize;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
+use tokio::io::AsyncReadExt;
 use tree::{log_skip, Entry, Format, Tree};
 
 /// `type = "dir"`.
@@ -306,58 +307,6 @@ async fn read_json_lines(
             return Ok(Read::Partly);
         }
     }
-}
-
-/// How [`next_line`] found the next line.
-#[derive(Debug, PartialEq, Eq)]
-enum Line {
-    /// No more lines.
-    End,
-    /// The line is in the buffer, without its newline.
-    Whole,
-    /// The line, this many bytes without its newline, is over the limit:
-    /// the buffer holds its first [`OVERSIZED_RAW_KEPT`] bytes.
-    TooLong(u64),
-}
-
-/// Reads the next line into `line`, holding at most `limit` bytes of it:
-/// past the limit the line is read on to its newline without being kept.
-async fn next_line(
-    reader: &mut (impl AsyncBufRead + Unpin),
-    line: &mut Vec<u8>,
-    limit: usize,
-) -> io::Result<Line> {
-    line.clear();
-    let mut size = 0u64;
-    let mut any = false;
-    loop {
-        let buffer = reader.fill_buf().await?;
-        if buffer.is_empty() {
-            break;
-        }
-        any = true;
-        let (part, used, ended) = match buffer.iter().position(|&b| b == b'\n') {
-            Some(end) => (&buffer[..end], end + 1, true),
-            None => (buffer, buffer.len(), false),
-        };
-        size += part.len() as u64;
-        if size <= limit as u64 {
-            line.extend_from_slice(part);
-        } else {
-            line.truncate(OVERSIZED_RAW_KEPT);
-            let room = OVERSIZED_RAW_KEPT - line.len();
-            line.extend_from_slice(&part[..room.min(part.len())]);
-        }
-        reader.consume(used);
-        if ended {
-            break;
-        }
-    }
-    Ok(match (any, size > limit as u64) {
-        (false, _) => Line::End,
-        (true, false) => Line::Whole,
-        (true, true) => Line::TooLong(size),
-    })
 }
 
 #[cfg(test)]
