@@ -2,8 +2,10 @@
 
 mod bad_input;
 mod config_errors;
+mod crash;
 mod daemon;
 mod delivery;
+mod dir_source;
 mod examples;
 mod extract;
 mod http_source;

@@ -199,3 +199,70 @@ path = "{}/dead.jsonl"
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0]["location"], "stdin:2");
 }
+
+#[test]
+fn a_stdin_line_over_max_article_bytes_is_dead_lettered_and_the_rest_flow() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &format!(
+            r#"
+[sources.input]
+type = "stdin"
+max_article_bytes = 4096
+
+[transforms.figures]
+type = "figures"
+inputs = ["input"]
+
+[sinks.out]
+type = "jsonl"
+inputs = ["figures"]
+path = "{dir}/out.jsonl"
+
+[dead_letter]
+type = "jsonl"
+path = "{dir}/dead.jsonl"
+"#,
+            dir = dir.path().display()
+        ),
+    );
+    let mut child = newsflow()
+        .args(["run", "--config"])
+        .arg(&config)
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let huge = format!(
+        "{{\"id\":\"huge\",\"body\":\"{}\"}}\n",
+        "word ".repeat(200_000)
+    );
+    let mut input = child.stdin.take().unwrap();
+    input
+        .write_all(b"{\"id\":\"a\",\"body\":\"Ten people were hurt.\"}\n")
+        .unwrap();
+    input.write_all(huge.as_bytes()).unwrap();
+    input
+        .write_all(b"{\"id\":\"b\",\"body\":\"Two were killed.\"}\n")
+        .unwrap();
+    drop(input);
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = read_jsonl(&dir.path().join("out.jsonl"));
+    assert_eq!(
+        out.iter()
+            .map(|a| a["id"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    let dead = read_jsonl(&dir.path().join("dead.jsonl"));
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0]["location"], "stdin:2");
+    assert!(dead[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("{} bytes", huge.len() - 1)));
+    assert_eq!(dead[0]["raw"].as_str().unwrap().len(), 1024);
+}

@@ -3,6 +3,7 @@
 pub mod dir;
 pub mod feed;
 pub mod http;
+mod lines;
 pub mod nats;
 pub mod stdin;
 

@@ -1,46 +1,63 @@
 //! `stdin`: articles as JSON Lines on standard input, until it closes.
 
-use super::emit_json;
-use newsflow_core::{BoxError, BuildContext, Source, SourceConfig, SourceContext};
+use super::lines::{next_line, Line};
+use super::{default_max_article_bytes, emit_json};
+use newsflow_core::{BoxError, BuildContext, DeadLetter, Source, SourceConfig, SourceContext};
 use serde::Deserialize;
-use tokio::io::AsyncBufReadExt;
 
-/// `type = "stdin"`; it takes no options.
+/// `type = "stdin"`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct StdinConfig {}
+pub struct StdinConfig {
+    /// A line longer than this is not read into memory but dead-lettered
+    /// with its first KiB (default 10 MiB).
+    #[serde(default = "default_max_article_bytes")]
+    pub max_article_bytes: usize,
+}
 
 impl SourceConfig for StdinConfig {
     fn build(&self, _cx: &BuildContext) -> Result<Box<dyn Source>, BoxError> {
-        Ok(Box::new(StdinSource))
+        Ok(Box::new(StdinSource {
+            max_article_bytes: self.max_article_bytes,
+        }))
     }
 }
 
-struct StdinSource;
+struct StdinSource {
+    max_article_bytes: usize,
+}
 
 #[async_trait::async_trait]
 impl Source for StdinSource {
     async fn run(self: Box<Self>, cx: SourceContext) -> Result<(), BoxError> {
+        let limit = self.max_article_bytes;
         let mut reader = tokio::io::BufReader::new(tokio::io::stdin());
         let mut line = Vec::new();
         let mut number = 0;
         loop {
-            line.clear();
-            let read = tokio::select! {
-                read = reader.read_until(b'\n', &mut line) => read?,
+            let next = tokio::select! {
+                next = next_line(&mut reader, &mut line, limit) => next?,
                 _ = cx.shutdown.cancelled() => return Ok(()),
             };
-            if read == 0 {
-                return Ok(());
-            }
             number += 1;
-            let record = line.strip_suffix(b"\n").unwrap_or(&line);
-            let record = record.strip_suffix(b"\r").unwrap_or(record);
-            if record.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            cx.progress.add_total(1);
-            if emit_json(&cx, record, "stdin", Some(number)).await.is_err() {
+            let sent = match next {
+                Line::End => return Ok(()),
+                Line::Whole => {
+                    let record = line.strip_suffix(b"\r").unwrap_or(&line);
+                    if record.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    cx.progress.add_total(1);
+                    emit_json(&cx, record, "stdin", Some(number)).await
+                }
+                Line::TooLong(size) => {
+                    cx.progress.add_total(1);
+                    let location = Some(format!("stdin:{number}"));
+                    let letter = DeadLetter::oversized(&cx.name, location, size, limit, &line);
+                    cx.dead_letters.send(letter, cx.delivery()).await
+                }
+            };
+            if sent.is_err() {
                 return Err("the pipeline downstream stopped".into());
             }
         }

@@ -1,10 +1,10 @@
-//! The watched directory's checkpoint: which files (by path, size and
-//! modification time) have had every article delivered.
+//! The watched directory's checkpoint: which files (by path relative to the
+//! directory, size and modification time) have had every article delivered.
 //!
 //! An append-only JSON Lines file, synced after each entry; the last entry
-//! for a path wins. It is compacted (rewritten to one line per file, then
-//! renamed into place) each time it is opened, so it grows only with the
-//! files delivered since the last start.
+//! for a path wins. It is compacted (rewritten to one line per file still
+//! there, then renamed into place) each time it is opened, so it grows only
+//! with the files delivered since the last start.
 
 use newsflow_core::BoxError;
 use serde::{Deserialize, Serialize};
@@ -49,35 +49,73 @@ struct Entry {
     signature: Signature,
 }
 
-/// Delivered files of one watched directory.
+/// Delivered files of one watched directory, by path relative to it.
 #[derive(Debug)]
 pub(super) struct Ledger {
-    root: PathBuf,
     file: std::fs::File,
     file_path: PathBuf,
     delivered: HashMap<PathBuf, Signature>,
 }
 
 impl Ledger {
-    /// Opens (creating or compacting) the ledger kept in `state` for `root`.
-    pub(super) fn open(state: &Path, root: &Path) -> Result<Ledger, BoxError> {
+    /// Opens (creating or compacting) the ledger kept in `state` for the
+    /// directory `root` (canonical), configured as `configured`.
+    ///
+    /// Earlier versions recorded files the watcher reported by their
+    /// absolute path (the working directory joined with `configured`):
+    /// those entries are made relative. Entries whose file is gone, or that
+    /// lie outside `root`, are dropped.
+    pub(super) fn open(state: &Path, root: &Path, configured: &Path) -> Result<Ledger, BoxError> {
         std::fs::create_dir_all(state)
             .map_err(|e| format!("cannot create the state directory {}: {e}", state.display()))?;
         let file_path = state.join("delivered.jsonl");
+        let prefixes = [Some(root.to_owned()), std::path::absolute(configured).ok()];
         let mut delivered = HashMap::new();
+        let mut outside = 0;
         if let Ok(existing) = std::fs::File::open(&file_path) {
             for (number, line) in std::io::BufReader::new(existing).lines().enumerate() {
                 let line = line?;
                 // An unfinished last line (a crash mid-append) is skipped; its
                 // file is simply delivered again.
-                match serde_json::from_str::<Entry>(&line) {
-                    Ok(entry) => drop(delivered.insert(entry.path, entry.signature)),
-                    Err(e) => tracing::warn!(
-                        ledger = %file_path.display(), line = number + 1, error = %e,
-                        "skipping an unreadable ledger line"
-                    ),
+                let mut entry = match serde_json::from_str::<Entry>(&line) {
+                    Ok(entry) => entry,
+                    Err(e) => {
+                        tracing::warn!(
+                            ledger = %file_path.display(), line = number + 1, error = %e,
+                            "skipping an unreadable ledger line"
+                        );
+                        continue;
+                    }
+                };
+                if entry.path.is_absolute() {
+                    let relative = prefixes
+                        .iter()
+                        .flatten()
+                        .find_map(|prefix| entry.path.strip_prefix(prefix).ok());
+                    match relative {
+                        Some(relative) => entry.path = relative.to_owned(),
+                        None => {
+                            outside += 1;
+                            continue;
+                        }
+                    }
                 }
+                delivered.insert(entry.path, entry.signature);
             }
+        }
+        let before = delivered.len();
+        delivered.retain(|path, _| {
+            !matches!(
+                std::fs::symlink_metadata(root.join(path)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound
+            )
+        });
+        let forgotten = before - delivered.len() + outside;
+        if forgotten > 0 {
+            tracing::info!(
+                ledger = %file_path.display(), forgotten,
+                "compacting: forgetting files no longer in the directory"
+            );
         }
         let compacted = state.join("delivered.jsonl.tmp");
         {
@@ -97,33 +135,28 @@ impl Ledger {
         std::fs::rename(&compacted, &file_path)?;
         let file = std::fs::OpenOptions::new().append(true).open(&file_path)?;
         Ok(Ledger {
-            root: root.to_owned(),
             file,
             file_path,
             delivered,
         })
     }
 
-    fn key(&self, path: &Path) -> PathBuf {
-        path.strip_prefix(&self.root).unwrap_or(path).to_owned()
-    }
-
-    /// Whether this version of the file was delivered.
-    pub(super) fn is_delivered(&self, path: &Path, signature: Signature) -> bool {
-        self.delivered.get(&self.key(path)) == Some(&signature)
+    /// Whether this version of the file (`key`: relative to the directory)
+    /// was delivered.
+    pub(super) fn is_delivered(&self, key: &Path, signature: Signature) -> bool {
+        self.delivered.get(key) == Some(&signature)
     }
 
     /// Records that every article of this version of the file was delivered.
-    pub(super) fn record(&mut self, path: &Path, signature: Signature) -> std::io::Result<()> {
-        let key = self.key(path);
+    pub(super) fn record(&mut self, key: &Path, signature: Signature) -> std::io::Result<()> {
         let mut line = serde_json::to_vec(&Entry {
-            path: key.clone(),
+            path: key.to_owned(),
             signature,
         })?;
         line.push(b'\n');
         self.file.write_all(&line)?;
         self.file.sync_data()?;
-        self.delivered.insert(key, signature);
+        self.delivered.insert(key.to_owned(), signature);
         Ok(())
     }
 
@@ -146,9 +179,9 @@ mod tests {
         std::fs::write(&article, "body").unwrap();
         let signature = Signature::of(&article).unwrap();
         let state = dir.path().join("state");
-        let mut ledger = Ledger::open(&state, &root).unwrap();
-        assert!(!ledger.is_delivered(&article, signature));
-        ledger.record(&article, signature).unwrap();
+        let mut ledger = Ledger::open(&state, &root, &root).unwrap();
+        assert!(!ledger.is_delivered(Path::new("a.txt"), signature));
+        ledger.record(Path::new("a.txt"), signature).unwrap();
         drop(ledger);
         // A crash in the middle of the next append.
         let mut f = std::fs::OpenOptions::new()
@@ -157,11 +190,56 @@ mod tests {
             .unwrap();
         f.write_all(b"{\"path\":\"b.t").unwrap();
         drop(f);
-        let ledger = Ledger::open(&state, &root).unwrap();
-        assert!(ledger.is_delivered(&article, signature));
+        let ledger = Ledger::open(&state, &root, &root).unwrap();
+        assert!(ledger.is_delivered(Path::new("a.txt"), signature));
         std::fs::write(&article, "changed body").unwrap();
-        assert!(!ledger.is_delivered(&article, Signature::of(&article).unwrap()));
+        assert!(!ledger.is_delivered(Path::new("a.txt"), Signature::of(&article).unwrap()));
         let text = std::fs::read_to_string(state.join("delivered.jsonl")).unwrap();
         assert_eq!(text.lines().count(), 1, "compacted on open: {text}");
+    }
+
+    #[test]
+    fn absolute_paths_of_an_older_ledger_become_relative() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("in");
+        std::fs::create_dir(&root).unwrap();
+        let article = root.join("a.txt");
+        std::fs::write(&article, "body").unwrap();
+        let signature = Signature::of(&article).unwrap();
+        let state = dir.path().join("state");
+        std::fs::create_dir(&state).unwrap();
+        // Written by a watcher that reported absolute paths.
+        let old = serde_json::to_string(&Entry {
+            path: article.clone(),
+            signature,
+        })
+        .unwrap();
+        std::fs::write(state.join("delivered.jsonl"), format!("{old}\n")).unwrap();
+        let ledger = Ledger::open(&state, &root, &root).unwrap();
+        assert!(ledger.is_delivered(Path::new("a.txt"), signature));
+        let text = std::fs::read_to_string(state.join("delivered.jsonl")).unwrap();
+        assert!(text.starts_with("{\"path\":\"a.txt\""), "{text}");
+    }
+
+    #[test]
+    fn compaction_forgets_files_that_are_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("in");
+        std::fs::create_dir(&root).unwrap();
+        let state = dir.path().join("state");
+        let mut ledger = Ledger::open(&state, &root, &root).unwrap();
+        for name in ["kept.txt", "gone.txt"] {
+            let article = root.join(name);
+            std::fs::write(&article, "body").unwrap();
+            ledger
+                .record(Path::new(name), Signature::of(&article).unwrap())
+                .unwrap();
+        }
+        drop(ledger);
+        std::fs::remove_file(root.join("gone.txt")).unwrap();
+        Ledger::open(&state, &root, &root).unwrap();
+        let text = std::fs::read_to_string(state.join("delivered.jsonl")).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains("kept.txt"), "{text}");
     }
 }

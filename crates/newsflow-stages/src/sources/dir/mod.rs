@@ -3,7 +3,9 @@
 //! `.txt` files are bodies (the file stem is the id), `.json` files hold one
 //! article object, `.jsonl` files one per line. Other files are skipped, and
 //! so are hidden files (`.name`) and files ending `.tmp` or `.part`, which
-//! writers use before renaming a finished file into place.
+//! writers use before renaming a finished file into place, and symbolic
+//! links unless `follow_symlinks` allows them (see [`tree`]). Each skipped
+//! entry is logged once, at info, with the reason.
 //!
 //! Without `watch` the directory is replayed once and the source ends. With
 //! `watch = true` it keeps watching for new and changed files and keeps a
@@ -11,23 +13,28 @@
 //! restart emits only what was not yet delivered.
 
 mod ledger;
+mod tree;
 mod watch;
 
-use super::{emit_json_with, emit_with};
+use super::lines::{next_line, Line};
+use super::{default_max_article_bytes, emit_json_with, emit_with};
 use newsflow_core::{
-    Article, ArticleError, BoxError, BuildContext, Closed, Delivery, Source, SourceConfig,
-    SourceContext,
+    Article, ArticleError, BoxError, BuildContext, Closed, DeadLetter, Delivery, Source,
+    SourceConfig, SourceContext, OVERSIZED_RAW_KEPT,
 };
 use serde::Deserialize;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tokio::io::AsyncBufReadExt;
+use tokio::io::AsyncReadExt;
+use tree::{log_skip, Entry, Format, Tree};
 
 /// `type = "dir"`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DirConfig {
-    /// The directory to read.
+    /// The directory to read (relative to the working directory, or
+    /// absolute); canonicalised at start.
     pub path: PathBuf,
     /// Keep watching for new and changed files instead of ending after one pass.
     #[serde(default)]
@@ -36,6 +43,14 @@ pub struct DirConfig {
     /// (a file renamed into the directory is read at once).
     #[serde(default = "default_settle_ms")]
     pub settle_ms: u64,
+    /// Read symbolic links to files whose target is inside `path`. Off:
+    /// every link is skipped. Links to directories are never followed.
+    #[serde(default)]
+    pub follow_symlinks: bool,
+    /// A `.txt` or `.json` file, or a `.jsonl` line, longer than this is
+    /// not read but dead-lettered with its first KiB.
+    #[serde(default = "default_max_article_bytes")]
+    pub max_article_bytes: usize,
 }
 
 fn default_settle_ms() -> u64 {
@@ -48,14 +63,13 @@ impl SourceConfig for DirConfig {
     }
 
     fn build(&self, cx: &BuildContext) -> Result<Box<dyn Source>, BoxError> {
-        let meta = std::fs::metadata(&self.path)
-            .map_err(|e| format!("cannot read the directory {}: {e}", self.path.display()))?;
-        if !meta.is_dir() {
-            return Err(format!("{} is not a directory", self.path.display()).into());
+        if self.max_article_bytes == 0 {
+            return Err("`max_article_bytes` must be at least 1".into());
         }
+        let tree = Tree::new(&self.path, self.follow_symlinks)?;
         let watch = if self.watch {
             Some(watch::Watch {
-                ledger: ledger::Ledger::open(&cx.state_path(), &self.path)?,
+                ledger: ledger::Ledger::open(&cx.state_path(), tree.root(), &self.path)?,
                 settle: Duration::from_millis(self.settle_ms),
                 backlog: cx.backlog.clone(),
             })
@@ -63,78 +77,68 @@ impl SourceConfig for DirConfig {
             None
         };
         Ok(Box::new(DirSource {
-            root: self.path.clone(),
+            tree,
+            limit: self.max_article_bytes,
             watch,
         }))
     }
 }
 
 struct DirSource {
-    root: PathBuf,
+    tree: Tree,
+    /// `max_article_bytes`.
+    limit: usize,
     watch: Option<watch::Watch>,
-}
-
-/// How a file holds its articles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Text,
-    Json,
-    JsonLines,
-}
-
-/// The format of an article file; `None` for files to skip.
-fn format_of(path: &Path) -> Option<Format> {
-    let name = path.file_name()?.to_str()?;
-    if name.starts_with('.') || name.ends_with(".tmp") || name.ends_with(".part") {
-        return None;
-    }
-    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
-    match extension.as_str() {
-        "txt" => Some(Format::Text),
-        "json" => Some(Format::Json),
-        "jsonl" => Some(Format::JsonLines),
-        _ => None,
-    }
-}
-
-/// The article files under `root`, sorted by path so replays are stable.
-fn list(root: &Path) -> Result<Vec<(PathBuf, Format)>, walkdir::Error> {
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
-        let entry = entry?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        match format_of(entry.path()) {
-            Some(format) => files.push((entry.into_path(), format)),
-            None => tracing::debug!(file = %entry.path().display(), "skipped: not an article file"),
-        }
-    }
-    Ok(files)
 }
 
 #[async_trait::async_trait]
 impl Source for DirSource {
     async fn run(self: Box<Self>, cx: SourceContext) -> Result<(), BoxError> {
         match self.watch {
-            Some(watch) => watch.run(self.root, cx).await,
-            None => replay(&self.root, cx).await,
+            Some(watch) => watch.run(self.tree, self.limit, cx).await,
+            None => replay(&self.tree, self.limit, cx).await,
         }
     }
 }
 
-async fn replay(root: &Path, cx: SourceContext) -> Result<(), BoxError> {
-    let owned_root = root.to_owned();
-    let files = tokio::task::spawn_blocking(move || list(&owned_root)).await??;
+/// Lists the article files under the directory off the runtime's threads,
+/// logging each skipped entry; returns them and the skipped entries' keys.
+async fn list(tree: &Tree, source: &str) -> Result<(Vec<Entry>, Vec<PathBuf>), BoxError> {
+    let (owned, name) = (tree.clone(), source.to_owned());
+    let (entries, skipped) =
+        tokio::task::spawn_blocking(move || owned.list(owned.root(), &name)).await?;
+    let skipped = skipped
+        .into_iter()
+        .map(|(key, skip)| {
+            log_skip(source, &tree.shown(&key), &skip);
+            key
+        })
+        .collect();
+    Ok((entries, skipped))
+}
+
+async fn replay(tree: &Tree, limit: usize, cx: SourceContext) -> Result<(), BoxError> {
+    let (files, _) = list(tree, &cx.name).await?;
     // Each file holds at least one article; JSON Lines files add the rest as they are read.
     cx.progress.add_total(files.len() as u64);
-    tracing::info!(source = %cx.name, files = files.len(), dir = %root.display(), "replaying");
-    for (path, format) in files {
+    tracing::info!(source = %cx.name, files = files.len(), dir = %tree.shown_root().display(), "replaying");
+    for entry in files {
         if cx.shutdown.is_cancelled() {
             tracing::info!(source = %cx.name, "stopped before the end of the directory");
             break;
         }
-        read_file(&cx, &path, format, &mut || cx.delivery()).await?;
+        let shown = tree.shown(&entry.key);
+        let read = read_file(&cx, &entry, &shown, limit, &mut || cx.delivery()).await;
+        let sent = match read {
+            Ok(_) => Ok(()),
+            Err(Failure::Closed) => Err(Closed),
+            Err(Failure::Unreadable { error, line }) => {
+                dead_letter_unreadable(&cx, &shown, line, &error, cx.delivery()).await
+            }
+        };
+        if sent.is_err() {
+            return Err("the pipeline downstream stopped".into());
+        }
     }
     Ok(())
 }
@@ -147,84 +151,192 @@ enum Read {
     Partly,
 }
 
-/// Emits every article of one file, each with a token from `delivery`.
-async fn read_file(
-    cx: &SourceContext,
-    path: &Path,
-    format: Format,
-    delivery: &mut (dyn FnMut() -> Delivery + Send),
-) -> Result<Read, BoxError> {
-    let sent = match format {
-        Format::Text => read_text(cx, path, delivery).await,
-        Format::Json => read_json(cx, path, delivery).await,
-        Format::JsonLines => read_json_lines(cx, path, delivery).await,
-    };
-    match sent {
-        Ok(Ok(read)) => Ok(read),
-        Ok(Err(Closed)) => Err("the pipeline downstream stopped".into()),
-        Err(e) => Err(format!("{}: {e}", path.display()).into()),
+/// Why a file's articles were not all emitted.
+#[derive(Debug)]
+enum Failure {
+    /// The pipeline downstream stopped.
+    Closed,
+    /// The file could not be opened or read; `line` is the JSON Lines line
+    /// the reading stopped at (the lines before it were emitted).
+    Unreadable {
+        error: io::Error,
+        line: Option<usize>,
+    },
+}
+
+impl From<Closed> for Failure {
+    fn from(_: Closed) -> Failure {
+        Failure::Closed
     }
 }
 
-async fn read_text(
+/// Dead-letters a file that cannot be read (or the rest of a JSON Lines
+/// file from `line` on), naming it and why.
+async fn dead_letter_unreadable(
     cx: &SourceContext,
-    path: &Path,
-    delivery: &mut (dyn FnMut() -> Delivery + Send),
-) -> std::io::Result<Result<Read, Closed>> {
-    let raw = tokio::fs::read(path).await?;
-    let id = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let parsed = match std::str::from_utf8(&raw) {
-        Ok(text) => Article::from_text(id, text),
-        Err(e) => Err(ArticleError::NotUtf8(e.to_string())),
+    shown: &Path,
+    line: Option<usize>,
+    error: &io::Error,
+    delivery: Delivery,
+) -> Result<(), Closed> {
+    let (location, reason) = match line {
+        Some(line) => (
+            format!("{}:{line}", shown.display()),
+            format!("cannot read the file from this line on: {error}"),
+        ),
+        None => (
+            shown.display().to_string(),
+            format!("cannot read the file: {error}"),
+        ),
     };
-    let sent = emit_with(cx, parsed, &raw, path.display().to_string(), delivery()).await;
-    Ok(sent.map(|()| Read::Whole))
+    let letter = DeadLetter::from_bytes(&cx.name, Some(location), reason, b"");
+    cx.dead_letters.send(letter, delivery).await
 }
 
-async fn read_json(
+/// Emits every article of one file, each with a token from `delivery`;
+/// input over `limit` bytes is dead-lettered without being read whole.
+async fn read_file(
     cx: &SourceContext,
-    path: &Path,
+    entry: &Entry,
+    shown: &Path,
+    limit: usize,
     delivery: &mut (dyn FnMut() -> Delivery + Send),
-) -> std::io::Result<Result<Read, Closed>> {
-    let raw = tokio::fs::read(path).await?;
-    let sent = emit_json_with(cx, &raw, &path.display().to_string(), None, delivery()).await;
-    Ok(sent.map(|()| Read::Whole))
+) -> Result<Read, Failure> {
+    let unreadable = |error| Failure::Unreadable { error, line: None };
+    let target = entry.target.clone();
+    let (file, size) = tokio::task::spawn_blocking(move || tree::open(&target))
+        .await
+        .map_err(|e| unreadable(io::Error::other(e)))?
+        .map_err(unreadable)?;
+    let file = tokio::fs::File::from_std(file);
+    let origin = shown.display().to_string();
+    if entry.format == Format::JsonLines {
+        return read_json_lines(cx, file, &origin, limit, delivery).await;
+    }
+    match read_whole(file, size, limit).await.map_err(unreadable)? {
+        Whole::Read(raw) if entry.format == Format::Text => {
+            let id = entry
+                .key
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let parsed = match std::str::from_utf8(&raw) {
+                Ok(text) => Article::from_text(id, text),
+                Err(e) => Err(ArticleError::NotUtf8(e.to_string())),
+            };
+            emit_with(cx, parsed, &raw, origin, delivery()).await?;
+        }
+        Whole::Read(raw) => emit_json_with(cx, &raw, &origin, None, delivery()).await?,
+        Whole::Oversized { size, start } => {
+            let letter = DeadLetter::oversized(&cx.name, Some(origin), size, limit, &start);
+            cx.dead_letters.send(letter, delivery()).await?;
+        }
+    }
+    Ok(Read::Whole)
+}
+
+/// A whole file's bytes, or the start of a file over the limit.
+enum Whole {
+    Read(Vec<u8>),
+    Oversized { size: u64, start: Vec<u8> },
+}
+
+async fn read_whole(file: tokio::fs::File, size: u64, limit: usize) -> io::Result<Whole> {
+    let kept = OVERSIZED_RAW_KEPT as u64;
+    if size > limit as u64 {
+        let mut start = Vec::new();
+        file.take(kept).read_to_end(&mut start).await?;
+        return Ok(Whole::Oversized { size, start });
+    }
+    // The file may have grown since: never read past the limit.
+    let mut raw = Vec::with_capacity(size as usize);
+    let mut file = file.take(limit as u64 + 1);
+    file.read_to_end(&mut raw).await?;
+    if raw.len() > limit {
+        let size = file.get_ref().metadata().await.map_or(0, |m| m.len());
+        raw.truncate(OVERSIZED_RAW_KEPT);
+        return Ok(Whole::Oversized {
+            size: size.max(limit as u64 + 1),
+            start: raw,
+        });
+    }
+    Ok(Whole::Read(raw))
 }
 
 async fn read_json_lines(
     cx: &SourceContext,
-    path: &Path,
+    file: tokio::fs::File,
+    origin: &str,
+    limit: usize,
     delivery: &mut (dyn FnMut() -> Delivery + Send),
-) -> std::io::Result<Result<Read, Closed>> {
-    let file = tokio::fs::File::open(path).await?;
+) -> Result<Read, Failure> {
     let mut reader = tokio::io::BufReader::new(file);
-    let origin = path.display().to_string();
     let mut line = Vec::new();
     let mut number = 0;
     let mut records = 0u64;
     loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line).await? == 0 {
-            return Ok(Ok(Read::Whole));
-        }
+        let next = next_line(&mut reader, &mut line, limit)
+            .await
+            .map_err(|error| Failure::Unreadable {
+                error,
+                line: Some(number + 1),
+            })?;
         number += 1;
-        let record = line.strip_suffix(b"\n").unwrap_or(&line);
-        let record = record.strip_suffix(b"\r").unwrap_or(record);
-        if record.iter().all(u8::is_ascii_whitespace) {
+        let oversized = match next {
+            Line::End => return Ok(Read::Whole),
+            Line::Whole => None,
+            Line::TooLong(size) => Some(size),
+        };
+        let record = line.strip_suffix(b"\r").unwrap_or(&line);
+        if oversized.is_none() && record.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         records += 1;
         if records > 1 {
             cx.progress.add_total(1);
         }
-        if let Err(closed) = emit_json_with(cx, record, &origin, Some(number), delivery()).await {
-            return Ok(Err(closed));
+        match oversized {
+            None => emit_json_with(cx, record, origin, Some(number), delivery()).await?,
+            Some(size) => {
+                let location = Some(format!("{origin}:{number}"));
+                let letter = DeadLetter::oversized(&cx.name, location, size, limit, &line);
+                cx.dead_letters.send(letter, delivery()).await?;
+            }
         }
         if cx.shutdown.is_cancelled() {
-            return Ok(Ok(Read::Partly));
+            return Ok(Read::Partly);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_line_over_the_limit_is_skipped_to_its_newline() {
+        let long = "x".repeat(5000);
+        let input = format!("short\n{long}\r\nafter\nlast without newline");
+        let mut reader = tokio::io::BufReader::with_capacity(64, input.as_bytes());
+        let mut line = Vec::new();
+        let mut got = Vec::new();
+        loop {
+            let next = next_line(&mut reader, &mut line, 100).await.unwrap();
+            if next == Line::End {
+                break;
+            }
+            assert!(
+                line.len() <= OVERSIZED_RAW_KEPT,
+                "held {} bytes",
+                line.len()
+            );
+            got.push((next, String::from_utf8(line.clone()).unwrap()));
+        }
+        assert_eq!(got[0], (Line::Whole, "short".to_owned()));
+        assert_eq!(got[1].0, Line::TooLong(5001));
+        assert_eq!(got[1].1, "x".repeat(OVERSIZED_RAW_KEPT));
+        assert_eq!(got[2], (Line::Whole, "after".to_owned()));
+        assert_eq!(got[3], (Line::Whole, "last without newline".to_owned()));
+        assert_eq!(got.len(), 4);
     }
 }

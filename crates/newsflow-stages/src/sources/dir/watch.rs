@@ -1,10 +1,13 @@
 //! Watching a directory: new and changed files are read once complete, and
 //! a file enters the ledger only when every one of its articles has been
-//! delivered by every sink.
+//! delivered by every sink. Files are keyed by their path relative to the
+//! directory everywhere (candidates, files in flight, the ledger).
 
 use super::ledger::{Ledger, Signature};
-use super::{format_of, list, read_file, Read};
+use super::tree::{log_skip, Skip, Tree};
+use super::{dead_letter_unreadable, list, read_file, Failure, Read};
 use newsflow_core::{BoxError, Gauge, Outcome, SourceContext};
+use notify::event::{ModifyKind, RenameMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -13,6 +16,11 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+
+/// The first wait before reading again a file that could not be read.
+const FIRST_RETRY: Duration = Duration::from_millis(100);
+/// The longest wait between two attempts.
+const LAST_RETRY: Duration = Duration::from_secs(30);
 
 /// Watch mode's state, built with the source.
 #[derive(Debug)]
@@ -31,21 +39,26 @@ struct Candidate {
     since: Instant,
     /// Renamed into place: complete now, no need to wait.
     renamed: bool,
+    /// After a failed read: how many reads failed, and when to try again.
+    retry: Option<(u32, Instant)>,
 }
 
 /// Every article of one emitted file has been settled.
 #[derive(Debug)]
 struct FileSettled {
-    path: PathBuf,
+    key: PathBuf,
     signature: Signature,
     delivered: bool,
+    /// Whether any article (or dead letter) went out.
+    emitted: bool,
 }
 
 /// Counts a file's unsettled articles; the last one reports the file.
 struct FileTracker {
     unsettled: AtomicUsize,
     failed: AtomicBool,
-    path: PathBuf,
+    emitted: AtomicBool,
+    key: PathBuf,
     signature: Signature,
     report: mpsc::UnboundedSender<FileSettled>,
 }
@@ -57,29 +70,206 @@ impl FileTracker {
         }
         if self.unsettled.fetch_sub(1, Ordering::AcqRel) == 1 {
             let _ = self.report.send(FileSettled {
-                path: self.path.clone(),
+                key: self.key.clone(),
                 signature: self.signature,
                 delivered: !self.failed.load(Ordering::Acquire),
+                emitted: self.emitted.load(Ordering::Acquire),
             });
         }
     }
 }
 
-impl Watch {
-    pub(super) async fn run(mut self, root: PathBuf, cx: SourceContext) -> Result<(), BoxError> {
-        let (event_tx, mut events) = mpsc::unbounded_channel();
-        let mut watcher = notify::recommended_watcher(move |event| {
-            let _ = event_tx.send(event);
-        })?;
-        watcher.watch(&root, RecursiveMode::Recursive)?;
+/// The files seen and not read yet, by key, and the entries skipped (each
+/// logged once).
+struct Files<'a> {
+    tree: &'a Tree,
+    source: &'a str,
+    candidates: BTreeMap<PathBuf, Candidate>,
+    skipped: HashSet<PathBuf>,
+}
 
-        // Files already there count as complete once older than the settle time.
-        let mut candidates = BTreeMap::new();
-        let existing = {
-            let root = root.clone();
-            tokio::task::spawn_blocking(move || list(&root)).await??
+impl Files<'_> {
+    fn skip(&mut self, key: PathBuf, skip: &Skip) {
+        if !self.skipped.contains(&key) {
+            log_skip(self.source, &self.tree.shown(&key), skip);
+            self.skipped.insert(key);
+        }
+    }
+
+    fn forget(&mut self, path: &Path) {
+        if let Some(key) = self.tree.key(path) {
+            self.candidates.remove(&key);
+            self.skipped.remove(&key);
+        }
+    }
+
+    /// Notes files that a watch event says were created, written or renamed in.
+    fn note_event(&mut self, event: notify::Event) {
+        match event.kind {
+            EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(RenameMode::From)) => {
+                event.paths.iter().for_each(|path| self.forget(path));
+            }
+            // For a rename the destination is the last path.
+            EventKind::Modify(ModifyKind::Name(mode)) => {
+                if let (RenameMode::Both, Some(from)) = (mode, event.paths.first()) {
+                    self.forget(from);
+                }
+                if let Some(path) = event.paths.last() {
+                    self.note_path(path, true);
+                }
+            }
+            EventKind::Create(_) | EventKind::Modify(_) => {
+                event
+                    .paths
+                    .iter()
+                    .for_each(|path| self.note_path(path, false));
+            }
+            _ => {}
+        }
+    }
+
+    fn note_path(&mut self, path: &Path, renamed: bool) {
+        let Some(key) = self.tree.key(path) else {
+            return;
         };
-        for (path, _) in existing {
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            return;
+        };
+        if meta.is_dir() {
+            // Files written into a new directory before its watch was added
+            // raise no event of their own: look for them now.
+            let (entries, skipped) = self.tree.list(path, self.source);
+            for entry in entries {
+                self.note_file(entry.key, false);
+            }
+            for (key, skip) in skipped {
+                self.skip(key, &skip);
+            }
+            return;
+        }
+        match self.tree.entry(&key) {
+            Ok(_) => self.note_file(key, renamed),
+            Err(skip) => self.skip(key, &skip),
+        }
+    }
+
+    /// Starts (or restarts) the settle clock of a file.
+    fn note_file(&mut self, key: PathBuf, renamed: bool) {
+        let signature = Signature::of(&self.tree.path(&key));
+        self.candidates.insert(
+            key,
+            Candidate {
+                signature,
+                since: Instant::now(),
+                renamed,
+                retry: None,
+            },
+        );
+    }
+
+    /// Takes out the candidates that are complete (renamed in, or unchanged
+    /// for `settle`) and the failed ones due for another try, with the
+    /// number of failed reads. Sorted by path, so files that settle
+    /// together are read in order.
+    fn ready(&mut self, settle: Duration) -> Vec<(PathBuf, u32)> {
+        let mut done = Vec::new();
+        let now = Instant::now();
+        let tree = self.tree;
+        self.candidates.retain(|key, candidate| {
+            let current = Signature::of(&tree.path(key));
+            if current.is_none() {
+                return false;
+            }
+            if current != candidate.signature {
+                candidate.signature = current;
+                candidate.since = now;
+                // A file written to after it was renamed in must settle again.
+                candidate.renamed = false;
+                candidate.retry = None;
+                return true;
+            }
+            let due = match candidate.retry {
+                Some((_, at)) => now >= at,
+                None => candidate.renamed || now.duration_since(candidate.since) >= settle,
+            };
+            if due {
+                done.push((key.clone(), candidate.retry.map_or(0, |(failed, _)| failed)));
+            }
+            !due
+        });
+        done
+    }
+
+    /// Queues a file that could not be read for another try, later each time.
+    fn retry(&mut self, key: PathBuf, signature: Signature, failed: u32) -> Duration {
+        let wait = FIRST_RETRY
+            .saturating_mul(1 << (failed - 1).min(16))
+            .min(LAST_RETRY);
+        let now = Instant::now();
+        self.candidates.insert(
+            key,
+            Candidate {
+                signature: Some(signature),
+                since: now,
+                renamed: false,
+                retry: Some((failed, now + wait)),
+            },
+        );
+        wait
+    }
+}
+
+/// Whether a failed read may pass if tried again (permissions being fixed,
+/// file descriptors or memory running short, a busy or flaky disk).
+fn transient(error: &std::io::Error) -> bool {
+    matches!(
+        error.raw_os_error(),
+        Some(
+            libc::EACCES
+                | libc::EPERM
+                | libc::EMFILE
+                | libc::ENFILE
+                | libc::ENOMEM
+                | libc::ENOBUFS
+                | libc::EAGAIN
+                | libc::EINTR
+                | libc::EBUSY
+                | libc::ETXTBSY
+                | libc::EIO
+                | libc::ESTALE
+        )
+    )
+}
+
+impl Watch {
+    pub(super) async fn run(
+        mut self,
+        tree: Tree,
+        limit: usize,
+        cx: SourceContext,
+    ) -> Result<(), BoxError> {
+        let (event_tx, mut events) = mpsc::unbounded_channel();
+        // Links are resolved by the tree's rule, never by the watcher.
+        let mut watcher = notify::RecommendedWatcher::new(
+            move |event| {
+                let _ = event_tx.send(event);
+            },
+            notify::Config::default().with_follow_symlinks(false),
+        )?;
+        watcher.watch(tree.root(), RecursiveMode::Recursive)?;
+
+        let mut files = Files {
+            tree: &tree,
+            source: &cx.name,
+            candidates: BTreeMap::new(),
+            skipped: HashSet::new(),
+        };
+        // The startup listing logs what it skips: the watcher does not again.
+        let (existing, skipped) = list(&tree, &cx.name).await?;
+        files.skipped.extend(skipped);
+        // Files already there count as complete once older than the settle time.
+        for entry in existing {
+            let path = tree.path(&entry.key);
             let age = std::fs::metadata(&path)
                 .and_then(|m| m.modified())
                 .ok()
@@ -88,17 +278,18 @@ impl Watch {
             let since = Instant::now()
                 .checked_sub(age.min(self.settle))
                 .unwrap_or_else(Instant::now);
-            candidates.insert(
-                path.clone(),
+            files.candidates.insert(
+                entry.key,
                 Candidate {
                     signature: Signature::of(&path),
                     since,
                     renamed: false,
+                    retry: None,
                 },
             );
         }
         tracing::info!(
-            source = %cx.name, dir = %root.display(), ledger = %self.ledger.file_path().display(),
+            source = %cx.name, dir = %tree.shown_root().display(), ledger = %self.ledger.file_path().display(),
             "watching"
         );
 
@@ -111,45 +302,74 @@ impl Watch {
             tokio::select! {
                 _ = cx.shutdown.cancelled() => break,
                 Some(event) = events.recv() => match event {
-                    Ok(event) => note_event(&mut candidates, event),
+                    Ok(event) => files.note_event(event),
                     Err(e) => tracing::warn!(source = %cx.name, error = %e, "watch error"),
                 },
                 Some(file) = settled.recv() => self.settled(&cx.name, file, &mut in_flight),
                 _ = tick.tick() => {
-                    let ready = ready(&mut candidates, self.settle);
-                    self.backlog.set((candidates.len() + ready.len()) as u64);
-                    for path in ready {
-                        let Some(signature) = Signature::of(&path) else { continue };
-                        if in_flight.contains(&path) {
+                    let ready = files.ready(self.settle);
+                    self.backlog.set((files.candidates.len() + ready.len()) as u64);
+                    for (key, failed) in ready {
+                        let Some(signature) = Signature::of(&tree.path(&key)) else { continue };
+                        if in_flight.contains(&key) {
                             // Read again once the version in flight has settled.
-                            candidates.insert(path, Candidate { signature: Some(signature), since: Instant::now(), renamed: false });
+                            files.candidates.insert(key, Candidate { signature: Some(signature), since: Instant::now(), renamed: false, retry: None });
                             continue;
                         }
-                        if self.ledger.is_delivered(&path, signature) {
+                        if self.ledger.is_delivered(&key, signature) {
                             continue;
                         }
-                        let Some(format) = format_of(&path) else { continue };
+                        // Checked again: the entry may have been swapped for a link.
+                        let entry = match tree.entry(&key) {
+                            Ok(entry) => entry,
+                            Err(skip) => {
+                                files.skip(key, &skip);
+                                continue;
+                            }
+                        };
                         let tracker = Arc::new(FileTracker {
                             // One for the reading itself, released below.
                             unsettled: AtomicUsize::new(1),
                             failed: AtomicBool::new(false),
-                            path: path.clone(),
+                            emitted: AtomicBool::new(false),
+                            key: key.clone(),
                             signature,
                             report: settled_tx.clone(),
                         });
-                        in_flight.insert(path.clone());
+                        in_flight.insert(key.clone());
                         cx.progress.add_total(1);
                         let mut delivery = || {
                             tracker.unsettled.fetch_add(1, Ordering::AcqRel);
+                            tracker.emitted.store(true, Ordering::Release);
                             let tracker = tracker.clone();
                             cx.delivery_then(move |outcome| tracker.settle(outcome))
                         };
-                        let read = read_file(&cx, &path, format, &mut delivery).await;
-                        let whole = matches!(read, Ok(Read::Whole));
-                        tracker.settle(if whole { Outcome::Delivered } else { Outcome::Failed });
-                        if let Err(e) = read {
-                            tracing::warn!(source = %cx.name, file = %path.display(), error = %e, "cannot read");
-                        }
+                        let shown = tree.shown(&key);
+                        let outcome = match read_file(&cx, &entry, &shown, limit, &mut delivery).await {
+                            Ok(Read::Whole) => Outcome::Delivered,
+                            Ok(Read::Partly) | Err(Failure::Closed) => Outcome::Failed,
+                            Err(Failure::Unreadable { error, line }) => {
+                                if error.kind() == std::io::ErrorKind::NotFound {
+                                    tracing::info!(source = %cx.name, file = %shown.display(), "gone before it was read");
+                                    Outcome::Failed
+                                } else if transient(&error) {
+                                    let wait = files.retry(key, signature, failed + 1);
+                                    tracing::warn!(
+                                        source = %cx.name, file = %shown.display(), error = %error,
+                                        failed = failed + 1, retry_in_ms = wait.as_millis() as u64,
+                                        "cannot read the file; will retry"
+                                    );
+                                    Outcome::Failed
+                                } else {
+                                    // It will never read better: dead-lettered, and recorded once written there.
+                                    match dead_letter_unreadable(&cx, &shown, line, &error, delivery()).await {
+                                        Ok(()) => Outcome::Delivered,
+                                        Err(_) => Outcome::Failed,
+                                    }
+                                }
+                            }
+                        };
+                        tracker.settle(outcome);
                     }
                 }
             }
@@ -171,93 +391,17 @@ impl Watch {
     }
 
     fn settled(&mut self, source: &str, file: FileSettled, in_flight: &mut HashSet<PathBuf>) {
-        in_flight.remove(&file.path);
+        in_flight.remove(&file.key);
         if !file.delivered {
-            tracing::warn!(source, file = %file.path.display(), "not every article was delivered; the file will be read again");
+            // A read that failed before emitting anything was logged already.
+            if !file.emitted {
+                return;
+            }
+            tracing::warn!(source, file = %file.key.display(), "not every article of the file was delivered; it is not recorded in the ledger");
             return;
         }
-        if let Err(e) = self.ledger.record(&file.path, file.signature) {
+        if let Err(e) = self.ledger.record(&file.key, file.signature) {
             tracing::error!(source, ledger = %self.ledger.file_path().display(), error = %e, "cannot record a delivered file");
         }
     }
-}
-
-/// Notes files that a watch event says were created, written or renamed in.
-fn note_event(candidates: &mut BTreeMap<PathBuf, Candidate>, event: notify::Event) {
-    let renamed = matches!(
-        event.kind,
-        EventKind::Modify(notify::event::ModifyKind::Name(_))
-    );
-    match event.kind {
-        EventKind::Create(_) | EventKind::Modify(_) => {}
-        EventKind::Remove(_) => {
-            for path in &event.paths {
-                candidates.remove(path);
-            }
-            return;
-        }
-        _ => return,
-    }
-    // For a rename the destination is the last path.
-    let paths: &[PathBuf] = if renamed {
-        event
-            .paths
-            .last()
-            .map(std::slice::from_ref)
-            .unwrap_or_default()
-    } else {
-        &event.paths
-    };
-    for path in paths {
-        if path.is_dir() {
-            // Files written into a new directory before its watch was added
-            // raise no event of their own: look for them now.
-            for (file, _) in list(path).unwrap_or_default() {
-                note_file(candidates, &file, false);
-            }
-            continue;
-        }
-        if format_of(path).is_none() || !path.is_file() {
-            continue;
-        }
-        note_file(candidates, path, renamed);
-    }
-}
-
-/// Starts (or restarts) the settle clock of a file.
-fn note_file(candidates: &mut BTreeMap<PathBuf, Candidate>, path: &Path, renamed: bool) {
-    candidates.insert(
-        path.to_owned(),
-        Candidate {
-            signature: Signature::of(path),
-            since: Instant::now(),
-            renamed,
-        },
-    );
-}
-
-/// Takes out the candidates that are complete: renamed in, or unchanged for
-/// `settle`. Sorted by path, so files that settle together are read in order.
-fn ready(candidates: &mut BTreeMap<PathBuf, Candidate>, settle: Duration) -> Vec<PathBuf> {
-    let mut done = Vec::new();
-    let now = Instant::now();
-    candidates.retain(|path, candidate| {
-        let current = Signature::of(path);
-        if current.is_none() {
-            return false;
-        }
-        if current != candidate.signature {
-            candidate.signature = current;
-            candidate.since = now;
-            // A file written to after it was renamed in must settle again.
-            candidate.renamed = false;
-            return true;
-        }
-        if candidate.renamed || now.duration_since(candidate.since) >= settle {
-            done.push(path.clone());
-            return false;
-        }
-        true
-    });
-    done
 }
