@@ -51,7 +51,8 @@ pub struct PostgresConfig {
     pub schema: String,
     /// Seconds a connection attempt, or one batch's transaction, may take
     /// before it counts as failed (the connection is then dropped and the
-    /// batch retried on a new one). Default 30.
+    /// batch retried on a new one); also the TCP keepalive idle time. A
+    /// schema migration at start is not bounded by it. Default 30.
     #[serde(default = "default_timeout_secs")]
     pub timeout_secs: u64,
 }
@@ -93,6 +94,11 @@ impl SinkConfig for PostgresConfig {
         let timeout = Duration::from_secs(self.timeout_secs);
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(timeout);
+        }
+        // A long migration waits on the server without a deadline; TCP
+        // keepalives (the default idle is 2 hours) notice a server gone.
+        if config.get_keepalives_idle() == Duration::from_secs(2 * 60 * 60) {
+            config.keepalives_idle(timeout);
         }
         if config.get_application_name().is_none() {
             config.application_name("newsflow");
@@ -185,11 +191,25 @@ impl Sink for PostgresSink {
 
     async fn start(&mut self) -> Result<(), SinkError> {
         // Connecting creates or migrates the tables, so they exist at start.
-        let attempt = tokio::time::timeout(self.timeout, self.session()).await;
-        match attempt {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(failure)) => Err(self.failed(failure)),
-            Err(_) => Err(self.timed_out()),
+        // Connecting is bounded by `timeout_secs`; migrating is not: building
+        // its indexes on a large table may take minutes, and abandoning it
+        // would roll it back on every retry. TCP keepalives still tell a
+        // vanished server from a busy one.
+        if self.session.is_some() {
+            return Ok(());
+        }
+        let mut session = match tokio::time::timeout(self.timeout, open(&self.config)).await {
+            Ok(Ok(session)) => session,
+            Ok(Err(failure)) => return Err(self.failed(failure)),
+            Err(_) => return Err(self.timed_out()),
+        };
+        let migrating = migrate(&mut session.client, &self.schema);
+        match patiently(migrating, self.timeout, &self.schema).await {
+            Ok(()) => {
+                self.connected(session);
+                Ok(())
+            }
+            Err(failure) => Err(self.failed(failure)),
         }
     }
 
@@ -235,12 +255,18 @@ impl PostgresSink {
     /// The open connection, connecting (and migrating) first when there is none.
     async fn session(&mut self) -> Result<&mut Session, Failure> {
         if self.session.is_none() {
-            let session = connect(&self.config, &self.schema).await?;
-            tracing::info!(schema = %self.schema, "connected to PostgreSQL");
-            self.health.set_ready(true);
-            self.session = Some(session);
+            let mut session = open(&self.config).await?;
+            migrate(&mut session.client, &self.schema).await?;
+            self.connected(session);
         }
         Ok(self.session.as_mut().expect("just connected"))
+    }
+
+    /// Keeps a connection whose schema is ready.
+    fn connected(&mut self, session: Session) {
+        tracing::info!(schema = %self.schema, "connected to PostgreSQL");
+        self.health.set_ready(true);
+        self.session = Some(session);
     }
 
     fn disconnect(&mut self) {
@@ -330,17 +356,35 @@ fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Connects, then makes the schema current and up to date.
-async fn connect(config: &tokio_postgres::Config, schema: &str) -> Result<Session, Failure> {
+/// Connects; the schema is not prepared yet.
+async fn open(config: &tokio_postgres::Config) -> Result<Session, Failure> {
     let (client, connection) = config.connect(NoTls).await?;
     let driver = tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "PostgreSQL connection ended");
         }
     });
-    let mut session = Session { client, driver };
-    migrate(&mut session.client, schema).await?;
-    Ok(session)
+    Ok(Session { client, driver })
+}
+
+/// Waits for `work`, however long, saying so every `every`.
+async fn patiently<T>(
+    work: impl std::future::Future<Output = T>,
+    every: Duration,
+    schema: &str,
+) -> T {
+    tokio::pin!(work);
+    let started = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            () = tokio::time::sleep(every) => tracing::warn!(
+                %schema,
+                waited_secs = started.elapsed().as_secs(),
+                "still preparing the PostgreSQL schema (a migration, or another sink holding its lock)"
+            ),
+        }
+    }
 }
 
 /// Creates the schema if missing, sets it as the session's `search_path`,
