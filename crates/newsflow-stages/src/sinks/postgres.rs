@@ -9,9 +9,9 @@
 //! distinct record. A batch the server refuses for its data (a value out of
 //! range, a limit) is bisected under savepoints to find the records it
 //! refuses: only those are dead-lettered. A lost connection or a timeout
-//! makes the batch retryable; the runtime retries it with backoff and the sink reconnects,
-//! reporting not-ready meanwhile, so an outage slows the pipeline and drops
-//! nothing.
+//! makes the batch retryable; the runtime retries it with backoff and the
+//! sink reconnects, reporting not-ready meanwhile, so an outage slows the
+//! pipeline and drops nothing.
 
 use super::schema::{
     assemble, raw_encoding_label, ArticleRow, Rows, StoredArticle, StoredEntity, StoredFigure,
