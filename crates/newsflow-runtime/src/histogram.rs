@@ -1,7 +1,6 @@
-//! A latency histogram with fixed buckets, lock-free to record, rendered in
-//! the Prometheus text format.
+//! A latency histogram with fixed buckets, lock-free to record; `/metrics`
+//! reads it (`crate::metrics`).
 
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -32,47 +31,16 @@ impl Histogram {
         self.count.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Writes the `_bucket`, `_sum` and `_count` series of `name` with `labels`
-    /// (`stage="x"`), cumulative as Prometheus expects.
-    pub fn render(&self, out: &mut String, name: &str, labels: &str) {
-        let mut cumulative = 0;
-        for (bound, bucket) in BOUNDS.iter().zip(&self.buckets) {
-            cumulative += bucket.load(Ordering::Relaxed);
-            let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{bound}\"}} {cumulative}");
-        }
-        let count = self.count.load(Ordering::Relaxed);
-        let _ = writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {count}");
+    /// The sum of the durations in seconds, their number, and each bucket's
+    /// own count by its upper bound (not cumulative; what falls past the
+    /// last bound is only in the number).
+    pub fn read(&self) -> (f64, u64, Vec<(f64, u64)>) {
+        let buckets = BOUNDS
+            .iter()
+            .zip(&self.buckets)
+            .map(|(bound, bucket)| (*bound, bucket.load(Ordering::Relaxed)))
+            .collect();
         let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-        let _ = writeln!(out, "{name}_sum{{{labels}}} {sum}");
-        let _ = writeln!(out, "{name}_count{{{labels}}} {count}");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn buckets_are_cumulative() {
-        let h = Histogram::default();
-        h.record(Duration::from_micros(50));
-        h.record(Duration::from_millis(3));
-        h.record(Duration::from_secs(120));
-        let mut out = String::new();
-        h.render(&mut out, "x", "stage=\"s\"");
-        assert!(
-            out.contains("x_bucket{stage=\"s\",le=\"0.0001\"} 1\n"),
-            "{out}"
-        );
-        assert!(
-            out.contains("x_bucket{stage=\"s\",le=\"0.005\"} 2\n"),
-            "{out}"
-        );
-        assert!(out.contains("x_bucket{stage=\"s\",le=\"60\"} 2\n"), "{out}");
-        assert!(
-            out.contains("x_bucket{stage=\"s\",le=\"+Inf\"} 3\n"),
-            "{out}"
-        );
-        assert!(out.contains("x_count{stage=\"s\"} 3\n"), "{out}");
+        (sum, self.count.load(Ordering::Relaxed), buckets)
     }
 }

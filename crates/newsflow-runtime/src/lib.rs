@@ -16,6 +16,7 @@ mod api;
 mod config;
 mod graph;
 mod histogram;
+mod metrics;
 mod progress;
 mod run;
 mod stage_tasks;

@@ -3,7 +3,6 @@
 
 use crate::histogram::Histogram;
 use newsflow_core::{BuildContext, Counter, Event, Gauge, Health, StageCounters};
-use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
@@ -56,14 +55,6 @@ pub struct StageSnapshot {
     /// For a transform: articles passed on without its work.
     pub skipped: u64,
 }
-
-/// A per-stage metric: name, Prometheus type, help text, and its value.
-type Series = (
-    &'static str,
-    &'static str,
-    &'static str,
-    fn(&StageSnapshot) -> u64,
-);
 
 fn kind_rank(kind: &str) -> u8 {
     match kind {
@@ -163,118 +154,32 @@ impl Status {
 
     /// Everything in the Prometheus text exposition format.
     pub fn render_prometheus(&self) -> String {
-        let inner = self.lock();
-        let mut out = String::new();
-        let series: [Series; 4] = [
-            (
-                "newsflow_stage_received_total",
-                "counter",
-                "Articles a stage took in.",
-                |s| s.received,
-            ),
-            (
-                "newsflow_stage_emitted_total",
-                "counter",
-                "Articles a stage passed on (a sink: wrote durably).",
-                |s| s.emitted,
-            ),
-            (
-                "newsflow_stage_failed_total",
-                "counter",
-                "Articles a stage refused (dead-lettered) or lost.",
-                |s| s.failed,
-            ),
-            (
-                "newsflow_stage_ready",
-                "gauge",
-                "1 when the stage can do its job now.",
-                |s| u64::from(s.ready),
-            ),
-        ];
-        let snapshots: Vec<(StageSnapshot, &Stage)> =
-            inner.stages.iter().map(|s| (s.snapshot(), s)).collect();
-        for (name, kind, help, value) in series {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-            for (snapshot, _) in &snapshots {
-                let _ = writeln!(
-                    out,
-                    "{name}{{stage=\"{}\",kind=\"{}\"}} {}",
-                    snapshot.key,
-                    snapshot.kind,
-                    value(snapshot)
-                );
-            }
-        }
-        let _ = writeln!(
-            out,
-            "# HELP newsflow_queue_depth Articles waiting in a stage's input channel.\n# TYPE newsflow_queue_depth gauge"
-        );
-        for (snapshot, _) in &snapshots {
-            if let Some((depth, _)) = snapshot.queue {
-                let _ = writeln!(
-                    out,
-                    "newsflow_queue_depth{{stage=\"{}\"}} {depth}",
-                    snapshot.key
-                );
-            }
-        }
-        let _ = writeln!(
-            out,
-            "# HELP newsflow_queue_capacity Capacity of a stage's input channel.\n# TYPE newsflow_queue_capacity gauge"
-        );
-        for (snapshot, _) in &snapshots {
-            if let Some((_, capacity)) = snapshot.queue {
-                let _ = writeln!(
-                    out,
-                    "newsflow_queue_capacity{{stage=\"{}\"}} {capacity}",
-                    snapshot.key
-                );
-            }
-        }
-        let _ = writeln!(
-            out,
-            "# HELP newsflow_source_backlog Articles known to wait at a source (files not yet read, messages pending).\n# TYPE newsflow_source_backlog gauge"
-        );
-        for (snapshot, _) in snapshots.iter().filter(|(s, _)| s.kind == "source") {
-            let _ = writeln!(
-                out,
-                "newsflow_source_backlog{{stage=\"{}\"}} {}",
-                snapshot.key, snapshot.backlog
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP newsflow_transform_skipped_total Articles a transform passed on without its work (in a language it does not enrich).\n# TYPE newsflow_transform_skipped_total counter"
-        );
-        for (snapshot, _) in snapshots.iter().filter(|(s, _)| s.kind == "transform") {
-            let _ = writeln!(
-                out,
-                "newsflow_transform_skipped_total{{stage=\"{}\"}} {}",
-                snapshot.key, snapshot.skipped
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP newsflow_stage_latency_seconds Time per article in a transform; per batch write and flush in a sink.\n# TYPE newsflow_stage_latency_seconds histogram"
-        );
-        for (snapshot, stage) in snapshots.iter().filter(|(s, _)| s.kind != "source") {
-            let labels = format!("stage=\"{}\"", snapshot.key);
-            stage
-                .latency
-                .render(&mut out, "newsflow_stage_latency_seconds", &labels);
-        }
-        let _ = writeln!(
-            out,
-            "# HELP newsflow_draining 1 while the pipeline drains before stopping.\n# TYPE newsflow_draining gauge\nnewsflow_draining {}",
-            u64::from(inner.draining)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP newsflow_reloads_total Config reloads applied, and refused.\n# TYPE newsflow_reloads_total counter\nnewsflow_reloads_total{{result=\"applied\"}} {}\nnewsflow_reloads_total{{result=\"refused\"}} {}",
-            inner.reloads, inner.failed_reloads
-        );
-        out
+        crate::metrics::render(self)
     }
+
+    /// What `/metrics` reads, at one moment.
+    pub(crate) fn metrics_view(&self) -> MetricsView {
+        let inner = self.lock();
+        MetricsView {
+            stages: inner
+                .stages
+                .iter()
+                .map(|s| (s.snapshot(), s.latency.clone()))
+                .collect(),
+            draining: inner.draining,
+            reloads: inner.reloads,
+            failed_reloads: inner.failed_reloads,
+        }
+    }
+}
+
+/// The state `/metrics` reports.
+pub(crate) struct MetricsView {
+    /// Each stage, with its latency histogram.
+    pub(crate) stages: Vec<(StageSnapshot, Arc<Histogram>)>,
+    pub(crate) draining: bool,
+    pub(crate) reloads: u64,
+    pub(crate) failed_reloads: u64,
 }
 
 impl Stage {

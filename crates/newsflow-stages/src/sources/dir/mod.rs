@@ -308,35 +308,3 @@ async fn read_json_lines(
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_line_over_the_limit_is_skipped_to_its_newline() {
-        let long = "x".repeat(5000);
-        let input = format!("short\n{long}\r\nafter\nlast without newline");
-        let mut reader = tokio::io::BufReader::with_capacity(64, input.as_bytes());
-        let mut line = Vec::new();
-        let mut got = Vec::new();
-        loop {
-            let next = next_line(&mut reader, &mut line, 100).await.unwrap();
-            if next == Line::End {
-                break;
-            }
-            assert!(
-                line.len() <= OVERSIZED_RAW_KEPT,
-                "held {} bytes",
-                line.len()
-            );
-            got.push((next, String::from_utf8(line.clone()).unwrap()));
-        }
-        assert_eq!(got[0], (Line::Whole, "short".to_owned()));
-        assert_eq!(got[1].0, Line::TooLong(5001));
-        assert_eq!(got[1].1, "x".repeat(OVERSIZED_RAW_KEPT));
-        assert_eq!(got[2], (Line::Whole, "after".to_owned()));
-        assert_eq!(got[3], (Line::Whole, "last without newline".to_owned()));
-        assert_eq!(got.len(), 4);
-    }
-}
