@@ -2,7 +2,7 @@
 """Peak memory of a pipeline fed large articles: a benchmark that prints figures.
 
 Runs `newsflow run` (default target/release/newsflow) with an `http` source
-into a JSON Lines sink, pushes N articles of SIZE MB each from 4 client
+through a transform (default `figures`) into a JSON Lines sink, pushes N articles of SIZE MB each from 4 client
 threads (retrying on 503, as clients should), waits until every article is
 written, and prints the process's peak resident memory (VmHWM) and the
 throughput. Run it once with the default byte budget and once with
@@ -47,11 +47,16 @@ def main():
     ap.add_argument("--articles", type=int, default=100)
     ap.add_argument("--size-mb", type=float, default=8)
     ap.add_argument("--budget-mb", type=int, default=None, help="runtime.max_in_flight_bytes in MiB (default: newsflow's)")
+    ap.add_argument("--transform", choices=["none", "figures", "enrich"], default="figures",
+                    help="a stage between source and sink; a slower one lets articles pile up")
     args = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix="newsflow-membench-")
     port = free_port()
     budget = "" if args.budget_mb is None else f"max_in_flight_bytes = {args.budget_mb * 1024 * 1024}"
+    transform = "" if args.transform == "none" else (
+        f'[transforms.work]\ntype = "{args.transform}"\ninputs = ["push"]\n')
+    sink_input = "push" if args.transform == "none" else "work"
     config = os.path.join(work, "pipeline.toml")
     with open(config, "w") as f:
         f.write(f"""
@@ -65,9 +70,10 @@ address = "127.0.0.1:{port}"
 max_body_bytes = {int(args.size_mb * 1024 * 1024) + 4096}
 max_article_bytes = {int(args.size_mb * 1024 * 1024) + 4096}
 
+{transform}
 [sinks.out]
 type = "jsonl"
-inputs = ["push"]
+inputs = ["{sink_input}"]
 path = "{work}/out.jsonl"
 
 [dead_letter]
@@ -135,7 +141,7 @@ path = "{work}/dead.jsonl"
     daemon.wait()
     total_mb = args.articles * args.size_mb
     print(f"{args.articles} articles of {args.size_mb:g} MB ({total_mb:g} MB) pushed, "
-          f"budget {'default' if args.budget_mb is None else str(args.budget_mb) + ' MiB'}: "
+          f"through {args.transform}, budget {'default' if args.budget_mb is None else str(args.budget_mb) + ' MiB'}: "
           f"peak RSS {peak:.0f} MB, {elapsed:.1f} s ({total_mb / elapsed:.1f} MB/s), "
           f"{refused} pushes answered 503 and retried")
 

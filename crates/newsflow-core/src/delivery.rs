@@ -11,6 +11,7 @@
 //! [`Outcome::Delivered`] only if every copy was delivered. That is the ground
 //! for checkpoints and acknowledgements: a source advances only on `Delivered`.
 
+use crate::stage::BudgetShare;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -29,8 +30,9 @@ type Callback = Box<dyn FnOnce(Outcome) + Send>;
 struct Shared {
     failed: AtomicBool,
     on_done: Mutex<Option<Callback>>,
-    /// Kept alive until every copy is settled (a share of the byte budget).
-    held: Mutex<Vec<Box<dyn Send>>>,
+    /// The article's bytes in the run's budget, given back when the last
+    /// copy is settled.
+    held: Mutex<Vec<BudgetShare>>,
 }
 
 impl Drop for Shared {
@@ -85,13 +87,12 @@ impl Delivery {
         Delivery { shared: None }
     }
 
-    /// Keeps `resource` alive until every copy of this token is settled,
-    /// however the article ends: how an article holds its share of the
-    /// run's byte budget (`runtime.max_in_flight_bytes`) while in flight.
-    pub fn hold(&mut self, resource: impl Send + 'static) {
+    /// Holds `share` of the byte budget until every copy of this token is
+    /// settled, however the article ends.
+    pub(crate) fn hold_share(&mut self, share: BudgetShare) {
         let shared = self.shared.get_or_insert_with(|| {
-            // An untracked token: nobody hears the outcome, but the resource
-            // is still held for the article's journey.
+            // An untracked token: nobody hears the outcome, but the bytes are
+            // still held for the article's journey.
             Arc::new(Shared {
                 failed: AtomicBool::new(false),
                 on_done: Mutex::new(None),
@@ -102,7 +103,15 @@ impl Delivery {
             .held
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(Box::new(resource));
+            .push(share);
+    }
+
+    /// The bytes of the budget this article holds.
+    pub(crate) fn held_bytes(&self) -> u64 {
+        self.shared.as_ref().map_or(0, |shared| {
+            let held = shared.held.lock().unwrap_or_else(|p| p.into_inner());
+            held.iter().map(|share| share.bytes).sum()
+        })
     }
 
     /// A copy for another branch of a fan-out; it must be settled too.
@@ -165,28 +174,6 @@ mod tests {
         let (token, rx) = tracked();
         drop(token);
         assert_eq!(rx.recv().unwrap(), Outcome::Failed);
-    }
-
-    #[test]
-    fn a_held_resource_lives_until_the_last_copy_is_settled() {
-        let resource = Arc::new(());
-        let (mut token, rx) = tracked();
-        token.hold(resource.clone());
-        let branch = token.fork();
-        token.delivered();
-        assert_eq!(Arc::strong_count(&resource), 2, "one branch is still open");
-        branch.delivered();
-        assert_eq!(rx.recv().unwrap(), Outcome::Delivered);
-        assert_eq!(
-            Arc::strong_count(&resource),
-            1,
-            "released with the last copy"
-        );
-        let mut untracked = Delivery::untracked();
-        untracked.hold(resource.clone());
-        assert_eq!(Arc::strong_count(&resource), 2);
-        untracked.delivered();
-        assert_eq!(Arc::strong_count(&resource), 1);
     }
 
     #[test]

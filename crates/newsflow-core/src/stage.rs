@@ -202,13 +202,18 @@ pub struct Output {
     // that replaces its readers) through an [`OutputHandle`].
     readers: Arc<RwLock<Readers>>,
     counters: Arc<StageCounters>,
-    /// A source's output takes each article's share of the run's byte budget.
-    budget: Option<ByteBudget>,
+    /// How the output counts its articles against the run's byte budget.
+    budget: Option<Budgeting>,
 }
 
-/// The bytes of articles a run holds at once (`runtime.max_in_flight_bytes`):
-/// a source's article takes its size from the budget before it is sent, and
-/// gives it back when its delivery is settled, so large articles slow the
+/// The bytes of articles a run holds at once (`runtime.max_in_flight_bytes`).
+///
+/// A source's article takes its size from the budget before it is sent,
+/// waiting for room; a transform that makes an article larger (entities,
+/// figures) takes the growth without waiting, so it never deadlocks behind
+/// the articles queued before it, and the sources wait until the enriched
+/// articles are written. Each article gives its bytes back when its
+/// delivery is settled, written or failed. So large articles slow the
 /// sources down instead of growing memory.
 ///
 /// ```
@@ -217,44 +222,98 @@ pub struct Output {
 /// assert_eq!(budget.available(), 1000);
 /// ```
 #[derive(Debug, Clone)]
-pub struct ByteBudget {
-    semaphore: Arc<tokio::sync::Semaphore>,
-    /// The whole budget: an article larger than it takes all of it.
-    total: u32,
+pub struct ByteBudget(Arc<BudgetInner>);
+
+#[derive(Debug)]
+struct BudgetInner {
+    total: u64,
+    used: std::sync::Mutex<u64>,
+    freed: tokio::sync::Notify,
+}
+
+/// Bytes taken from a [`ByteBudget`], given back when dropped.
+#[derive(Debug)]
+pub(crate) struct BudgetShare {
+    budget: Arc<BudgetInner>,
+    pub(crate) bytes: u64,
+}
+
+impl Drop for BudgetShare {
+    fn drop(&mut self) {
+        let mut used = self.budget.used.lock().unwrap_or_else(|p| p.into_inner());
+        *used = used.saturating_sub(self.bytes);
+        drop(used);
+        self.budget.freed.notify_waiters();
+    }
 }
 
 impl ByteBudget {
-    /// A budget of `bytes` (at most 4 GiB - 1).
-    pub fn new(bytes: u32) -> ByteBudget {
-        ByteBudget {
-            semaphore: Arc::new(tokio::sync::Semaphore::new(bytes as usize)),
+    /// A budget of `bytes`.
+    pub fn new(bytes: u64) -> ByteBudget {
+        ByteBudget(Arc::new(BudgetInner {
             total: bytes,
-        }
+            used: std::sync::Mutex::new(0),
+            freed: tokio::sync::Notify::new(),
+        }))
     }
 
     /// Bytes not taken now.
-    pub fn available(&self) -> usize {
-        self.semaphore.available_permits()
+    pub fn available(&self) -> u64 {
+        self.0.total.saturating_sub(*self.lock())
     }
 
-    /// What an article takes: its size, or the whole budget when larger.
-    fn share(&self, article: &Article) -> u32 {
-        u32::try_from(article.approx_bytes())
-            .unwrap_or(u32::MAX)
-            .min(self.total)
+    fn lock(&self) -> std::sync::MutexGuard<'_, u64> {
+        self.0.used.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    async fn take(&self, article: &Article) -> tokio::sync::OwnedSemaphorePermit {
-        self.semaphore
-            .clone()
-            .acquire_many_owned(self.share(article))
-            .await
-            .expect("the budget's semaphore is never closed")
+    fn share(&self, bytes: u64) -> BudgetShare {
+        BudgetShare {
+            budget: self.0.clone(),
+            bytes,
+        }
     }
 
-    fn try_take(&self, bytes: u32) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        self.semaphore.clone().try_acquire_many_owned(bytes).ok()
+    /// Takes `bytes` when they fit, or when nothing is taken (an article
+    /// larger than the whole budget goes alone).
+    fn try_take(&self, bytes: u64) -> Option<BudgetShare> {
+        let mut used = self.lock();
+        if *used == 0 || *used + bytes <= self.0.total {
+            *used += bytes;
+            return Some(self.share(bytes));
+        }
+        None
     }
+
+    /// Waits until `bytes` fit, then takes them.
+    async fn take(&self, bytes: u64) -> BudgetShare {
+        loop {
+            let freed = self.0.freed.notified();
+            tokio::pin!(freed);
+            // Registered before the check, so a release in between wakes it.
+            freed.as_mut().enable();
+            if let Some(share) = self.try_take(bytes) {
+                return share;
+            }
+            freed.await;
+        }
+    }
+
+    /// Takes `bytes` at once, fitting or not: an article already in the
+    /// pipeline that grew.
+    fn grow(&self, bytes: u64) -> BudgetShare {
+        *self.lock() += bytes;
+        self.share(bytes)
+    }
+}
+
+/// Whether an [`Output`] admits articles into the budget or accounts for
+/// their growth.
+#[derive(Debug, Clone)]
+enum Budgeting {
+    /// A source's output: each article waits for room for its size.
+    Admit(ByteBudget),
+    /// A transform's output: an article's growth is taken without waiting.
+    Grow(ByteBudget),
 }
 
 type Readers = Arc<[mpsc::Sender<Event>]>;
@@ -291,10 +350,17 @@ impl Output {
         }
     }
 
-    /// This output (a source's) takes each article's share of `budget`
-    /// before sending it; see [`ByteBudget`].
-    pub fn with_budget(mut self, budget: ByteBudget) -> Output {
-        self.budget = Some(budget);
+    /// This output (a source's) takes each article's size from `budget`
+    /// before sending it, waiting for room; see [`ByteBudget`].
+    pub fn admitting_into(mut self, budget: ByteBudget) -> Output {
+        self.budget = Some(Budgeting::Admit(budget));
+        self
+    }
+
+    /// This output (a transform's) takes from `budget` what each article
+    /// grew by, without waiting; see [`ByteBudget`].
+    pub fn growing_in(mut self, budget: ByteBudget) -> Output {
+        self.budget = Some(Budgeting::Grow(budget));
         self
     }
 
@@ -312,8 +378,17 @@ impl Output {
 
     /// Sends an article to every reader (fan-out forks its delivery token).
     pub async fn send(&self, article: Article, mut delivery: Delivery) -> Result<(), Closed> {
-        if let Some(budget) = &self.budget {
-            delivery.hold(budget.take(&article).await);
+        match &self.budget {
+            None => {}
+            Some(Budgeting::Admit(budget)) => {
+                delivery.hold_share(budget.take(article.approx_bytes() as u64).await);
+            }
+            Some(Budgeting::Grow(budget)) => {
+                let grown = (article.approx_bytes() as u64).saturating_sub(delivery.held_bytes());
+                if grown > 0 {
+                    delivery.hold_share(budget.grow(grown));
+                }
+            }
         }
         let readers = self.readers();
         let Some((last, rest)) = readers.split_last() else {
@@ -345,25 +420,16 @@ impl Output {
         if readers.is_empty() {
             return Err(TrySendError::Closed);
         }
-        // The whole batch's share of the budget, or none of it.
+        // The whole batch's bytes, or none of them (a source's batch).
         let mut batch = batch;
-        if let Some(budget) = &self.budget {
-            let shares: Vec<u32> = batch.iter().map(|(a, _)| budget.share(a)).collect();
-            // A batch larger than the whole budget goes alone, as one article would.
-            let total = shares
-                .iter()
-                .fold(0u32, |sum, s| sum.saturating_add(*s))
-                .min(budget.total);
-            let mut permit = budget.try_take(total).ok_or(TrySendError::Full)?;
-            for ((_, delivery), share) in batch.iter_mut().zip(shares) {
-                // What is left of a capped batch stays with its last article.
-                match permit.split(share as usize) {
-                    Some(part) => delivery.hold(part),
-                    None => {
-                        delivery.hold(permit);
-                        break;
-                    }
-                }
+        if let Some(Budgeting::Admit(budget)) = &self.budget {
+            let sizes: Vec<u64> = batch.iter().map(|(a, _)| a.approx_bytes() as u64).collect();
+            let share = budget
+                .try_take(sizes.iter().sum())
+                .ok_or(TrySendError::Full)?;
+            // Each article gives its own bytes back as it is settled.
+            for ((_, delivery), part) in batch.iter_mut().zip(split_share(share, sizes)) {
+                delivery.hold_share(part);
             }
         }
         let mut permits = Vec::with_capacity(readers.len());
@@ -390,6 +456,18 @@ impl Output {
         self.counters.add_emitted(n as u64);
         Ok(())
     }
+}
+
+/// Splits one share into one per size, in order.
+fn split_share(mut share: BudgetShare, sizes: Vec<u64>) -> impl Iterator<Item = BudgetShare> {
+    let budget = share.budget.clone();
+    // The parts are handed out from the whole, which then holds nothing.
+    share.bytes = 0;
+    drop(share);
+    sizes.into_iter().map(move |bytes| BudgetShare {
+        budget: budget.clone(),
+        bytes,
+    })
 }
 
 /// Why [`Output::try_send_batch`] sent nothing.
@@ -504,7 +582,7 @@ mod budget_tests {
     async fn a_source_waits_for_room_in_the_byte_budget() {
         let (tx, mut rx) = mpsc::channel(100);
         let budget = ByteBudget::new(1000);
-        let out = Output::new(vec![tx], Arc::default()).with_budget(budget.clone());
+        let out = Output::new(vec![tx], Arc::default()).admitting_into(budget.clone());
         // Room for 100 articles by count, not for two of 600 bytes.
         out.send(article("a", 599), Delivery::untracked())
             .await
@@ -538,10 +616,50 @@ mod budget_tests {
     }
 
     #[tokio::test]
+    async fn growth_in_a_transform_is_counted_and_holds_the_sources_back() {
+        let (source_tx, mut source_rx) = mpsc::channel(100);
+        let (transform_tx, mut transform_rx) = mpsc::channel(100);
+        let budget = ByteBudget::new(1000);
+        let source = Output::new(vec![source_tx], Arc::default()).admitting_into(budget.clone());
+        let transform = Output::new(vec![transform_tx], Arc::default()).growing_in(budget.clone());
+        source
+            .send(article("a", 299), Delivery::untracked())
+            .await
+            .unwrap();
+        assert_eq!(budget.available(), 700);
+        // The transform makes the article three times larger: it takes the
+        // growth at once, past what is free.
+        let Event {
+            mut article,
+            delivery,
+        } = source_rx.recv().await.unwrap();
+        article.body = "y".repeat(1199);
+        transform.send(article, delivery).await.unwrap();
+        assert_eq!(budget.available(), 0);
+        // The sources wait until it is written.
+        let blocked = tokio::time::timeout(
+            Duration::from_millis(200),
+            source.send(article_small(), Delivery::untracked()),
+        )
+        .await;
+        assert!(blocked.is_err());
+        let forked = transform_rx.recv().await.unwrap();
+        let copy = forked.delivery.fork();
+        forked.delivery.delivered();
+        assert_eq!(budget.available(), 0, "held until the last copy is settled");
+        copy.delivered();
+        assert_eq!(budget.available(), 1000);
+    }
+
+    fn article_small() -> Article {
+        article("s", 9)
+    }
+
+    #[tokio::test]
     async fn a_batch_that_does_not_fit_the_budget_is_refused_whole() {
         let (tx, mut rx) = mpsc::channel(100);
         let budget = ByteBudget::new(1000);
-        let out = Output::new(vec![tx], Arc::default()).with_budget(budget.clone());
+        let out = Output::new(vec![tx], Arc::default()).admitting_into(budget.clone());
         let batch = |n: usize| {
             (0..n)
                 .map(|i| (article(&i.to_string(), 299), Delivery::untracked()))

@@ -62,7 +62,7 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// The default of `runtime.max_in_flight_bytes`: 256 MiB.
-pub const DEFAULT_MAX_IN_FLIGHT_BYTES: u32 = 256 * 1024 * 1024;
+pub const DEFAULT_MAX_IN_FLIGHT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Settings for the runtime itself (`[runtime]`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -74,10 +74,10 @@ pub struct RuntimeOptions {
     pub shutdown_timeout_secs: u64,
     /// Where sources keep checkpoints, a directory per stage.
     pub state_dir: PathBuf,
-    /// The bytes of articles (their text) the whole pipeline holds at once,
-    /// from the source until every sink has written them; sources wait for
-    /// room. At most 4 GiB - 1.
-    pub max_in_flight_bytes: std::num::NonZeroU32,
+    /// The bytes of articles (their text and annotations) the whole
+    /// pipeline holds at once, from the source until every sink has written
+    /// them; sources wait for room.
+    pub max_in_flight_bytes: std::num::NonZeroU64,
 }
 
 impl Default for RuntimeOptions {
@@ -86,7 +86,7 @@ impl Default for RuntimeOptions {
             channel_capacity: 256,
             shutdown_timeout_secs: 30,
             state_dir: PathBuf::from("state"),
-            max_in_flight_bytes: std::num::NonZeroU32::new(DEFAULT_MAX_IN_FLIGHT_BYTES)
+            max_in_flight_bytes: std::num::NonZeroU64::new(DEFAULT_MAX_IN_FLIGHT_BYTES)
                 .expect("not zero"),
         }
     }

@@ -214,7 +214,8 @@ impl Graph {
         let mut transform_outputs = BTreeMap::new();
         for name in built.transforms.keys() {
             let key = format!("transforms.{name}");
-            let output = Output::new(Vec::new(), self.counters(&key));
+            let output =
+                Output::new(Vec::new(), self.counters(&key)).growing_in(self.budget.clone());
             if let Some(old) = self.outputs.insert(name.clone(), output.handle()) {
                 self.draining.push((name.clone(), old));
             }
@@ -224,7 +225,7 @@ impl Graph {
         for name in built.sources.keys() {
             let key = format!("sources.{name}");
             let output =
-                Output::new(Vec::new(), self.counters(&key)).with_budget(self.budget.clone());
+                Output::new(Vec::new(), self.counters(&key)).admitting_into(self.budget.clone());
             if let Some(old) = self.outputs.insert(name.clone(), output.handle()) {
                 self.draining.push((name.clone(), old));
             }
