@@ -17,6 +17,7 @@ bounds:
 import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -139,6 +140,8 @@ path = "{work}/dead.jsonl"
     peak = max(peak, peak_rss_mb(daemon.pid))
     daemon.terminate()
     daemon.wait()
+    # The output is as large as the input: do not leave gigabytes behind.
+    shutil.rmtree(work, ignore_errors=True)
     total_mb = args.articles * args.size_mb
     print(f"{args.articles} articles of {args.size_mb:g} MB ({total_mb:g} MB) pushed, "
           f"through {args.transform}, budget {'default' if args.budget_mb is None else str(args.budget_mb) + ' MiB'}: "
