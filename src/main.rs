@@ -22,6 +22,8 @@ enum Command {
     Run(commands::run::Args),
     /// Check a pipeline config and print its topology, without running it.
     Validate(commands::validate::Args),
+    /// Print a pipeline's topology in DOT, for Graphviz (`| dot -Tsvg`).
+    Graph(commands::graph::Args),
     /// Enrich one article (a text or JSON file, or standard input) and print it.
     Extract(commands::extract::Args),
     /// Train a model.
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => return commands::run::run(args, format),
         Command::Validate(args) => return commands::validate::run(args, format),
+        Command::Graph(args) => return commands::graph::run(args, format),
         Command::Extract(args) => commands::extract::run(args),
         Command::Train(TrainCommand::Ner(args)) => commands::train_ner::run(args),
         Command::Eval(EvalCommand::Conll(args)) => commands::eval_conll::run(args),

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod eval_conll;
 pub mod eval_numbers;
 pub mod extract;
+pub mod graph;
 pub mod run;
 pub mod train_ner;
 pub mod validate;

@@ -8,6 +8,7 @@ mod delivery;
 mod dir_source;
 mod examples;
 mod extract;
+mod graph;
 mod http_source;
 mod replay;
 mod shutdown;
