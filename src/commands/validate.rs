@@ -10,6 +10,10 @@ pub struct Args {
     /// The pipeline config.
     #[arg(long, short, default_value = "pipeline.toml")]
     config: PathBuf,
+    /// Also build every stage and start every sink (directories, ports,
+    /// connections, tables), without running anything.
+    #[arg(long)]
+    build: bool,
 }
 
 /// Reads and checks a config against the built-in stage types.
@@ -20,7 +24,13 @@ pub fn compile(config: &Path) -> Result<Pipeline, ConfigError> {
 
 /// Prints the topology and exits 0, or lists every problem and exits 78.
 pub fn run(args: Args, log_format: crate::logging::LogFormat) -> ExitCode {
-    match compile(&args.config) {
+    let compiled = compile(&args.config).and_then(|pipeline| {
+        if args.build {
+            build(&args.config, &pipeline)?;
+        }
+        Ok(pipeline)
+    });
+    match compiled {
         Ok(pipeline) => match super::print_stdout(&pipeline.describe()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -33,4 +43,21 @@ pub fn run(args: Args, log_format: crate::logging::LogFormat) -> ExitCode {
             ExitCode::from(super::run::EXIT_CONFIG)
         }
     }
+}
+
+/// Builds every stage and starts every sink of `pipeline`, on a runtime of
+/// its own, without running anything.
+fn build(config: &Path, pipeline: &Pipeline) -> Result<(), ConfigError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ConfigError {
+            file: config.to_owned(),
+            problems: vec![newsflow_runtime::Problem {
+                key: String::new(),
+                line: None,
+                message: format!("cannot start the runtime: {e}"),
+            }],
+        })?;
+    runtime.block_on(newsflow_runtime::check_build(pipeline))
 }

@@ -280,3 +280,85 @@ fn environment_values_take_the_type_of_their_field() {
         "{err}"
     );
 }
+
+#[test]
+fn validate_build_finds_what_run_would_refuse_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    // A directory that is not there: the config is valid, its stage cannot start.
+    let config = GOOD
+        .replace(
+            "fixtures/articles",
+            &format!("{}/nowhere", dir.path().display()),
+        )
+        .replace("out/", &format!("{}/", dir.path().display()));
+    let path = write_config(dir.path(), &config);
+    let plain = newsflow()
+        .args(["validate", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
+    let built = newsflow()
+        .args(["validate", "--build", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(built.status.code(), Some(78), "{}", stderr(&built));
+    assert!(
+        stderr(&built).contains("sources.fixtures: cannot start"),
+        "{}",
+        stderr(&built)
+    );
+    // A port already taken by another process.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap();
+    let config = format!(
+        "[sources.push]\ntype = \"http\"\naddress = \"{address}\"\n\n[sinks.out]\ntype = \"jsonl\"\ninputs = [\"push\"]\npath = \"{d}/o.jsonl\"\n\n[dead_letter]\ntype = \"jsonl\"\npath = \"{d}/dead.jsonl\"\n",
+        d = dir.path().display()
+    );
+    let path = write_config(dir.path(), &config);
+    let built = newsflow()
+        .args(["validate", "--build", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(built.status.code(), Some(78), "{}", stderr(&built));
+    assert!(
+        stderr(&built).contains("sources.push: cannot start"),
+        "{}",
+        stderr(&built)
+    );
+    drop(taken);
+}
+
+#[test]
+fn validate_build_connects_the_sinks() {
+    if !crate::postgres_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = GOOD
+        .replace("out/dead-letter.jsonl", &format!("{}/dead.jsonl", dir.path().display()))
+        .replace(
+            "type = \"jsonl\"\ninputs = [\"enrich\"]\npath = \"out/articles.jsonl\"",
+            "type = \"postgres\"\ninputs = [\"enrich\"]\nurl = \"postgres://postgres@127.0.0.1:5432/newsflow_no_such_database\"",
+        );
+    let path = write_config(dir.path(), &config);
+    let output = newsflow()
+        .current_dir(repo())
+        .args(["validate", "--build", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("sinks.out: cannot start"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("newsflow_no_such_database"),
+        "{}",
+        stderr(&output)
+    );
+}

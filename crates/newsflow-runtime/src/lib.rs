@@ -27,5 +27,5 @@ pub use config::{
     SourceSpec, TransformSpec, ENV_PREFIX,
 };
 pub use graph::{compile, Pipeline};
-pub use run::{run, RunOptions, RunReport};
+pub use run::{check_build, run, RunOptions, RunReport};
 pub use status::{StageSnapshot, Status};

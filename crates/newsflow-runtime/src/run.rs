@@ -130,6 +130,50 @@ fn build(config: &ParsedConfig, wanted: &dyn Fn(&str) -> bool) -> Result<Built, 
     }
 }
 
+/// How long `validate --build` gives a sink to start.
+const START_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Builds every stage of `pipeline` (directories checked, files opened,
+/// ports bound) and starts every sink once (connecting, creating or
+/// migrating tables), without running anything: what `run` would refuse at
+/// start, found first (`newsflow validate --build`). A sink that cannot start
+/// now, even for a reason `run` would wait out, is a problem here.
+pub async fn check_build(pipeline: &Pipeline) -> Result<(), ConfigError> {
+    let config = &pipeline.config;
+    let mut built = build(config, &|_| true)?;
+    let mut problems = Vec::new();
+    let sinks = built
+        .sinks
+        .iter_mut()
+        .map(|(name, (sink, _))| (format!("sinks.{name}"), sink))
+        .chain(
+            built
+                .dead_letter
+                .iter_mut()
+                .map(|(sink, _)| ("dead_letter".to_owned(), sink)),
+        );
+    for (key, sink) in sinks {
+        let message = match tokio::time::timeout(START_CHECK_TIMEOUT, sink.start()).await {
+            Ok(Ok(())) => continue,
+            Ok(Err(e)) => format!("cannot start: {e}"),
+            Err(_) => format!("did not start within {} s", START_CHECK_TIMEOUT.as_secs()),
+        };
+        problems.push(Problem {
+            line: config.line_of(&key),
+            key,
+            message,
+        });
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ConfigError {
+            file: config.file.clone(),
+            problems,
+        })
+    }
+}
+
 /// The running graph: tasks, and the handles that let a reload re-wire it.
 struct Graph {
     config: Option<ParsedConfig>,
