@@ -266,3 +266,34 @@ path = "{dir}/dead.jsonl"
         .contains(&format!("{} bytes", huge.len() - 1)));
     assert_eq!(dead[0]["raw"].as_str().unwrap().len(), 1024);
 }
+
+#[test]
+fn on_a_terminal_a_replay_ends_with_one_line_of_figures() {
+    // `script` (util-linux) gives the run a terminal, where the progress bar
+    // is drawn and cleared, then the closing line printed.
+    let binary = env!("CARGO_BIN_EXE_newsflow");
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new("script")
+        .current_dir(crate::repo())
+        // Not the repository's out/, which other tests replay into.
+        .env("NEWSFLOW__SINKS__OUT__PATH", dir.path().join("a.jsonl"))
+        .env("NEWSFLOW__DEAD_LETTER__PATH", dir.path().join("dead.jsonl"))
+        .args([
+            "-qec",
+            &format!("{binary} run --log-level warn"),
+            "/dev/null",
+        ])
+        .output()
+        .expect("script(1) from util-linux runs the command on a terminal");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    let last = text
+        .split(['\n', '\r'])
+        .map(|l| l.trim_start_matches(|c: char| !c.is_ascii_digit()))
+        .find(|l| l.contains("articles in"))
+        .unwrap_or_else(|| panic!("no closing line in {text:?}"));
+    assert!(
+        last.contains("3 articles in") && last.ends_with("0 failed"),
+        "{last:?}"
+    );
+}

@@ -7,6 +7,7 @@ use std::time::Duration;
 /// Redraws a progress bar from the run's [`Progress`] a few times a second.
 pub(crate) struct ProgressDisplay {
     bar: ProgressBar,
+    progress: Progress,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -16,7 +17,7 @@ impl ProgressDisplay {
         let bar = ProgressBar::hidden();
         bar.set_style(
             ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} articles, {rate} [{elapsed_precise}]",
+                "{bar:40} {pos}/{len} articles, {rate}, {eta} left [{elapsed_precise}]",
             )
             .expect("a valid template")
             .with_key(
@@ -27,6 +28,7 @@ impl ProgressDisplay {
             ),
         );
         let shown = bar.clone();
+        let counts = progress.clone();
         let task = tokio::spawn(async move {
             loop {
                 let total = progress.total();
@@ -38,11 +40,25 @@ impl ProgressDisplay {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         });
-        ProgressDisplay { bar, task }
+        ProgressDisplay {
+            bar,
+            progress: counts,
+            task,
+        }
     }
 
-    pub(crate) fn finish(self) {
+    /// Clears the bar and says in one line what the run did: `N articles in
+    /// T s (R/s), F failed`, F counting what every stage refused or lost.
+    pub(crate) fn finish(self, failed: u64) {
         self.task.abort();
+        let elapsed = self.bar.elapsed().as_secs_f64();
         self.bar.finish_and_clear();
+        let done = self.progress.done();
+        let rate = if elapsed > 0.0 {
+            done as f64 / elapsed
+        } else {
+            0.0
+        };
+        eprintln!("{done} articles in {elapsed:.1} s ({rate:.0}/s), {failed} failed");
     }
 }

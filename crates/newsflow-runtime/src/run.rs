@@ -682,11 +682,11 @@ pub async fn run(
     drop(graph);
     let drained = async { while drained.recv().await.is_some() {} };
     let _ = tokio::time::timeout_at(deadline.unwrap_or_else(Instant::now), drained).await;
-    if let Some(display) = display {
-        display.finish();
-    }
     status.stopped();
     report.stages = status.snapshot();
+    if let Some(display) = display {
+        display.finish(report.stages.iter().map(|s| s.failed).sum());
+    }
     if let Some(api) = api {
         api.stop().await;
     }
