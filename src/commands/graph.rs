@@ -18,13 +18,7 @@ pub struct Args {
 /// exit 78 with the config's problems when it does not compile.
 pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
     match super::validate::compile(&args.config) {
-        Ok(pipeline) => match super::print_stdout(&dot(&pipeline)) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                crate::logging::fatal(log_format, format!("cannot write to standard output: {e}"));
-                ExitCode::FAILURE
-            }
-        },
+        Ok(pipeline) => super::print_and_exit(&dot(&pipeline), log_format),
         Err(e) => {
             crate::logging::config_error(log_format, &e);
             ExitCode::from(super::run::EXIT_CONFIG)

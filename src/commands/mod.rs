@@ -19,3 +19,15 @@ pub fn print_stdout(text: &str) -> std::io::Result<()> {
         other => other,
     }
 }
+
+/// Prints `text` on standard output for a command that ends there: exit 0,
+/// or 1 with the reason when standard output cannot be written.
+pub fn print_and_exit(text: &str, log_format: crate::logging::LogFormat) -> std::process::ExitCode {
+    match print_stdout(text) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            crate::logging::fatal(log_format, format!("cannot write to standard output: {e}"));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -31,13 +31,7 @@ pub fn run(args: Args, log_format: crate::logging::LogFormat) -> ExitCode {
         Ok(pipeline)
     });
     match compiled {
-        Ok(pipeline) => match super::print_stdout(&pipeline.describe()) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                crate::logging::fatal(log_format, format!("cannot write to standard output: {e}"));
-                ExitCode::FAILURE
-            }
-        },
+        Ok(pipeline) => super::print_and_exit(&pipeline.describe(), log_format),
         Err(e) => {
             crate::logging::config_error(log_format, &e);
             ExitCode::from(super::run::EXIT_CONFIG)

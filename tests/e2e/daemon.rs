@@ -1,21 +1,11 @@
 //! The daemon: hot reload while articles flow, refused reloads, and the API.
 
 use crate::{
-    drop_article, free_port, http_get, inbox_config as config_text, post_articles, read_jsonl,
+    drop_article, free_port, http_get, inbox_config as config_text, jsonl_ids, post_articles,
     signal, sqlite_ids, start, start_with, stop, wait_for_lines, write_config,
 };
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-fn jsonl_ids(file: &Path) -> Vec<String> {
-    if !file.exists() {
-        return Vec::new();
-    }
-    read_jsonl(file)
-        .iter()
-        .map(|v| v["id"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 #[test]
 fn a_sink_swapped_by_reload_while_articles_flow_loses_nothing() {

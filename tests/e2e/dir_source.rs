@@ -2,7 +2,9 @@
 //! skips (logged once, with the reason), files it cannot read, the size
 //! limit, and a relative `path` across restarts and working directories.
 
-use crate::{drop_article, newsflow, read_jsonl, signal, stderr, wait_for_lines, Daemon};
+use crate::{
+    drop_article, newsflow, read_jsonl, signal, sorted_jsonl_ids, stderr, wait_for_lines, Daemon,
+};
 use serde_json::Value;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::os::unix::process::CommandExt;
@@ -90,15 +92,6 @@ flush_interval_ms = 20
     "pipeline.toml".into()
 }
 
-fn ids(file: &Path) -> Vec<String> {
-    let mut ids: Vec<String> = read_jsonl(file)
-        .iter()
-        .map(|v| v["id"].as_str().unwrap().to_owned())
-        .collect();
-    ids.sort();
-    ids
-}
-
 /// The dead letters of `file`, by the last component of their location.
 fn dead_letters(file: &Path) -> Vec<(String, Value)> {
     let mut letters: Vec<(String, Value)> = if file.exists() {
@@ -183,7 +176,7 @@ fn symbolic_links_are_not_followed_by_default_at_start_or_when_watched() {
     let output = run(dir.path(), &config);
     assert!(output.status.success(), "{}", stderr(&output));
     let log = stderr(&output);
-    assert_eq!(ids(&dir.path().join("out.jsonl")), ["first"]);
+    assert_eq!(sorted_jsonl_ids(&dir.path().join("out.jsonl")), ["first"]);
     for link in ["env.txt", "out.txt", "outdir", "again", "inside.txt"] {
         assert_skipped(&log, link, "symbolic link");
     }
@@ -209,7 +202,7 @@ fn symbolic_links_are_not_followed_by_default_at_start_or_when_watched() {
     wait_for_lines(&out, 2);
     std::thread::sleep(Duration::from_millis(500));
     let log = stop(daemon);
-    assert_eq!(ids(&out), ["first", "last"]);
+    assert_eq!(sorted_jsonl_ids(&out), ["first", "last"]);
     for link in ["env.txt", "out.txt", "outdir", "again", "inside.txt"] {
         assert_skipped(&log, link, "symbolic link");
     }
@@ -227,7 +220,10 @@ fn follow_symlinks_reads_links_that_stay_inside_the_directory() {
     let output = run(dir.path(), &config);
     assert!(output.status.success(), "{}", stderr(&output));
     let log = stderr(&output);
-    assert_eq!(ids(&dir.path().join("out.jsonl")), ["first", "inside"]);
+    assert_eq!(
+        sorted_jsonl_ids(&dir.path().join("out.jsonl")),
+        ["first", "inside"]
+    );
     assert_skipped(&log, "env.txt", "outside");
     assert_skipped(&log, "out.txt", "outside");
     assert_skipped(&log, "outdir", "directory");
@@ -249,7 +245,7 @@ fn follow_symlinks_reads_links_that_stay_inside_the_directory() {
     wait_for_lines(&out, 3);
     std::thread::sleep(Duration::from_millis(500));
     let log = stop(daemon);
-    assert_eq!(ids(&out), ["first", "inside", "last"]);
+    assert_eq!(sorted_jsonl_ids(&out), ["first", "inside", "last"]);
     assert_skipped(&log, "env.txt", "outside");
     assert_skipped(&log, "out.txt", "outside");
     assert_no_secret(dir.path());
@@ -268,7 +264,7 @@ fn skipped_files_are_logged_at_info_with_the_reason() {
     let output = run(dir.path(), &config);
     assert!(output.status.success(), "{}", stderr(&output));
     let log = stderr(&output);
-    assert_eq!(ids(&dir.path().join("out.jsonl")), ["a"]);
+    assert_eq!(sorted_jsonl_ids(&dir.path().join("out.jsonl")), ["a"]);
     assert_skipped(&log, "notes.md", "not an article file");
     assert_skipped(&log, ".hidden.txt", "hidden");
     assert_skipped(&log, "b.txt.part", "temporary");
@@ -307,7 +303,7 @@ fn an_unreadable_file_is_dead_lettered_and_the_replay_goes_on() {
     }
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let read = ids(&dir.path().join("out.jsonl"));
+    let read = sorted_jsonl_ids(&dir.path().join("out.jsonl"));
     assert_eq!(read.len(), 18, "{read:?}");
     let dead = dead_letters(&dir.path().join("dead.jsonl"));
     let names: Vec<&str> = dead.iter().map(|(n, _)| n.as_str()).collect();
@@ -351,7 +347,7 @@ fn a_watched_file_that_cannot_be_read_yet_is_retried() {
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
     wait_for_lines(&out, 2);
     let log = stop(daemon);
-    assert_eq!(ids(&out), ["locked", "open"]);
+    assert_eq!(sorted_jsonl_ids(&out), ["locked", "open"]);
     assert!(log.contains("retry"), "{log}");
     assert!(
         !dir.path().join("dead.jsonl").exists()
@@ -382,7 +378,10 @@ fn files_over_max_article_bytes_and_long_lines_are_dead_lettered() {
     let config = write_config(dir.path(), "path = \"inbox\"\nmax_article_bytes = 2000");
     let output = run(dir.path(), &config);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(ids(&dir.path().join("out.jsonl")), ["l1", "l3", "small"]);
+    assert_eq!(
+        sorted_jsonl_ids(&dir.path().join("out.jsonl")),
+        ["l1", "l3", "small"]
+    );
     let dead = dead_letters(&dir.path().join("dead.jsonl"));
     let names: Vec<&str> = dead.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["big.json", "big.txt", "lines.jsonl:2"], "{dead:#?}");
@@ -429,7 +428,7 @@ fn a_relative_path_keeps_its_ledger_across_restarts_and_working_directories() {
         read_jsonl(&out).len(),
         5,
         "a restart read delivered files again: {:?}",
-        ids(&out)
+        sorted_jsonl_ids(&out)
     );
 
     // The same directory and state, named from the directory above.
@@ -449,7 +448,7 @@ fn a_relative_path_keeps_its_ledger_across_restarts_and_working_directories() {
     std::thread::sleep(Duration::from_millis(500));
     stop(daemon);
     assert_eq!(
-        ids(&out),
+        sorted_jsonl_ids(&out),
         ["before", "in-place", "nested", "renamed", "second", "third"]
     );
 }

@@ -3,7 +3,7 @@
 //! rest of the process needs.
 
 use crate::{
-    drop_article, free_port, newsflow, read_jsonl, signal, start, stop, wait_for_lines,
+    drop_article, free_port, newsflow, signal, sorted_jsonl_ids, start, stop, wait_for_lines,
     write_config, Daemon,
 };
 use std::io::{Read, Write};
@@ -60,15 +60,6 @@ fn push_until_accepted(address: &str, id: &str, secs: u64) {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-fn ids(file: &Path) -> Vec<String> {
-    let mut ids: Vec<String> = read_jsonl(file)
-        .iter()
-        .map(|v| v["id"].as_str().unwrap().to_owned())
-        .collect();
-    ids.sort();
-    ids
 }
 
 #[test]
@@ -142,7 +133,7 @@ path = "{dir}/dead.jsonl"
         !log.contains("has not stopped after"),
         "the old source held its port while a half-sent request was open:\n{log}"
     );
-    assert_eq!(ids(&out), ["after", "before"]);
+    assert_eq!(sorted_jsonl_ids(&out), ["after", "before"]);
 }
 
 #[test]
@@ -233,5 +224,5 @@ path = "{dir}/dead.jsonl"
     wait_for_lines(&out, 3);
     drop(idle);
     stop(daemon);
-    assert_eq!(ids(&out), ["filed", "first", "pushed"]);
+    assert_eq!(sorted_jsonl_ids(&out), ["filed", "first", "pushed"]);
 }

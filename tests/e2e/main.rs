@@ -49,6 +49,24 @@ pub fn read_jsonl(path: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// The ids in a JSON Lines file, in file order (none while it does not exist).
+pub fn jsonl_ids(file: &Path) -> Vec<String> {
+    if !file.exists() {
+        return Vec::new();
+    }
+    read_jsonl(file)
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// [`jsonl_ids`], sorted.
+pub fn sorted_jsonl_ids(file: &Path) -> Vec<String> {
+    let mut ids = jsonl_ids(file);
+    ids.sort();
+    ids
+}
+
 /// Writes a config file into `dir` and returns its path.
 pub fn write_config(dir: &Path, text: &str) -> PathBuf {
     let path = dir.join("pipeline.toml");

@@ -281,6 +281,15 @@ fn environment_values_take_the_type_of_their_field() {
     );
 }
 
+fn validate_build(config: &std::path::Path) -> std::process::Output {
+    newsflow()
+        .current_dir(repo())
+        .args(["validate", "--build", "--config"])
+        .arg(config)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn validate_build_finds_what_run_would_refuse_at_start() {
     let dir = tempfile::tempdir().unwrap();
@@ -298,11 +307,7 @@ fn validate_build_finds_what_run_would_refuse_at_start() {
         .output()
         .unwrap();
     assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
-    let built = newsflow()
-        .args(["validate", "--build", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let built = validate_build(&path);
     assert_eq!(built.status.code(), Some(78), "{}", stderr(&built));
     assert!(
         stderr(&built).contains("sources.fixtures: cannot start"),
@@ -317,11 +322,7 @@ fn validate_build_finds_what_run_would_refuse_at_start() {
         d = dir.path().display()
     );
     let path = write_config(dir.path(), &config);
-    let built = newsflow()
-        .args(["validate", "--build", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let built = validate_build(&path);
     assert_eq!(built.status.code(), Some(78), "{}", stderr(&built));
     assert!(
         stderr(&built).contains("sources.push: cannot start"),

@@ -1,22 +1,15 @@
 //! A watched directory: files are picked up as they arrive, and a restart
 //! emits only what was not yet delivered.
 
-use crate::{inbox_config, read_jsonl, start, stop, wait_for_lines, write_config};
+use crate::{
+    inbox_config, read_jsonl, sorted_jsonl_ids, start, stop, wait_for_lines, write_config,
+};
 use std::path::Path;
 use std::time::Duration;
 
 fn config(dir: &Path) -> std::path::PathBuf {
     let sink = format!("type = \"jsonl\"\npath = \"{}/out.jsonl\"", dir.display());
     write_config(dir, &inbox_config(dir, &sink, ""))
-}
-
-fn ids(file: &Path) -> Vec<String> {
-    let mut ids: Vec<String> = read_jsonl(file)
-        .iter()
-        .map(|v| v["id"].as_str().unwrap().to_owned())
-        .collect();
-    ids.sort();
-    ids
 }
 
 #[test]
@@ -52,7 +45,10 @@ fn new_files_flow_and_a_restart_does_not_repeat_delivered_ones() {
     .unwrap();
     wait_for_lines(&out, 5);
     stop(daemon);
-    assert_eq!(ids(&out), ["b1", "b2", "before", "direct", "nested"]);
+    assert_eq!(
+        sorted_jsonl_ids(&out),
+        ["b1", "b2", "before", "direct", "nested"]
+    );
 
     // The restart sees the same files and emits none of them again.
     let daemon = start(&config);
@@ -65,7 +61,7 @@ fn new_files_flow_and_a_restart_does_not_repeat_delivered_ones() {
     std::thread::sleep(Duration::from_millis(500));
     stop(daemon);
     assert_eq!(
-        ids(&out),
+        sorted_jsonl_ids(&out),
         ["after", "b1", "b2", "before", "direct", "nested"]
     );
 
