@@ -24,6 +24,8 @@ enum Command {
     Validate(commands::validate::Args),
     /// Print a pipeline's topology in DOT, for Graphviz (`| dot -Tsvg`).
     Graph(commands::graph::Args),
+    /// Run a config's `[[tests]]`: articles in at a stage, conditions on what comes out.
+    Test(commands::test::Args),
     /// Enrich one article (a text or JSON file, or standard input) and print it.
     Extract(commands::extract::Args),
     /// Train a model.
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Command::Run(args) => return commands::run::run(args, format),
         Command::Validate(args) => return commands::validate::run(args, format),
         Command::Graph(args) => return commands::graph::run(args, format),
+        Command::Test(args) => return commands::test::run(args, format),
         Command::Extract(args) => commands::extract::run(args),
         Command::Train(TrainCommand::Ner(args)) => commands::train_ner::run(args),
         Command::Eval(EvalCommand::Conll(args)) => commands::eval_conll::run(args),

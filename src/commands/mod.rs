@@ -6,6 +6,7 @@ pub mod eval_numbers;
 pub mod extract;
 pub mod graph;
 pub mod run;
+pub mod test;
 pub mod train_ner;
 pub mod validate;
 

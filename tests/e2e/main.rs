@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod config_errors;
+mod config_tests;
 mod crash;
 mod daemon;
 mod delivery;

@@ -154,6 +154,9 @@ pub struct ParsedConfig {
     pub dead_letter: Option<SinkSpec>,
     /// `[api]`, when the daemon serves metrics and health.
     pub api: Option<ApiOptions>,
+    /// `[[tests]]`: config unit tests, as written; `newsflow test` reads them,
+    /// a run ignores them.
+    pub tests: Vec<Value>,
     /// Each stage's table as written (after environment overrides), by key:
     /// a reload rebuilds the stages whose table changed.
     pub tables: BTreeMap<String, Value>,
@@ -258,6 +261,38 @@ pub fn load_with_env(
         interpolate(key, value, &overrides, &lookup, &mut parser);
     }
     parser.parse(file, root, lines.clone())
+}
+
+/// The `[[tests]]` tables of a file of tests (`newsflow test`), read the
+/// way a config is (TOML; a syntax error names its line).
+pub fn load_tests(file: &Path) -> Result<Vec<Value>, ConfigError> {
+    let fail = |line: Option<usize>, message: String| ConfigError {
+        file: file.to_owned(),
+        problems: vec![Problem {
+            key: String::new(),
+            line,
+            message,
+        }],
+    };
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| fail(None, format!("cannot read the test file: {e}")))?;
+    LineIndex::parse(&text).map_err(|(line, message)| fail(line, message))?;
+    let mut root = config::Config::builder()
+        .add_source(config::File::from_str(&text, config::FileFormat::Toml))
+        .build()
+        .and_then(|c| c.try_deserialize::<Map<String, Value>>())
+        .map_err(|e| fail(None, e.to_string()))?;
+    let tests = match root.remove("tests") {
+        Some(Value::Array(tests)) => tests,
+        _ => return Err(fail(None, "expected [[tests]] tables".into())),
+    };
+    if let Some(key) = root.keys().next() {
+        return Err(fail(
+            None,
+            format!("unknown section `{key}`; a test file holds [[tests]] only"),
+        ));
+    }
+    Ok(tests)
 }
 
 /// Expands `${VAR}` and `${VAR:-default}` in the file's string values (not in
@@ -543,10 +578,18 @@ impl Parser<'_> {
                 "missing: add a [dead_letter] sink (for example type = \"jsonl\", path = \"out/dead-letter.jsonl\") so malformed input is kept, not lost",
             );
         }
+        let tests = match root.remove("tests") {
+            None => Vec::new(),
+            Some(Value::Array(tests)) => tests,
+            Some(_) => {
+                self.problem("tests", "must be an array of tables: [[tests]]");
+                Vec::new()
+            }
+        };
         for key in root.keys() {
             self.problem(
                 key,
-                "unknown section; expected one of runtime, api, sources, transforms, sinks, dead_letter",
+                "unknown section; expected one of runtime, api, sources, transforms, sinks, dead_letter, tests",
             );
         }
         // Problems outside the stages leave the graph readable: they wait for
@@ -571,6 +614,7 @@ impl Parser<'_> {
             sinks,
             dead_letter,
             api,
+            tests,
             tables: self.tables,
             lines,
         })

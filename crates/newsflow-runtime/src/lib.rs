@@ -23,8 +23,8 @@ mod stage_tasks;
 mod status;
 
 pub use config::{
-    load, load_with_env, ApiOptions, ConfigError, ParsedConfig, Problem, RuntimeOptions, SinkSpec,
-    SourceSpec, TransformSpec, ENV_PREFIX,
+    load, load_tests, load_with_env, ApiOptions, ConfigError, ParsedConfig, Problem,
+    RuntimeOptions, SinkSpec, SourceSpec, TransformSpec, ENV_PREFIX,
 };
 pub use graph::{compile, Pipeline};
 pub use run::{check_build, run, RunOptions, RunReport};

@@ -1,0 +1,126 @@
+//! `newsflow test`: a config's `[[tests]]`, run through its transforms.
+
+use crate::{newsflow, repo, stderr, write_config};
+
+#[test]
+fn the_default_pipeline_and_every_example_pass_their_tests() {
+    for config in [
+        "pipeline.toml",
+        "examples/drop-dir-to-sqlite.toml",
+        "examples/feeds-to-postgres.toml",
+        "examples/http-push-to-webhook.toml",
+        "examples/nats.toml",
+    ] {
+        let output = newsflow()
+            .current_dir(repo())
+            .args(["test", "--config", config])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{config}:\n{stdout}{}",
+            stderr(&output)
+        );
+        assert!(stdout.contains(" passed, 0 failed"), "{config}: {stdout}");
+        assert!(!stdout.contains("FAIL"), "{config}: {stdout}");
+    }
+}
+
+const CONFIG: &str = r#"
+[sources.in]
+type = "stdin"
+
+[transforms.figures]
+type = "figures"
+inputs = ["in"]
+
+[sinks.out]
+type = "stdout"
+inputs = ["figures"]
+
+[dead_letter]
+type = "stdout"
+"#;
+
+#[test]
+fn a_failing_test_says_what_was_found_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "{CONFIG}
+[[tests]]
+name = \"wrong on purpose\"
+insert_at = \"in\"
+[[tests.articles]]
+id = \"a\"
+body = \"Five people were injured in the crash.\"
+[[tests.expect]]
+from = \"figures\"
+figure = {{ value = 6, event = \"injured\" }}
+
+[[tests]]
+name = \"right\"
+insert_at = \"figures\"
+[[tests.articles]]
+id = \"b\"
+body = \"Five people were injured in the crash.\"
+[[tests.expect]]
+from = \"figures\"
+figure = {{ value = 5, event = \"injured\" }}
+"
+    );
+    let path = write_config(dir.path(), &config);
+    let output = newsflow()
+        .args(["test", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{}", stderr(&output));
+    assert!(stdout.contains("FAIL wrong on purpose"), "{stdout}");
+    assert!(
+        stdout.contains(r#"expected a figure {"event":"injured","value":6}"#),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(r#""value":5"#),
+        "what was found is shown: {stdout}"
+    );
+    assert!(stdout.contains("PASS right"), "{stdout}");
+    assert!(stdout.contains("1 passed, 1 failed"), "{stdout}");
+}
+
+#[test]
+fn tests_beside_the_config_run_and_a_bad_one_is_a_config_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), CONFIG);
+    std::fs::write(
+        dir.path().join("pipeline.tests.toml"),
+        "[[tests]]\nname = \"beside\"\ninsert_at = \"in\"\n[[tests.articles]]\nid = \"x\"\n[[tests.expect]]\nfrom = \"in\"\ndead_letter = \"no `body`\"\n",
+    )
+    .unwrap();
+    let output = newsflow()
+        .args(["test", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", stderr(&output));
+    assert!(stdout.contains("PASS beside"), "{stdout}");
+
+    let extra = dir.path().join("bad.toml");
+    std::fs::write(
+        &extra,
+        "[[tests]]\nname = \"typo\"\ninsert_at = \"in\"\narticles = []\nexpekt = []\n",
+    )
+    .unwrap();
+    let output = newsflow()
+        .args(["test", "--config"])
+        .arg(&path)
+        .arg(&extra)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
+    assert!(stderr(&output).contains("tests[0]"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("expekt"), "{}", stderr(&output));
+}
