@@ -204,7 +204,7 @@ impl Article {
     /// assert!(Article::from_json(r#"{"id": "a1"}"#).is_err());
     /// ```
     pub fn from_json(text: &str) -> Result<Article, ArticleError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| ArticleError::Json(e))?;
+        let value: Value = serde_json::from_str(text).map_err(ArticleError::Json)?;
         Article::from_value(value)
     }
 

@@ -42,8 +42,9 @@ pub trait Transform: Send + Sync {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SinkErrorKind {
     /// Trying the same batch again may succeed (a lost connection, a
-    /// timeout, a 5xx): the runtime retries with [`Backoff::STANDARD`](crate::Backoff::STANDARD)
-    /// (and at least [`SinkError::retry_after`]), dropping nothing.
+    /// timeout, a 5xx): the runtime retries as
+    /// [`Backoff::STANDARD`](crate::Backoff::STANDARD) says, waiting at
+    /// least [`SinkError::retry_after`], dropping nothing.
     Retryable,
     /// The target refused records for good (a 4xx, a value it cannot
     /// store): the runtime sends them to the dead-letter sink with the
@@ -173,8 +174,9 @@ pub struct Misconfigured(pub String);
 #[async_trait]
 pub trait Sink: Send {
     /// Connects and prepares the target (creating or migrating its tables)
-    /// before the first batch. A retryable failure is retried (as a write
-    /// is: [`Backoff::STANDARD`](crate::Backoff::STANDARD)) while the pipeline waits. Nothing to do by default.
+    /// before the first batch. A retryable failure is retried as a write is
+    /// ([`Backoff::STANDARD`](crate::Backoff::STANDARD)) while the pipeline
+    /// waits. Nothing to do by default.
     async fn start(&mut self) -> Result<(), SinkError> {
         Ok(())
     }
