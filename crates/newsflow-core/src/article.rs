@@ -119,15 +119,16 @@ pub fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
         .map(utc)
 }
 
-/// Why a record could not be turned into an article.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a record could not be turned into an article. The parser's error,
+/// when there is one, is kept as the source (its text is in the message).
+#[derive(Debug, thiserror::Error)]
 pub enum ArticleError {
     /// The input bytes are not UTF-8.
     #[error("not UTF-8: {0}")]
-    NotUtf8(String),
+    NotUtf8(#[source] std::str::Utf8Error),
     /// The input is not JSON at all.
     #[error("not valid JSON: {0}")]
-    Json(String),
+    Json(#[source] serde_json::Error),
     /// The JSON is not an object.
     #[error("an article must be a JSON object, found {0}")]
     NotAnObject(&'static str),
@@ -141,8 +142,35 @@ pub enum ArticleError {
         field: String,
         /// What is wrong with it.
         message: String,
+        /// The parser's error, when the value could not be read.
+        #[source]
+        source: Option<serde_json::Error>,
     },
 }
+
+/// Errors are equal when they say the same: the parser's errors are
+/// compared by their text.
+impl PartialEq for ArticleError {
+    fn eq(&self, other: &ArticleError) -> bool {
+        use ArticleError::*;
+        match (self, other) {
+            (NotUtf8(a), NotUtf8(b)) => a == b,
+            (Json(a), Json(b)) => a.to_string() == b.to_string(),
+            (NotAnObject(a), NotAnObject(b)) | (Missing(a), Missing(b)) => a == b,
+            (
+                Invalid { field, message, .. },
+                Invalid {
+                    field: other_field,
+                    message: other_message,
+                    ..
+                },
+            ) => field == other_field && message == other_message,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for ArticleError {}
 
 impl Article {
     /// An article from plain text: the whole text is the body.
@@ -176,8 +204,7 @@ impl Article {
     /// assert!(Article::from_json(r#"{"id": "a1"}"#).is_err());
     /// ```
     pub fn from_json(text: &str) -> Result<Article, ArticleError> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|e| ArticleError::Json(e.to_string()))?;
+        let value: Value = serde_json::from_str(text).map_err(ArticleError::Json)?;
         Article::from_value(value)
     }
 
@@ -199,11 +226,15 @@ impl Article {
         }
         let mut value = value;
         let unreadable_date = normalise_published_at(&mut value);
-        let mut article: Article =
-            serde_path_to_error::deserialize(value).map_err(|e| ArticleError::Invalid {
-                field: e.path().to_string(),
-                message: e.inner().to_string(),
-            })?;
+        let mut article: Article = serde_path_to_error::deserialize(value).map_err(|e| {
+            let field = e.path().to_string();
+            let source = e.into_inner();
+            ArticleError::Invalid {
+                field,
+                message: source.to_string(),
+                source: Some(source),
+            }
+        })?;
         article.check_required()?;
         if let Some(raw) = unreadable_date {
             tracing::warn!(
@@ -230,6 +261,7 @@ impl Article {
                     "{} bytes long; an id is at most {MAX_ID_BYTES} bytes (use a URL or a hash, and put long text in `metadata`)",
                     self.id.len()
                 ),
+                source: None,
             });
         }
         if self.body.trim().is_empty() {
@@ -346,6 +378,26 @@ mod tests {
         let json = format!(r#"{{"id":"{}","body":"b"}}"#, "x".repeat(MAX_ID_BYTES));
         assert!(Article::from_json(&json).is_ok());
         assert!(Article::from_text("y".repeat(MAX_ID_BYTES + 1), "b").is_err());
+    }
+
+    #[test]
+    fn keeps_the_parser_error_as_the_source() {
+        use std::error::Error;
+        let err = Article::from_json("{not json").unwrap_err();
+        assert!(err.to_string().starts_with("not valid JSON: "), "{err}");
+        let source = err.source().expect("the JSON error");
+        assert!(source.is::<serde_json::Error>());
+        assert_eq!(err.to_string(), format!("not valid JSON: {source}"));
+
+        let err = Article::from_json(r#"{"id":"x","body":"b","title":["a"]}"#).unwrap_err();
+        let source = err.source().expect("the JSON error");
+        assert_eq!(err.to_string(), format!("`title`: {source}"));
+
+        let bytes = vec![b'a', 0xff];
+        let utf8 = std::str::from_utf8(&bytes).unwrap_err();
+        let err = ArticleError::NotUtf8(utf8);
+        assert_eq!(err.to_string(), format!("not UTF-8: {utf8}"));
+        assert!(err.source().is_some());
     }
 
     #[test]

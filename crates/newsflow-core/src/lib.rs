@@ -4,6 +4,7 @@
 //! or on the runtime.
 
 mod article;
+mod backoff;
 mod build;
 mod delivery;
 mod record;
@@ -11,6 +12,7 @@ mod registry;
 mod stage;
 
 pub use article::{parse_date, Article, ArticleError, MAX_ID_BYTES};
+pub use backoff::{Backoff, Delays};
 pub use build::{BuildContext, Counter, Gauge, Health};
 pub use delivery::{Delivery, Outcome};
 pub use record::{

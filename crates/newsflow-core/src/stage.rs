@@ -42,7 +42,9 @@ pub trait Transform: Send + Sync {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SinkErrorKind {
     /// Trying the same batch again may succeed (a lost connection, a
-    /// timeout, a 5xx): the runtime retries with backoff, dropping nothing.
+    /// timeout, a 5xx): the runtime retries as
+    /// [`Backoff::STANDARD`](crate::Backoff::STANDARD) says, waiting at
+    /// least [`SinkError::retry_after`], dropping nothing.
     Retryable,
     /// The target refused records for good (a 4xx, a value it cannot
     /// store): the runtime sends them to the dead-letter sink with the
@@ -81,6 +83,14 @@ pub struct SinkError {
     /// or role, refused credentials), so restarting cannot help. A run
     /// stopped by it reports [`Misconfigured`].
     pub misconfigured: bool,
+    /// For a failure that may pass: how long the target asked to be left
+    /// alone (an HTTP `Retry-After`). The runtime waits at least this long
+    /// before it tries again.
+    pub retry_after: Option<std::time::Duration>,
+    /// The driver's error behind the failure, for logs that print the chain
+    /// ([`message`](SinkError::message) already quotes it).
+    #[source]
+    pub source: Option<BoxError>,
 }
 
 impl SinkError {
@@ -90,6 +100,25 @@ impl SinkError {
             kind,
             refused: Vec::new(),
             misconfigured: false,
+            retry_after: None,
+            source: None,
+        }
+    }
+
+    /// The same failure, caused by `source` (the driver's error).
+    pub fn with_source(self, source: impl Into<BoxError>) -> SinkError {
+        SinkError {
+            source: Some(source.into()),
+            ..self
+        }
+    }
+
+    /// The same failure, which the target asked not to retry before `wait`
+    /// has passed.
+    pub fn with_retry_after(self, wait: Option<std::time::Duration>) -> SinkError {
+        SinkError {
+            retry_after: wait,
+            ..self
         }
     }
 
@@ -145,8 +174,9 @@ pub struct Misconfigured(pub String);
 #[async_trait]
 pub trait Sink: Send {
     /// Connects and prepares the target (creating or migrating its tables)
-    /// before the first batch. A retryable failure is retried with backoff
-    /// while the pipeline waits, as for a write. Nothing to do by default.
+    /// before the first batch. A retryable failure is retried as a write is
+    /// ([`Backoff::STANDARD`](crate::Backoff::STANDARD)) while the pipeline
+    /// waits. Nothing to do by default.
     async fn start(&mut self) -> Result<(), SinkError> {
         Ok(())
     }
@@ -566,6 +596,30 @@ impl SourceContext {
             progress.advance();
             on_done(outcome);
         })
+    }
+}
+
+#[cfg(test)]
+mod sink_error_tests {
+    use super::*;
+    use std::error::Error;
+    use std::time::Duration;
+
+    #[test]
+    fn a_sink_error_keeps_its_cause_and_says_the_same() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let err = SinkError::retryable(format!("cannot reach db: {io}"))
+            .with_source(io)
+            .with_retry_after(Some(Duration::from_secs(3)));
+        assert_eq!(err.to_string(), "cannot reach db: refused");
+        assert_eq!(err.kind, SinkErrorKind::Retryable);
+        assert_eq!(err.retry_after, Some(Duration::from_secs(3)));
+        let cause = err.source().expect("the cause");
+        assert_eq!(
+            cause.downcast_ref::<std::io::Error>().map(|e| e.kind()),
+            Some(std::io::ErrorKind::ConnectionRefused)
+        );
+        assert!(SinkError::fatal("disk").source().is_none());
     }
 }
 

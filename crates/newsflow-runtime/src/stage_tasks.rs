@@ -4,8 +4,9 @@ use crate::config::SinkSpec;
 use crate::histogram::Histogram;
 use futures::StreamExt;
 use newsflow_core::{
-    BoxError, DeadLetter, DeadLetterEvent, DeadLetters, Delivery, Event, Misconfigured, Output,
-    Record, Rejection, Sink, SinkError, SinkErrorKind, StageCounters, Transform,
+    Backoff, BoxError, DeadLetter, DeadLetterEvent, DeadLetters, Delays, Delivery, Event,
+    Misconfigured, Output, Record, Rejection, Sink, SinkError, SinkErrorKind, StageCounters,
+    Transform,
 };
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
@@ -306,31 +307,25 @@ async fn closed_and_empty<T>(rx: &mpsc::Receiver<T>) {
     }
 }
 
-/// Waits between attempts at a failure that may pass: 100 ms, doubling up
-/// to 30 s.
-struct Backoff(Duration);
-
-impl Backoff {
-    fn new() -> Backoff {
-        Backoff(Duration::from_millis(100))
-    }
-
-    async fn wait(&mut self, what: &str, error: &SinkError) {
-        tracing::warn!(error = %error, retry_in_ms = self.0.as_millis() as u64, "{what} failed; retrying");
-        tokio::time::sleep(self.0).await;
-        self.0 = (self.0 * 2).min(Duration::from_secs(30));
-    }
+/// Waits before the next attempt at a failure that may pass: the next wait
+/// of the shared policy, and at least as long as the target asked.
+async fn wait_to_retry(delays: &mut Delays, what: &str, error: &SinkError) {
+    let wait = delays
+        .next_delay()
+        .max(error.retry_after.unwrap_or_default());
+    tracing::warn!(error = %error, retry_in_ms = wait.as_millis() as u64, "{what} failed; retrying");
+    tokio::time::sleep(wait).await;
 }
 
 /// Starts a sink (connecting, creating its tables), retrying failures that
 /// may pass until it succeeds or a failure that cannot pass comes.
 async fn start_with_retry(sink: &mut dyn Sink) -> Result<(), SinkError> {
-    let mut backoff = Backoff::new();
+    let mut delays = Backoff::STANDARD.delays();
     loop {
         match sink.start().await {
             Ok(()) => return Ok(()),
             Err(e) if e.kind == SinkErrorKind::Retryable => {
-                backoff.wait("starting the sink", &e).await
+                wait_to_retry(&mut delays, "starting the sink", &e).await
             }
             Err(e) => return Err(e),
         }
@@ -340,7 +335,7 @@ async fn start_with_retry(sink: &mut dyn Sink) -> Result<(), SinkError> {
 /// Writes and flushes a batch, retrying failures that may pass until it
 /// succeeds or a failure that cannot pass comes.
 async fn write_with_retry(sink: &mut dyn Sink, records: &[Record]) -> Result<(), SinkError> {
-    let mut backoff = Backoff::new();
+    let mut delays = Backoff::STANDARD.delays();
     loop {
         let result = match sink.write(records).await {
             Ok(()) => sink.flush().await,
@@ -348,7 +343,9 @@ async fn write_with_retry(sink: &mut dyn Sink, records: &[Record]) -> Result<(),
         };
         match result {
             Ok(()) => return Ok(()),
-            Err(e) if e.kind == SinkErrorKind::Retryable => backoff.wait("sink write", &e).await,
+            Err(e) if e.kind == SinkErrorKind::Retryable => {
+                wait_to_retry(&mut delays, "sink write", &e).await
+            }
             Err(e) => return Err(e),
         }
     }

@@ -4,7 +4,8 @@
 mod net_common;
 
 use net_common::{articles_jsonl, free_port, ids, read_jsonl, start, Receiver, Reply, Scratch};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// A replay of `n` articles to the webhook on `port`, in batches of
 /// `batch_size`, with `options` for the sink.
@@ -69,6 +70,41 @@ async fn a_5xx_then_ok_delivers_every_article_once() {
         assert_eq!(request["x-team"], "data-desk");
         assert_eq!(request["content-type"], "application/json");
     }
+    assert!(read_jsonl(&scratch.path("dead.jsonl")).is_empty());
+}
+
+/// A 429 or 503 with `Retry-After` is retried by the runtime, no sooner than
+/// the server asked. `max_retries = 0`: before the runtime honoured it, the
+/// sink's own quick retries did, and with none left the runtime tried again
+/// after its first 100 ms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_is_honoured_by_the_runtime() {
+    let scratch = Scratch::new();
+    let port = free_port();
+    let times = Arc::new(Mutex::new(Vec::new()));
+    let seen = times.clone();
+    let receiver = Receiver::new(move |number, _| {
+        seen.lock().unwrap().push(Instant::now());
+        match number {
+            0 => Reply::RetryAfter(429, 2),
+            _ => Reply::Store,
+        }
+    });
+    receiver.serve(port).await;
+    let running = start(
+        scratch.dir.path(),
+        &config(&scratch, 3, port, 3, "max_retries = 0"),
+    );
+    running.finish().await;
+
+    assert_eq!(receiver.stored_ids(), expected_ids(3));
+    let times = times.lock().unwrap();
+    assert_eq!(times.len(), 2, "one 429, then the batch");
+    let waited = times[1] - times[0];
+    assert!(
+        waited >= Duration::from_secs(2),
+        "retried after {waited:?}, before the server's Retry-After of 2 s"
+    );
     assert!(read_jsonl(&scratch.path("dead.jsonl")).is_empty());
 }
 

@@ -3,10 +3,9 @@
 //! `Content-Type: application/json`.
 //!
 //! A 2xx answer makes the batch delivered. A timeout, a lost connection,
-//! 408, 429 or a 5xx is retried a few times at once, with exponential
-//! backoff and full jitter (honouring `Retry-After`), then handed to the
-//! runtime as retryable: it retries the same batch, with longer waits, until
-//! the receiver takes it. 401 and 403 mean the credentials are wrong, not the
+//! 408, 429 or a 5xx is handed to the runtime as retryable, with the
+//! server's `Retry-After`: the runtime retries the same batch with its one
+//! backoff policy, waiting at least that long, until the receiver takes it. 401 and 403 mean the credentials are wrong, not the
 //! data: the sink stops (a configuration error when the webhook has taken
 //! nothing since the start). Any other answer (a 4xx, a redirect) refuses the
 //! batch for good: its records go to the dead-letter sink with the status
@@ -43,32 +42,19 @@ pub struct WebhookConfig {
     /// as failed and is retried (default 30).
     #[serde(default = "default_timeout_secs")]
     pub timeout_secs: u64,
-    /// Quick retries of a failed request inside one flush before the failure
-    /// is handed to the runtime's slower retries (default 3).
-    #[serde(default = "default_max_retries")]
-    pub max_retries: u32,
-    /// The first quick retry waits up to this many milliseconds (random,
-    /// "full jitter"); each next one up to twice as long, at most 10 s
-    /// (default 200).
-    #[serde(default = "default_retry_backoff_ms")]
-    pub retry_backoff_ms: u64,
+    /// No longer used: the sink made quick retries of its own inside one
+    /// flush; the runtime's retries now do all of it. Accepted, with a
+    /// warning, so configs that set it still load.
+    #[serde(default)]
+    pub max_retries: Option<u32>,
+    /// No longer used, like `max_retries`.
+    #[serde(default)]
+    pub retry_backoff_ms: Option<u64>,
 }
 
 fn default_timeout_secs() -> u64 {
     30
 }
-
-fn default_max_retries() -> u32 {
-    3
-}
-
-fn default_retry_backoff_ms() -> u64 {
-    200
-}
-
-/// The longest wait between two quick retries, and the most of a
-/// `Retry-After` honoured inside one flush.
-const MAX_QUICK_WAIT: Duration = Duration::from_secs(10);
 
 /// How much of a response body an error message quotes.
 const EXCERPT_BYTES: usize = 2048;
@@ -84,6 +70,12 @@ impl SinkConfig for WebhookConfig {
         }
         if self.timeout_secs == 0 {
             return Err("`timeout_secs` must be at least 1".into());
+        }
+        if self.max_retries.is_some() || self.retry_backoff_ms.is_some() {
+            tracing::warn!(
+                "`max_retries` and `retry_backoff_ms` of an `http` sink are no longer used: \
+                 the runtime retries a failed batch (see the README's Sinks section)"
+            );
         }
         let mut headers = HeaderMap::new();
         for (name, value) in &self.headers {
@@ -108,8 +100,6 @@ impl SinkConfig for WebhookConfig {
             client,
             url,
             headers,
-            max_retries: self.max_retries,
-            first_backoff: Duration::from_millis(self.retry_backoff_ms),
             body: Vec::new(),
             delivered: false,
         }))
@@ -120,8 +110,6 @@ struct WebhookSink {
     client: reqwest::Client,
     url: reqwest::Url,
     headers: HeaderMap,
-    max_retries: u32,
-    first_backoff: Duration,
     /// The JSON array being built: `[` and the records written so far.
     body: Vec<u8>,
     /// Whether the webhook has taken a batch since the start.
@@ -131,8 +119,9 @@ struct WebhookSink {
 /// How one request ended.
 enum Attempt {
     Delivered,
-    /// Worth trying again, after at least the server's `Retry-After`.
-    Failed(String, Option<Duration>),
+    /// Worth trying again, after at least the server's `Retry-After`; with
+    /// the client's error when there was no answer.
+    Failed(String, Option<Duration>, Option<reqwest::Error>),
     Refused(String),
     /// 401 or 403: the credentials are wrong, not the data.
     Unauthorized(String),
@@ -149,7 +138,7 @@ impl WebhookSink {
             .await;
         let response = match sent {
             Ok(response) => response,
-            Err(e) => return Attempt::Failed(error_chain(&e), None),
+            Err(e) => return Attempt::Failed(error_chain(&e), None, Some(e)),
         };
         let status = response.status();
         if status.is_success() {
@@ -168,7 +157,7 @@ impl WebhookSink {
             || status == reqwest::StatusCode::REQUEST_TIMEOUT
             || status == reqwest::StatusCode::TOO_MANY_REQUESTS;
         if retryable {
-            Attempt::Failed(answer, wait)
+            Attempt::Failed(answer, wait, None)
         } else if matches!(
             status,
             reqwest::StatusCode::UNAUTHORIZED | reqwest::StatusCode::FORBIDDEN
@@ -177,17 +166,6 @@ impl WebhookSink {
         } else {
             Attempt::Refused(answer)
         }
-    }
-
-    /// The wait before quick retry number `retry` (0 first): random up to
-    /// the doubled backoff, so many senders do not retry in step.
-    fn backoff(&self, retry: u32) -> Duration {
-        let ceiling = self
-            .first_backoff
-            .saturating_mul(2u32.saturating_pow(retry))
-            .min(MAX_QUICK_WAIT);
-        let millis = ceiling.as_millis() as u64;
-        Duration::from_millis(rand::random_range(0..=millis))
     }
 }
 
@@ -202,6 +180,7 @@ impl Sink for WebhookSink {
                     "cannot encode {} as JSON: {e}",
                     record.article_id().unwrap_or("a record")
                 ))
+                .with_source(e)
             })?;
         }
         Ok(())
@@ -215,46 +194,35 @@ impl Sink for WebhookSink {
         // runtime writes it again.
         let mut body = std::mem::take(&mut self.body);
         body.push(b']');
-        let body = Bytes::from(body);
-        let mut retry = 0;
-        loop {
-            let (reason, server_wait) = match self.post(body.clone()).await {
-                Attempt::Delivered => {
-                    self.delivered = true;
-                    return Ok(());
-                }
-                Attempt::Unauthorized(answer) => {
-                    let message =
-                        format!("the webhook {} refused the credentials: {answer}", self.url);
-                    // Never accepted: the token or headers in the config are
-                    // wrong. Accepted before: the token was revoked meanwhile.
-                    return Err(if self.delivered {
-                        SinkError::fatal(message)
-                    } else {
-                        SinkError::misconfigured(message)
-                    });
-                }
-                Attempt::Refused(answer) => {
-                    return Err(SinkError::rejected(format!(
-                        "the webhook {} refused the batch: {answer}",
-                        self.url
-                    )))
-                }
-                Attempt::Failed(reason, wait) => (reason, wait),
-            };
-            if retry >= self.max_retries {
-                return Err(SinkError::retryable(format!(
-                    "the webhook {} failed {} times, last: {reason}",
-                    self.url,
-                    retry + 1
-                )));
+        match self.post(Bytes::from(body)).await {
+            Attempt::Delivered => {
+                self.delivered = true;
+                Ok(())
             }
-            let wait = self
-                .backoff(retry)
-                .max(server_wait.unwrap_or_default().min(MAX_QUICK_WAIT));
-            tracing::debug!(url = %self.url, %reason, wait_ms = wait.as_millis() as u64, "webhook request failed; retrying");
-            tokio::time::sleep(wait).await;
-            retry += 1;
+            Attempt::Unauthorized(answer) => {
+                let message = format!("the webhook {} refused the credentials: {answer}", self.url);
+                // Never accepted: the token or headers in the config are
+                // wrong. Accepted before: the token was revoked meanwhile.
+                Err(if self.delivered {
+                    SinkError::fatal(message)
+                } else {
+                    SinkError::misconfigured(message)
+                })
+            }
+            Attempt::Refused(answer) => Err(SinkError::rejected(format!(
+                "the webhook {} refused the batch: {answer}",
+                self.url
+            ))),
+            // The runtime retries it, not before the server's `Retry-After`.
+            Attempt::Failed(reason, wait, error) => {
+                let failure =
+                    SinkError::retryable(format!("the webhook {} failed: {reason}", self.url))
+                        .with_retry_after(wait);
+                Err(match error {
+                    Some(e) => failure.with_source(e),
+                    None => failure,
+                })
+            }
         }
     }
 }
@@ -277,23 +245,5 @@ mod tests {
         let mut bad_header = config("http://127.0.0.1:9/hook");
         bad_header.headers.insert("bad header".into(), "x".into());
         assert!(bad_header.build(&cx).is_err());
-    }
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let sink = WebhookSink {
-            client: crate::net::client(Duration::from_secs(1), Redirects::Refuse).unwrap(),
-            url: reqwest::Url::parse("http://127.0.0.1:9/").unwrap(),
-            headers: HeaderMap::new(),
-            max_retries: 3,
-            first_backoff: Duration::from_millis(100),
-            body: Vec::new(),
-            delivered: false,
-        };
-        for _ in 0..50 {
-            assert!(sink.backoff(0) <= Duration::from_millis(100));
-            assert!(sink.backoff(3) <= Duration::from_millis(800));
-            assert!(sink.backoff(60) <= MAX_QUICK_WAIT);
-        }
     }
 }

@@ -124,6 +124,7 @@ impl Sink for JsonlSink {
         if self.truncate_pending {
             self.file.set_len(0).await.map_err(|e| {
                 SinkError::fatal(format!("cannot empty {}: {e}", self.path.display()))
+                    .with_source(e)
             })?;
             self.committed = 0;
             self.truncate_pending = false;
@@ -141,10 +142,10 @@ impl Sink for JsonlSink {
             Err(e) => {
                 // Leave no partial line behind; the batch counts as not written.
                 let _ = self.file.set_len(self.committed).await;
-                Err(SinkError::fatal(format!(
-                    "cannot write {}: {e}",
-                    self.path.display()
-                )))
+                Err(
+                    SinkError::fatal(format!("cannot write {}: {e}", self.path.display()))
+                        .with_source(e),
+                )
             }
         }
     }

@@ -19,6 +19,7 @@ pub(crate) fn encode_lines(batch: &[Record], buffer: &mut Vec<u8>) -> Result<(),
                 "cannot encode {} as JSON: {e}",
                 record.article_id().unwrap_or("a record")
             ))
+            .with_source(e)
         })?;
         buffer.push(b'\n');
     }

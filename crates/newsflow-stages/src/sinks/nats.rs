@@ -225,8 +225,9 @@ fn encode(index: usize, record: &Record) -> Result<Encoded, SinkError> {
             (message_id, "dead-letter", label)
         }
     };
-    let payload = serde_json::to_vec(record)
-        .map_err(|e| SinkError::fatal(format!("cannot encode {label} as JSON: {e}")))?;
+    let payload = serde_json::to_vec(record).map_err(|e| {
+        SinkError::fatal(format!("cannot encode {label} as JSON: {e}")).with_source(e)
+    })?;
     Ok(Encoded {
         index,
         message_id,
@@ -245,7 +246,7 @@ impl NatsSink {
         let url = &self.config.url;
         let client = connect(url, &self.stage, &self.health).await.map_err(|e| {
             self.health.set_ready(false);
-            SinkError::retryable(format!("cannot reach the NATS server {url}: {e}"))
+            SinkError::retryable(format!("cannot reach the NATS server {url}: {e}")).with_source(e)
         })?;
         let js = jetstream::new(client.clone());
         if let (true, Some(stream)) = (self.config.create_stream, &self.config.stream) {
@@ -255,7 +256,10 @@ impl NatsSink {
                 ..Default::default()
             })
             .await
-            .map_err(|e| SinkError::retryable(format!("cannot create the stream {stream}: {e}")))?;
+            .map_err(|e| {
+                SinkError::retryable(format!("cannot create the stream {stream}: {e}"))
+                    .with_source(e)
+            })?;
         }
         self.connection = Some((client.clone(), js.clone()));
         self.health.set_ready(true);
@@ -268,7 +272,7 @@ impl NatsSink {
             .and_then(|source| source.downcast_ref::<jetstream::Error>())
             .map(jetstream::Error::error_code);
         let message = format!("cannot publish {label} to {subject}: {e}");
-        match (e.kind(), api_code) {
+        let error = match (e.kind(), api_code) {
             (PublishErrorKind::MaxPayloadExceeded, _) => SinkError::rejected(message),
             (
                 _,
@@ -286,7 +290,8 @@ impl NatsSink {
             }
             // Timeouts, a lost connection, a server short of resources.
             _ => SinkError::retryable(message),
-        }
+        };
+        error.with_source(e)
     }
 
     /// Publishes `pending` and waits for every acknowledgement. A message

@@ -288,12 +288,13 @@ impl PostgresSink {
             }
             Failure::Refused(e, refused) => {
                 return SinkError::refused(format!("PostgreSQL: {}", describe(&e)), refused)
+                    .with_source(e)
             }
             Failure::Postgres(e) => e,
         };
         let message = format!("PostgreSQL: {}", describe(&e));
         let code = e.code().map(|code| code.code());
-        match code.map(|code| &code[..2]) {
+        let error = match code.map(|code| &code[..2]) {
             // No SQLSTATE: the socket failed, closed or could not connect.
             None | Some("08" | "57") => {
                 self.disconnect();
@@ -319,7 +320,8 @@ impl PostgresSink {
                 self.disconnect();
                 SinkError::fatal(message)
             }
-        }
+        };
+        error.with_source(e)
     }
 }
 

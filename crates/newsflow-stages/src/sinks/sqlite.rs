@@ -146,17 +146,20 @@ impl Sink for SqliteSink {
             let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let error = match store(&mut conn, &records) {
                 Ok(()) => return Ok(()),
-                Err(e) => classify(&e, &format!("cannot write to {}: {e}", path.display())),
+                Err(e) => {
+                    let message = format!("cannot write to {}: {e}", path.display());
+                    classify(e, &message)
+                }
             };
             if error.kind != SinkErrorKind::Rejected {
                 return Err(error);
             }
             match find_refused(&mut conn, &records) {
-                Ok(refused) => Err(SinkError::refused(error.message, refused)),
-                Err(e) => Err(classify(
-                    &e,
-                    &format!("cannot write to {}: {e}", path.display()),
-                )),
+                Ok(refused) => Err(SinkError { refused, ..error }),
+                Err(e) => {
+                    let message = format!("cannot write to {}: {e}", path.display());
+                    Err(classify(e, &message))
+                }
             }
         })
         .await;
@@ -165,7 +168,8 @@ impl Sink for SqliteSink {
             Err(e) => Err(SinkError::fatal(format!(
                 "the write to {} did not finish: {e}",
                 self.path.display()
-            ))),
+            ))
+            .with_source(e)),
         }
     }
 }
@@ -193,7 +197,7 @@ fn find_refused(conn: &mut Connection, records: &[Record]) -> rusqlite::Result<V
         drop(probe);
         match result {
             Ok(()) => search.tried(part, None),
-            Err(e) if classify(&e, "").kind == SinkErrorKind::Rejected => {
+            Err(e) if kind_of(&e) == SinkErrorKind::Rejected => {
                 search.tried(part, Some(format!("SQLite refused it: {e}")))
             }
             Err(e) => return Err(e),
@@ -310,13 +314,23 @@ fn utc_text(t: DateTime<Utc>) -> String {
 /// What a failed write means for the batch: a lock held too long passes on
 /// retry; a value the database refuses will be refused again; the rest
 /// (disk, corruption, permissions) needs an operator.
-fn classify(error: &rusqlite::Error, message: &str) -> SinkError {
+fn classify(error: rusqlite::Error, message: &str) -> SinkError {
+    let classified = match kind_of(&error) {
+        SinkErrorKind::Retryable => SinkError::retryable(message),
+        SinkErrorKind::Rejected => SinkError::rejected(message),
+        SinkErrorKind::Fatal => SinkError::fatal(message),
+    };
+    classified.with_source(error)
+}
+
+/// What [`classify`] makes of `error`.
+fn kind_of(error: &rusqlite::Error) -> SinkErrorKind {
     match error.sqlite_error_code() {
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => SinkError::retryable(message),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => SinkErrorKind::Retryable,
         Some(ErrorCode::ConstraintViolation | ErrorCode::TooBig | ErrorCode::TypeMismatch) => {
-            SinkError::rejected(message)
+            SinkErrorKind::Rejected
         }
-        _ => SinkError::fatal(message),
+        _ => SinkErrorKind::Fatal,
     }
 }
 

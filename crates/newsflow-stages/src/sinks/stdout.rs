@@ -36,8 +36,8 @@ impl Sink for StdoutSink {
             self.out.write_all(&buffer).await?;
             self.out.flush().await
         };
-        result
-            .await
-            .map_err(|e| SinkError::fatal(format!("cannot write to standard output: {e}")))
+        result.await.map_err(|e| {
+            SinkError::fatal(format!("cannot write to standard output: {e}")).with_source(e)
+        })
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! Each feed is fetched every `interval_secs` with a conditional GET (the
 //! last `ETag` and `Last-Modified`); a failed fetch (timeout, HTTP error,
-//! malformed feed) waits longer each time (doubling up to
-//! `max_backoff_secs`, jittered). An item becomes an article: its guid (or
+//! malformed feed) waits longer each time: the shared [`Backoff`] policy,
+//! from twice the interval, doubling up to `max_backoff_secs`, jittered. An item becomes an article: its guid (or
 //! link) is the id; title, link, published (or updated) date, language and
 //! feed title carry over; the content (or else the summary) with HTML turned
 //! into text is the body. An item with neither goes to the dead-letter sink,
@@ -19,7 +19,8 @@
 use crate::html_text::html_to_text;
 use crate::net::{body_excerpt, error_chain, retry_after, Redirects};
 use newsflow_core::{
-    Article, BoxError, BuildContext, DeadLetter, Outcome, Source, SourceConfig, SourceContext,
+    Article, Backoff, BoxError, BuildContext, DeadLetter, Outcome, Source, SourceConfig,
+    SourceContext,
 };
 use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 use serde::{Deserialize, Serialize};
@@ -413,7 +414,8 @@ impl Source for FeedSource {
 
 impl FeedSource {
     async fn poll_forever(&self, cx: &SourceContext, feed: &FeedSpec) {
-        let mut failures = 0u32;
+        let backoff = self.backoff(feed.interval);
+        let mut delays = backoff.delays();
         let mut last_dead_lettered: Option<u64> = None;
         loop {
             let polled = tokio::select! {
@@ -422,13 +424,12 @@ impl FeedSource {
             };
             let wait = match polled {
                 Ok(()) => {
-                    failures = 0;
+                    delays = backoff.delays();
                     feed.interval
                 }
                 Err(failure) => {
-                    failures = failures.saturating_add(1);
-                    let wait = self
-                        .backoff(feed.interval, failures)
+                    let wait = delays
+                        .next_delay()
                         .max(failure.retry_after.unwrap_or_default());
                     tracing::warn!(source = %cx.name, feed = %feed.key, reason = %failure.reason, retry_in_secs = wait.as_secs(), "feed fetch failed");
                     wait
@@ -441,16 +442,16 @@ impl FeedSource {
         }
     }
 
-    /// The wait after `failures` failures in a row: the interval doubled
-    /// each time, at most `max_backoff` (or the interval when longer), then
-    /// randomly shortened by up to half so failing feeds spread out.
-    fn backoff(&self, interval: Duration, failures: u32) -> Duration {
-        let ceiling = self.max_backoff.max(interval);
-        let doubled = interval
-            .saturating_mul(2u32.saturating_pow(failures.min(31)))
-            .min(ceiling);
-        let millis = doubled.as_millis() as u64;
-        Duration::from_millis(rand::random_range(millis / 2..=millis))
+    /// The waits after failures in a row: the interval doubled per failure,
+    /// at most `max_backoff` (or the interval when longer), each randomly
+    /// shortened by up to half so failing feeds spread out.
+    fn backoff(&self, interval: Duration) -> Backoff {
+        Backoff {
+            initial: interval.saturating_mul(2),
+            max: self.max_backoff.max(interval),
+            factor: 2.0,
+            jitter: true,
+        }
     }
 
     /// Fetches a feed once and emits its new items.

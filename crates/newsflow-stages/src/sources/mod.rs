@@ -40,14 +40,14 @@ pub(crate) async fn emit_json_with(
         None => origin.to_owned(),
     };
     let parsed = match std::str::from_utf8(raw) {
-        Err(e) => Err(ArticleError::NotUtf8(e.to_string())),
+        Err(e) => Err(ArticleError::NotUtf8(e)),
         Ok(text) => match serde_json::from_str(text) {
             Ok(value) => Article::from_value(value),
             Err(e) => {
                 if line.is_none() {
                     location = format!("{origin}:{}", e.line());
                 }
-                Err(ArticleError::Json(e.to_string()))
+                Err(ArticleError::Json(e))
             }
         },
     };

@@ -21,7 +21,7 @@
 use async_nats::jetstream::{self, consumer::pull, AckKind};
 use futures::StreamExt;
 use newsflow_core::{
-    Article, ArticleError, BoxError, BuildContext, DeadLetter, Delivery, Gauge, Health,
+    Article, ArticleError, Backoff, BoxError, BuildContext, DeadLetter, Delivery, Gauge, Health,
     Misconfigured, Outcome, Source, SourceConfig, SourceContext,
 };
 use serde::Deserialize;
@@ -31,9 +31,6 @@ use tokio::sync::mpsc;
 
 /// The server a NATS stage talks to when no `url` is given.
 pub const DEFAULT_URL: &str = "nats://127.0.0.1:4222";
-
-/// Longest wait between two attempts to reach the server or set up the consumer.
-const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
 
 /// The longest ack wait accepted: a day.
 const MAX_ACK_WAIT_SECS: u64 = 86_400;
@@ -306,21 +303,23 @@ enum Stop {
 }
 
 impl NatsSource {
-    /// Connects, retrying with backoff until it succeeds or the source is
-    /// stopped.
+    /// Connects, retrying ([`Backoff::STANDARD`]) until it succeeds or the
+    /// source is stopped.
     async fn connect(&self, cx: &SourceContext) -> Option<async_nats::Client> {
-        let mut delay = Duration::from_millis(500);
+        let mut delays = Backoff::STANDARD.delays();
         loop {
-            match connect(&self.config.url, &cx.name, &self.health).await {
+            let delay = match connect(&self.config.url, &cx.name, &self.health).await {
                 Ok(client) => return Some(client),
                 Err(e) => {
                     self.health.set_ready(false);
+                    let delay = delays.next_delay();
                     tracing::warn!(source = %cx.name, url = %self.config.url, error = %e, retry_in_ms = delay.as_millis() as u64, "cannot reach the NATS server");
+                    delay
                 }
-            }
+            };
             tokio::select! {
                 _ = cx.shutdown.cancelled() => return None,
-                _ = tokio::time::sleep(delay) => delay = (delay * 2).min(MAX_RETRY_DELAY),
+                _ = tokio::time::sleep(delay) => {}
             }
         }
     }
@@ -386,7 +385,8 @@ impl NatsSource {
     }
 
     /// Pulls messages and sends them on until shutdown or the pipeline
-    /// closes, setting the consumer up again after a failure.
+    /// closes, setting the consumer up again after a failure (waiting as
+    /// [`Backoff::STANDARD`] says).
     async fn consume(
         &self,
         cx: &SourceContext,
@@ -395,7 +395,7 @@ impl NatsSource {
         extend: &mut tokio::time::Interval,
     ) -> Result<Stop, BoxError> {
         let js = jetstream::new(client.clone());
-        let mut delay = Duration::from_millis(500);
+        let mut delays = Backoff::STANDARD.delays();
         loop {
             let messages = match self.consumer(&js).await? {
                 Ok(consumer) => consumer
@@ -406,11 +406,11 @@ impl NatsSource {
                     .map_err(|e| format!("cannot pull from the consumer: {e}").into()),
                 Err(e) => Err::<_, BoxError>(e),
             };
-            match messages {
+            let delay = match messages {
                 Ok(mut messages) => {
                     self.health.set_ready(true);
                     tracing::info!(source = %cx.name, stream = %self.config.stream, consumer = %self.config.consumer, "consuming");
-                    delay = Duration::from_millis(500);
+                    delays = Backoff::STANDARD.delays();
                     loop {
                         let next = tokio::select! {
                             _ = cx.shutdown.cancelled() => return Ok(Stop::Shutdown),
@@ -440,12 +440,15 @@ impl NatsSource {
                         }
                     }
                     tracing::warn!(source = %cx.name, "the NATS pull stream ended; setting the consumer up again");
+                    delays.next_delay()
                 }
                 Err(e) => {
                     self.health.set_ready(false);
+                    let delay = delays.next_delay();
                     tracing::warn!(source = %cx.name, error = %e, retry_in_ms = delay.as_millis() as u64, "cannot consume from NATS");
+                    delay
                 }
-            }
+            };
             // Settle what finishes meanwhile so the wait holds no acknowledgement back.
             let retry_at = tokio::time::Instant::now() + delay;
             loop {
@@ -455,7 +458,6 @@ impl NatsSource {
                     _ = tokio::time::sleep_until(retry_at) => break,
                 }
             }
-            delay = (delay * 2).min(MAX_RETRY_DELAY);
         }
     }
 
@@ -491,7 +493,7 @@ impl NatsSource {
             return Outgoing::DeadLetter(letter, tracker.track(cx, acker, true));
         }
         let parsed = match std::str::from_utf8(&message.payload) {
-            Err(e) => Err(ArticleError::NotUtf8(e.to_string())),
+            Err(e) => Err(ArticleError::NotUtf8(e)),
             Ok(text) => Article::from_json(text),
         };
         match parsed {

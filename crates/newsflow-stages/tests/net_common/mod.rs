@@ -6,7 +6,9 @@
 #![allow(dead_code)]
 
 use axum::extract::State;
+use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use newsflow_runtime::{RunOptions, RunReport};
@@ -183,6 +185,8 @@ pub enum Reply {
     Store,
     /// This status and body; nothing is stored.
     Status(u16, &'static str),
+    /// This status with `Retry-After: SECONDS`; nothing is stored.
+    RetryAfter(u16, u64),
     /// Wait this long, then answer 200 without storing (the client has given
     /// up by then).
     Stall(Duration),
@@ -234,11 +238,7 @@ impl Receiver {
     }
 }
 
-async fn receive(
-    State(receiver): State<Receiver>,
-    headers: HeaderMap,
-    body: String,
-) -> (StatusCode, String) {
+async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: String) -> Response {
     let number = receiver.requests.fetch_add(1, Ordering::SeqCst);
     receiver.headers.lock().unwrap().push(headers);
     let mut gate = receiver.gate.subscribe();
@@ -247,12 +247,18 @@ async fn receive(
     match (receiver.script)(number, &records) {
         Reply::Store => {
             receiver.stored.lock().unwrap().extend(records);
-            (StatusCode::OK, "stored".into())
+            (StatusCode::OK, "stored").into_response()
         }
-        Reply::Status(code, text) => (StatusCode::from_u16(code).unwrap(), text.into()),
+        Reply::Status(code, text) => (StatusCode::from_u16(code).unwrap(), text).into_response(),
+        Reply::RetryAfter(code, secs) => (
+            StatusCode::from_u16(code).unwrap(),
+            [(RETRY_AFTER, secs.to_string())],
+            "come back later",
+        )
+            .into_response(),
         Reply::Stall(wait) => {
             tokio::time::sleep(wait).await;
-            (StatusCode::OK, "too late".into())
+            (StatusCode::OK, "too late").into_response()
         }
     }
 }

@@ -222,7 +222,7 @@ async fn read_file(
                 .unwrap_or_default();
             let parsed = match std::str::from_utf8(&raw) {
                 Ok(text) => Article::from_text(id, text),
-                Err(e) => Err(ArticleError::NotUtf8(e.to_string())),
+                Err(e) => Err(ArticleError::NotUtf8(e)),
             };
             emit_with(cx, parsed, &raw, origin, delivery()).await?;
         }

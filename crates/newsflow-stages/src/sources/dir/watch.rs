@@ -6,7 +6,7 @@
 use super::ledger::{Ledger, Signature};
 use super::tree::{log_skip, Skip, Tree};
 use super::{dead_letter_unreadable, list, read_file, Failure, Read};
-use newsflow_core::{BoxError, Gauge, Outcome, SourceContext};
+use newsflow_core::{Backoff, BoxError, Gauge, Outcome, SourceContext};
 use notify::event::{ModifyKind, RenameMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::{BTreeMap, HashSet};
@@ -16,11 +16,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-
-/// The first wait before reading again a file that could not be read.
-const FIRST_RETRY: Duration = Duration::from_millis(100);
-/// The longest wait between two attempts.
-const LAST_RETRY: Duration = Duration::from_secs(30);
 
 /// Watch mode's state, built with the source.
 #[derive(Debug)]
@@ -200,11 +195,15 @@ impl Files<'_> {
         done
     }
 
-    /// Queues a file that could not be read for another try, later each time.
+    /// Queues a file that could not be read for another try, later each time
+    /// ([`Backoff::STANDARD`]).
     fn retry(&mut self, key: PathBuf, signature: Signature, failed: u32) -> Duration {
-        let wait = FIRST_RETRY
-            .saturating_mul(1 << (failed - 1).min(16))
-            .min(LAST_RETRY);
+        // The waits reach their longest after a few failures: no need to
+        // count past 64.
+        let wait = Backoff::STANDARD
+            .delays()
+            .nth(failed.saturating_sub(1).min(64) as usize)
+            .unwrap_or(Backoff::STANDARD.max);
         let now = Instant::now();
         self.candidates.insert(
             key,
