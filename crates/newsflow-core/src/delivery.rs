@@ -53,7 +53,7 @@ impl Drop for Shared {
     }
 }
 
-/// A token that travels with one article; see the [module docs](self).
+/// A token that travels with one article: fan-out forks it, each branch settles its copy, and the callback runs once, when the last copy is settled.
 ///
 /// ```
 /// use newsflow_core::{Delivery, Outcome};
