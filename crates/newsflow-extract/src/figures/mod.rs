@@ -654,6 +654,21 @@ impl<'a> Line<'a> {
             self.word(e - 1)
                 .is_some_and(|w| w.eq_ignore_ascii_case("lives"))
         });
+        if let Some(event) = self.event_before(before, lives) {
+            return Some(event);
+        }
+        // "Fourteen children were among the dead", "1.9 million people in
+        // the region had been displaced": for people, the event may come
+        // later in the clause.
+        let people =
+            subject.is_some_and(|(_, e)| self.word(e - 1).is_some_and(lexicon::is_people));
+        people.then(|| self.event_later(after)).flatten()
+    }
+
+    /// An event told before the number: an active verb ("killed
+    /// thousands"), lives claimed ("claimed 43,700 lives") or a toll ("the
+    /// death toll rose to 1,200").
+    fn event_before(&self, before: usize, lives: bool) -> Option<&'static str> {
         let verb = self.word_before(before)?;
         if let Some(event) = lexicon::event(verb) {
             // "killed by 3 gunmen" has no victims in the number.
@@ -681,13 +696,6 @@ impl<'a> Line<'a> {
             if self.word(j).is_some_and(|w| w.eq_ignore_ascii_case("toll")) {
                 return Some("killed");
             }
-        }
-        // "Fourteen children were among the dead", "1.9 million people in
-        // the region had been displaced": for people, the event may come
-        // later in the clause.
-        let people = subject.is_some_and(|(_, e)| self.word(e - 1).is_some_and(lexicon::is_people));
-        if people {
-            return self.event_later(after);
         }
         None
     }

@@ -632,11 +632,18 @@ impl<'a> Parser<'a> {
                         self.minor_units(found, true);
                     }
                 } else if let Some((unit, end)) = self.measure_at(at) {
-                    // Single letters ("5 m", "5 g") are too often something else.
+                    // Single letters ("5 m", "5 g") are too often something
+                    // else; a spaced "m" is metres only before a number, a
+                    // sign or the end ("1 m x 1 m", "12 m 2 dm").
                     let numeric = matches!(found.kind, NumberKind::Cardinal | NumberKind::Fraction);
-                    if numeric && word.chars().nth(1).is_some() {
+                    let metre = word == "m"
+                        && self
+                            .tok(end)
+                            .is_none_or(|t| t.gap == Gap::Break || !t.is_word() || t.text(self.text) == "x");
+                    if numeric && (word.chars().nth(1).is_some() || metre) {
                         found.kind = NumberKind::Measure(unit);
                         found.end = end;
+                        self.feet_and_inches(found);
                     }
                 }
             }
@@ -761,6 +768,39 @@ impl<'a> Parser<'a> {
             _ => return None,
         };
         (!glued_next(end)).then_some((unit, end))
+    }
+
+    /// "5 ft 2 in", "5 feet and 2 inches": inches after a measure in feet
+    /// join it, in feet.
+    fn feet_and_inches(&self, found: &mut Found) {
+        if found.kind != NumberKind::Measure("ft") {
+            return;
+        }
+        let mut at = found.end;
+        if self.is_word(at, "and") {
+            at += 1;
+        }
+        let Some(inches) = self
+            .tok(at)
+            .filter(|t| t.is_digits() && t.gap != Gap::Break)
+            .and_then(|_| literal::read(self.tokens, self.text, at, false))
+        else {
+            return;
+        };
+        let Some(unit) = self.word_text(inches.end).filter(|_| self.tokens[inches.end].gap != Gap::None) else {
+            return;
+        };
+        // A bare "in" is inches only at the end of the phrase ("5 ft 2 in").
+        let ends = self
+            .tok(inches.end + 1)
+            .is_none_or(|t| t.gap == Gap::Break || !t.is_word());
+        let is_inch = unit.eq_ignore_ascii_case("inches")
+            || unit.eq_ignore_ascii_case("inch")
+            || (unit == "in" && ends);
+        if is_inch && inches.value < 12.0 {
+            found.value += inches.value / 12.0;
+            found.end = inches.end + 1;
+        }
     }
 
     /// An age written after a number at token `at`: "years old",
