@@ -296,7 +296,8 @@ fn parse_expected(model: Model, result: &Value) -> anyhow::Result<Expected> {
         start: result["Start"].as_u64().context("result without Start")? as usize,
         end: result["End"].as_u64().context("result without End")? as usize + 1,
         value,
-        minor_unit: model == Model::Currency && matches!(unit_name(resolution), "Cent" | "Pence" | "Penny"),
+        minor_unit: model == Model::Currency
+            && matches!(unit_name(resolution), "Cent" | "Pence" | "Penny"),
         unit,
     })
 }

@@ -115,7 +115,10 @@ impl<'a> Line<'a> {
                 k += used;
                 continue;
             }
-            if let Some(mut draft) = self.out_of(&self.found[k]).or_else(|| self.figure(&self.found[k], None)) {
+            if let Some(mut draft) = self
+                .out_of(&self.found[k])
+                .or_else(|| self.figure(&self.found[k], None))
+            {
                 // "killed 22 people, including 9 children": the part shares
                 // the event of the whole.
                 let including = self
@@ -301,7 +304,12 @@ impl<'a> Line<'a> {
             && self.tokens[a.first].gap == Gap::None
             && !self.tokens[a.first - 1].is_word();
         let code_after = self.tok(b.end).is_some_and(|t| {
-            t.gap == Gap::None && (t.is_digits() || matches!(t.kind, TokenKind::Symbol('-' | '/' | ':' | '.')) && self.tok(b.end + 1).is_some_and(|n| n.is_digits() && n.gap == Gap::None))
+            t.gap == Gap::None
+                && (t.is_digits()
+                    || matches!(t.kind, TokenKind::Symbol('-' | '/' | ':' | '.'))
+                        && self
+                            .tok(b.end + 1)
+                            .is_some_and(|n| n.is_digits() && n.gap == Gap::None))
         });
         if code_before || code_after {
             return None;
@@ -333,19 +341,21 @@ impl<'a> Line<'a> {
     fn ratio(&self, k: usize) -> Option<(Draft, usize)> {
         let a = &self.found[k];
         let b = self.found.get(k + 1)?;
-        let whole_number = |f: &Found| {
-            f.kind == NumberKind::Cardinal && !f.indefinite && f.value.fract() == 0.0
-        };
+        let whole_number =
+            |f: &Found| f.kind == NumberKind::Cardinal && !f.indefinite && f.value.fract() == 0.0;
         if !whole_number(a) || !whole_number(b) || a.value > b.value || b.value < 2.0 {
             return None;
         }
-        let link = self.word(a.end).filter(|_| self.tokens[a.end].gap != Gap::Break)?;
+        let link = self
+            .word(a.end)
+            .filter(|_| self.tokens[a.end].gap != Gap::Break)?;
         let linked = if link.eq_ignore_ascii_case("in") {
             // "one in five", never "20 in 2020" or "5 in 12 hours"
             let later = self.word(b.end);
             b.first == a.end + 1
                 && self.year_of(b).is_none()
-                && !later.is_some_and(|w| lexicon::time_unit(w).is_some() || lexicon::month(w).is_some())
+                && !later
+                    .is_some_and(|w| lexicon::time_unit(w).is_some() || lexicon::month(w).is_some())
         } else if link.eq_ignore_ascii_case("of") {
             // "11 of their last 12", "five of the 20"
             let between = a.end + 1..b.first;
@@ -356,9 +366,24 @@ impl<'a> Line<'a> {
                             is_one_of(
                                 w,
                                 &[
-                                    "the", "their", "its", "his", "her", "our", "your", "my",
-                                    "last", "first", "past", "previous", "next", "latest",
-                                    "remaining", "those", "these", "all",
+                                    "the",
+                                    "their",
+                                    "its",
+                                    "his",
+                                    "her",
+                                    "our",
+                                    "your",
+                                    "my",
+                                    "last",
+                                    "first",
+                                    "past",
+                                    "previous",
+                                    "next",
+                                    "latest",
+                                    "remaining",
+                                    "those",
+                                    "these",
+                                    "all",
                                 ],
                             )
                         })
@@ -397,7 +422,9 @@ impl<'a> Line<'a> {
         }
         let out = (f.number_first..f.number_end).find(|&i| {
             self.word(i).is_some_and(|w| w.eq_ignore_ascii_case("out"))
-                && self.word(i + 1).is_some_and(|w| w.eq_ignore_ascii_case("of"))
+                && self
+                    .word(i + 1)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("of"))
         })?;
         let mut whole = Vec::new();
         numbers::scan(&self.tokens[out + 2..f.number_end], self.text, &mut whole);
@@ -432,7 +459,10 @@ impl<'a> Line<'a> {
         if self.year_of(a).is_some() && self.year_of(b).is_some() {
             return None;
         }
-        if self.word(c.first).is_some_and(|w| w.eq_ignore_ascii_case("from")) {
+        if self
+            .word(c.first)
+            .is_some_and(|w| w.eq_ignore_ascii_case("from"))
+        {
             return None;
         }
         let link_is_word = self.tokens[a.end].is_word();
@@ -660,8 +690,7 @@ impl<'a> Line<'a> {
         // "Fourteen children were among the dead", "1.9 million people in
         // the region had been displaced": for people, the event may come
         // later in the clause.
-        let people =
-            subject.is_some_and(|(_, e)| self.word(e - 1).is_some_and(lexicon::is_people));
+        let people = subject.is_some_and(|(_, e)| self.word(e - 1).is_some_and(lexicon::is_people));
         people.then(|| self.event_later(after)).flatten()
     }
 
@@ -731,7 +760,7 @@ impl<'a> Line<'a> {
     }
 
     /// The noun phrase ending at token `last`, read backwards: up to three
-    /// words, none a function word; a capitalised word only opening the
+    /// words, none a function word nor a modifier ending in "s"; a capitalised word only opening the
     /// line ("Net income rose"), never a name ("Nvidia's revenue" ->
     /// "revenue"). Returns its token span.
     fn noun_phrase_before(&self, last: usize) -> Option<(usize, usize)> {
@@ -746,6 +775,9 @@ impl<'a> Line<'a> {
                 || lexicon::month(w).is_some()
                 || (capitalised && !opens_line)
                 || (j < last && self.tokens[j + 1].gap == Gap::Break)
+                // A modifier ending in "s" is most often a verb: "the
+                // company expects sales of".
+                || (j < last && w.ends_with('s') && !w.ends_with("ss"))
             {
                 break;
             }
@@ -819,7 +851,10 @@ impl<'a> Line<'a> {
     /// "magnitude 6.8", "magnitude-6.8", "6.8-magnitude", "6.8 magnitude":
     /// the span of an earthquake magnitude, its word included.
     fn magnitude(&self, f: &Found) -> Option<(usize, usize)> {
-        let is_magnitude = |i: usize| self.word(i).is_some_and(|w| w.eq_ignore_ascii_case("magnitude"));
+        let is_magnitude = |i: usize| {
+            self.word(i)
+                .is_some_and(|w| w.eq_ignore_ascii_case("magnitude"))
+        };
         if f.value > 10.0 || f.value < 0.0 || f.in_words {
             return None;
         }
@@ -1020,14 +1055,11 @@ impl<'a> Line<'a> {
         }
         // A count is whole: "31.44 points" on an index or "45.5 overs" is a
         // measure in the unit the noun names.
-        let written_decimal = !ranged
-            && f.value.fract() != 0.0
-            && !f.in_words
-            && f.number_end == f.end
-            && {
-            let last = &self.tokens[f.number_end - 1];
-            last.is_digits()
-        };
+        let written_decimal =
+            !ranged && f.value.fract() != 0.0 && !f.in_words && f.number_end == f.end && {
+                let last = &self.tokens[f.number_end - 1];
+                last.is_digits()
+            };
         if written_decimal {
             // Without a noun there is no telling what it measures.
             subject?;

@@ -637,9 +637,9 @@ impl<'a> Parser<'a> {
                     // sign or the end ("1 m x 1 m", "12 m 2 dm").
                     let numeric = matches!(found.kind, NumberKind::Cardinal | NumberKind::Fraction);
                     let metre = word == "m"
-                        && self
-                            .tok(end)
-                            .is_none_or(|t| t.gap == Gap::Break || !t.is_word() || t.text(self.text) == "x");
+                        && self.tok(end).is_none_or(|t| {
+                            t.gap == Gap::Break || !t.is_word() || t.text(self.text) == "x"
+                        });
                     if numeric && (word.chars().nth(1).is_some() || metre) {
                         found.kind = NumberKind::Measure(unit);
                         found.end = end;
@@ -662,7 +662,10 @@ impl<'a> Parser<'a> {
             self.tok(end)
                 .is_some_and(|n| n.gap == Gap::None && (n.is_word() || n.is_digits()))
         };
-        let word_at = |i: usize| self.word_text(i).filter(|_| self.tokens[i].gap != Gap::Break);
+        let word_at = |i: usize| {
+            self.word_text(i)
+                .filter(|_| self.tokens[i].gap != Gap::Break)
+        };
         let (unit, end) = match t.kind {
             TokenKind::Symbol('°') => match word_at(at + 1)
                 .filter(|_| self.tokens[at + 1].gap != Gap::Spaces)
@@ -725,7 +728,8 @@ impl<'a> Parser<'a> {
                     return Some((unit, end));
                 }
                 // "miles an hour", "kilometres per hour", "km/h", "m/s"
-                let per = word_at(end).is_some_and(|w| lower(w, "per") || lower(w, "an") || lower(w, "a"));
+                let per = word_at(end)
+                    .is_some_and(|w| lower(w, "per") || lower(w, "an") || lower(w, "a"));
                 let slash = self
                     .tok(end)
                     .is_some_and(|n| n.gap == Gap::None && n.is_symbol('/'));
@@ -742,18 +746,19 @@ impl<'a> Parser<'a> {
                     }
                 }
                 // "190 km2", "24703m2", "40 m²"
-                let squared = self.tok(end).filter(|n| n.gap == Gap::None).and_then(|n| {
-                    match n.kind {
-                        TokenKind::Digits => match n.text(self.text) {
-                            "2" => Some(2),
-                            "3" => Some(3),
+                let squared =
+                    self.tok(end)
+                        .filter(|n| n.gap == Gap::None)
+                        .and_then(|n| match n.kind {
+                            TokenKind::Digits => match n.text(self.text) {
+                                "2" => Some(2),
+                                "3" => Some(3),
+                                _ => None,
+                            },
+                            TokenKind::Symbol('²') => Some(2),
+                            TokenKind::Symbol('³') => Some(3),
                             _ => None,
-                        },
-                        TokenKind::Symbol('²') => Some(2),
-                        TokenKind::Symbol('³') => Some(3),
-                        _ => None,
-                    }
-                });
+                        });
                 if let Some(power) = squared {
                     if let Some(area) = units::power_of(unit, power) {
                         end += 1;
@@ -787,7 +792,10 @@ impl<'a> Parser<'a> {
         else {
             return;
         };
-        let Some(unit) = self.word_text(inches.end).filter(|_| self.tokens[inches.end].gap != Gap::None) else {
+        let Some(unit) = self
+            .word_text(inches.end)
+            .filter(|_| self.tokens[inches.end].gap != Gap::None)
+        else {
             return;
         };
         // A bare "in" is inches only at the end of the phrase ("5 ft 2 in").
@@ -814,14 +822,16 @@ impl<'a> Parser<'a> {
         if hyphen {
             i += 1;
         }
-        let word = self.word_text(i).filter(|_| self.tokens[i].gap != Gap::Break)?;
+        let word = self
+            .word_text(i)
+            .filter(|_| self.tokens[i].gap != Gap::Break)?;
         if !hyphen && (word.eq_ignore_ascii_case("yo") || word == "y") {
             // "87 yo", "87 y.o."
             if word == "y" {
-                let dotted = ["." , "o", "."]
-                    .iter()
-                    .enumerate()
-                    .all(|(k, s)| self.tok(i + 1 + k).is_some_and(|t| t.gap == Gap::None && t.text(self.text) == *s));
+                let dotted = [".", "o", "."].iter().enumerate().all(|(k, s)| {
+                    self.tok(i + 1 + k)
+                        .is_some_and(|t| t.gap == Gap::None && t.text(self.text) == *s)
+                });
                 return dotted.then_some(("year", i + 4));
             }
             return Some(("year", i + 1));

@@ -164,12 +164,7 @@ fn reads(tokens: &[Token], text: &str, first: usize, words: &[&str]) -> bool {
 
 /// The comparison ending just before token `i` (a "the" between them is
 /// skipped: "higher than the tenth"), not reaching before `floor`.
-fn comparison_before(
-    tokens: &[Token],
-    text: &str,
-    i: usize,
-    floor: usize,
-) -> Option<(Cmp, usize)> {
+fn comparison_before(tokens: &[Token], text: &str, i: usize, floor: usize) -> Option<(Cmp, usize)> {
     if tokens.get(i).is_none_or(|t| t.gap == Gap::Break) {
         return None;
     }
@@ -179,7 +174,10 @@ fn comparison_before(
     }
     BEFORE.iter().find_map(|(words, cmp)| {
         let first = end.checked_sub(words.len())?;
-        (first >= floor && tokens[first + 1..=end.min(tokens.len() - 1)].iter().all(|t| t.gap != Gap::Break)
+        (first >= floor
+            && tokens[first + 1..=end.min(tokens.len() - 1)]
+                .iter()
+                .all(|t| t.gap != Gap::Break)
             && reads(tokens, text, first, words))
         .then_some((*cmp, first))
     })
@@ -189,8 +187,7 @@ fn comparison_before(
 /// its number to itself).
 fn number_at(tokens: &[Token], text: &str, i: usize) -> bool {
     tokens.get(i).is_some_and(|t| {
-        t.gap != Gap::Break
-            && (t.is_digits() || (t.is_word() && num_word(t.text(text)).is_some()))
+        t.gap != Gap::Break && (t.is_digits() || (t.is_word() && num_word(t.text(text)).is_some()))
     })
 }
 
@@ -201,9 +198,7 @@ fn comparison_after(tokens: &[Token], text: &str, end: usize) -> Option<(Cmp, us
         .iter()
         .find(|(words, _)| reads(tokens, text, end, words))
         .map(|(words, cmp)| (*cmp, end + words.len()))
-        .or_else(|| {
-            reads(tokens, text, end, &["or", "equal"]).then_some((Cmp::Eq, end + 2))
-        })?;
+        .or_else(|| reads(tokens, text, end, &["or", "equal"]).then_some((Cmp::Eq, end + 2)))?;
     for tail in ["than", "to"] {
         if reads(tokens, text, past, &[tail]) {
             if number_at(tokens, text, past + 1) {
@@ -230,7 +225,12 @@ fn trailing_scale(tokens: &[Token], text: &str, f: &Found) -> Option<f64> {
 /// "20 through 100", "$38-40 billion" (the scale and currency of the
 /// second number carry over to the first), "10-15%", "44 mg to 50 mg".
 /// The lower number must be below the upper.
-pub(crate) fn closed_range(tokens: &[Token], text: &str, found: &[Found], k: usize) -> Option<Closed> {
+pub(crate) fn closed_range(
+    tokens: &[Token],
+    text: &str,
+    found: &[Found],
+    k: usize,
+) -> Option<Closed> {
     let a = found.get(k)?;
     let b = found.get(k + 1)?;
     if b.first <= a.end || tokens[b.first].gap == Gap::Break {
@@ -262,10 +262,12 @@ pub(crate) fn closed_range(tokens: &[Token], text: &str, found: &[Found], k: usi
             let glued = |t: &Token| t.gap == Gap::None;
             let code_before = a.first > 0
                 && glued(&tokens[a.first])
-                && matches!(tokens[a.first - 1].kind, TokenKind::Symbol('-' | '+' | '/' | '.'));
+                && matches!(
+                    tokens[a.first - 1].kind,
+                    TokenKind::Symbol('-' | '+' | '/' | '.')
+                );
             let code_after = tokens.get(b.end).is_some_and(|t| {
-                glued(t)
-                    && (matches!(t.kind, TokenKind::Symbol('-' | '/')) || t.is_digits())
+                glued(t) && (matches!(t.kind, TokenKind::Symbol('-' | '/')) || t.is_digits())
             });
             if code_before || code_after {
                 return None;
@@ -293,7 +295,10 @@ pub(crate) fn closed_range(tokens: &[Token], text: &str, found: &[Found], k: usi
     }
     let kind = match (a.kind, b.kind) {
         (x, y) if x == y => x,
-        (NumberKind::Cardinal, y @ (NumberKind::Percent | NumberKind::Currency(_) | NumberKind::Measure(_))) => y,
+        (
+            NumberKind::Cardinal,
+            y @ (NumberKind::Percent | NumberKind::Currency(_) | NumberKind::Measure(_)),
+        ) => y,
         (x @ NumberKind::Currency(_), NumberKind::Cardinal) if a.first < a.number_first => x,
         _ => return None,
     };
@@ -336,14 +341,22 @@ fn line_ranges(tokens: &[Token], text: &str, found: &[Found], out: &mut Vec<Numb
             out.push(NumberRange {
                 start,
                 end,
-                low: Some(Bound { value: c.low, inclusive: true }),
-                high: Some(Bound { value: c.high, inclusive: false }),
+                low: Some(Bound {
+                    value: c.low,
+                    inclusive: true,
+                }),
+                high: Some(Bound {
+                    value: c.high,
+                    inclusive: false,
+                }),
             });
             floor = c.end;
             k += 2;
             continue;
         }
-        let Some((first, end, low, high)) = bounded(tokens, text, &found[k], floor, number_end(&found[k])) else {
+        let Some((first, end, low, high)) =
+            bounded(tokens, text, &found[k], floor, number_end(&found[k]))
+        else {
             k += 1;
             continue;
         };
@@ -357,7 +370,8 @@ fn line_ranges(tokens: &[Token], text: &str, found: &[Found], out: &mut Vec<Numb
             if !linked {
                 return None;
             }
-            let (first2, end2, low2, high2) = bounded(tokens, text, next, end + 1, number_end(next))?;
+            let (first2, end2, low2, high2) =
+                bounded(tokens, text, next, end + 1, number_end(next))?;
             if first2 != end + 1 {
                 return None;
             }
@@ -373,14 +387,24 @@ fn line_ranges(tokens: &[Token], text: &str, found: &[Found], out: &mut Vec<Numb
         let (start, stop) = match joined {
             Some((end2, l, h)) => {
                 let (start, stop) = span(first, end2);
-                out.push(NumberRange { start, end: stop, low: Some(l), high: Some(h) });
+                out.push(NumberRange {
+                    start,
+                    end: stop,
+                    low: Some(l),
+                    high: Some(h),
+                });
                 floor = end2;
                 k += 2;
                 continue;
             }
             None => span(first, end),
         };
-        out.push(NumberRange { start, end: stop, low, high });
+        out.push(NumberRange {
+            start,
+            end: stop,
+            low,
+            high,
+        });
         floor = end;
         k += 1;
     }
@@ -424,7 +448,12 @@ fn bounds(
     end: usize,
     v: f64,
 ) -> (usize, usize, Option<Bound>, Option<Bound>) {
-    let at = |inclusive| Some(Bound { value: v, inclusive });
+    let at = |inclusive| {
+        Some(Bound {
+            value: v,
+            inclusive,
+        })
+    };
     let (low, high) = match cmp {
         Cmp::Gt => (at(false), None),
         Cmp::Ge => (at(true), None),
