@@ -169,9 +169,9 @@ pub(crate) fn per_second(length: &str) -> Option<&'static str> {
     })
 }
 
-/// A canonical unit's base unit and how to convert to it: `base = value
-/// * factor + offset`. Units without a base (magnitudes, angles) have
-/// none.
+/// A canonical unit's base unit and how to convert to it: the base value
+/// is `value * factor + offset`. Units without a base (magnitudes,
+/// angles) have none.
 pub fn base_unit(unit: &str) -> Option<(&'static str, f64, f64)> {
     let (base, factor) = match unit {
         "km" => ("m", 1e3),
