@@ -330,3 +330,14 @@ fn new_fields_serialise_only_when_set() {
     assert_eq!(json[1]["base_unit"], "°C");
     assert!(json[1].get("low").is_none());
 }
+
+#[test]
+fn later_events_stay_in_their_clause() {
+    let figures =
+        extract("About 500 protesters gathered outside the prison where activists were detained.");
+    assert_eq!(figures[0].event, None, "{figures:#?}");
+    // The event after the next number is that number's.
+    let figures = extract("Some 40 workers were on site and 3 were killed.");
+    assert_eq!(figures[0].event, None, "{figures:#?}");
+    assert_eq!(figures[1].event.as_deref(), Some("killed"), "{figures:#?}");
+}

@@ -493,7 +493,24 @@ pub(crate) fn ends_clause(word: &str) -> bool {
     let mut buf = [0u8; 24];
     matches!(
         ascii_lower(word, &mut buf),
-        Some("but" | "while" | "whereas" | "although" | "though" | "said" | "says" | "according")
+        Some(
+            "but"
+                | "while"
+                | "whereas"
+                | "although"
+                | "though"
+                | "said"
+                | "says"
+                | "according"
+                | "where"
+                | "when"
+                | "after"
+                | "before"
+                | "because"
+                | "as"
+                | "if"
+                | "whose"
+        )
     )
 }
 

@@ -2,10 +2,12 @@
 //! article reports, and say what each one measures.
 //!
 //! Per number it decides the kind (count, money, percent, year, date,
-//! duration, ordinal, measure), the qualifier written before it ("at least
-//! 34,049" -> at least; "thousands" -> at least), and for counts the
-//! counted noun phrase ("Palestinians") and what happened to the people
-//! counted ("killed"). Numbers that name rather than count are dropped:
+//! duration, ordinal, measure, score, ratio), the qualifier written before
+//! it ("at least 34,049" -> at least; "thousands" -> at least), and for
+//! counts the counted noun phrase ("Palestinians") and what happened to the
+//! people counted ("killed"), for money what it is ("revenue"). Two numbers
+//! may make one figure: a range ("between 20,000 and 30,000", valued at
+//! the midpoint), a score ("3-1") or a ratio ("nine in ten"). Numbers that name rather than count are dropped:
 //! "two-state solution", "Article 51", "COVID-19", "First lady", ages,
 //! times of day, "the two leaders" (people already named).
 //!
@@ -302,7 +304,10 @@ impl<'a> Line<'a> {
         // "+1-222-33", "2-3-4": codes and lists, not results.
         let code_before = a.first > 0
             && self.tokens[a.first].gap == Gap::None
-            && !self.tokens[a.first - 1].is_word();
+            && matches!(
+                self.tokens[a.first - 1].kind,
+                TokenKind::Digits | TokenKind::Symbol('-' | '+' | '/' | '.' | ':')
+            );
         let code_after = self.tok(b.end).is_some_and(|t| {
             t.gap == Gap::None
                 && (t.is_digits()
@@ -730,8 +735,9 @@ impl<'a> Line<'a> {
     }
 
     /// An event word later in the clause from token `at`: up to
-    /// `CLAUSE_WORDS` words, stopping at the clause's end or at the next
-    /// number (whose event it would be).
+    /// `CLAUSE_WORDS` words, stopping at the clause's end, at the next
+    /// number or at other people named (whose event it would be: "500
+    /// protesters gathered where activists were detained").
     fn event_later(&self, at: usize) -> Option<&'static str> {
         for i in at..(at + CLAUSE_WORDS).min(self.tokens.len()) {
             let t = &self.tokens[i];
@@ -744,7 +750,12 @@ impl<'a> Line<'a> {
                     if let Some(event) = lexicon::event(w) {
                         return Some(event);
                     }
-                    if numbers::lexicon::num_word(w).is_some() || lexicon::ends_clause(w) {
+                    let other_people =
+                        !w.starts_with(|c: char| c.is_uppercase()) && lexicon::is_people(w);
+                    if numbers::lexicon::num_word(w).is_some()
+                        || lexicon::ends_clause(w)
+                        || other_people
+                    {
                         return None;
                     }
                 }

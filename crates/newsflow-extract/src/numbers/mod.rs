@@ -3,6 +3,10 @@
 //! ("eight", "two hundred and two thousand", "a dozen", "thousands"), with
 //! its code-point span, value and coarse kind.
 //!
+//! Units ("4 °C", "2.80 GHz", "300 square metres") and ages ("15-year-old")
+//! are part of their number; [`ranges`] reads two numbers as one interval
+//! ("between 20 and 30") or a bound stated by comparison ("more than 30").
+//!
 //! It reports every number, before the figure stage decides which ones an
 //! article reports. One linear scan over the tokens of each line; number
 //! words are looked up in a table, never matched with regular expressions.
@@ -836,13 +840,12 @@ impl<'a> Parser<'a> {
             }
             return Some(("year", i + 1));
         }
-        let unit = match word.to_ascii_lowercase().as_str() {
-            "year" | "years" => "year",
-            "month" | "months" => "month",
-            "week" | "weeks" => "week",
-            "day" | "days" => "day",
-            _ => return None,
-        };
+        let unit = ["year", "month", "week", "day"].into_iter().find(|u| {
+            word.eq_ignore_ascii_case(u)
+                || word
+                    .strip_suffix('s')
+                    .is_some_and(|w| w.eq_ignore_ascii_case(u))
+        })?;
         let old_at = if self
             .tok(i + 1)
             .is_some_and(|t| t.gap == Gap::None && t.is_symbol('-'))

@@ -175,9 +175,7 @@ fn comparison_before(tokens: &[Token], text: &str, i: usize, floor: usize) -> Op
     BEFORE.iter().find_map(|(words, cmp)| {
         let first = end.checked_sub(words.len())?;
         (first >= floor
-            && tokens[first + 1..=end.min(tokens.len() - 1)]
-                .iter()
-                .all(|t| t.gap != Gap::Break)
+            && tokens[first + 1..=end].iter().all(|t| t.gap != Gap::Break)
             && reads(tokens, text, first, words))
         .then_some((*cmp, first))
     })
@@ -214,7 +212,7 @@ fn comparison_after(tokens: &[Token], text: &str, end: usize) -> Option<(Cmp, us
 /// The scale word ending a number ("40 billion" -> 1e9), if any.
 fn trailing_scale(tokens: &[Token], text: &str, f: &Found) -> Option<f64> {
     let last = tokens.get(f.number_end.checked_sub(1)?)?;
-    match num_word(last.text(text).to_ascii_lowercase().as_str()) {
+    match num_word(last.text(text)) {
         Some(NumWord::Scale(s)) if last.is_word() => Some(s),
         _ => None,
     }

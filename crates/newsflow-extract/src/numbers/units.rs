@@ -38,7 +38,8 @@ pub(crate) fn unit_word(word: &str) -> Option<&'static str> {
         "dm" | "decimetre" | "decimetres" | "decimeter" | "decimeters" => "dm",
         "cm" | "centimetre" | "centimetres" | "centimeter" | "centimeters" => "cm",
         "mm" | "millimetre" | "millimetres" | "millimeter" | "millimeters" => "mm",
-        "nm" | "nanometre" | "nanometres" | "nanometer" | "nanometers" => "nm",
+        // Not "nm": news writes nautical miles so as often as nanometres.
+        "nanometre" | "nanometres" | "nanometer" | "nanometers" => "nm",
         "picometre" | "picometres" | "picometer" | "picometers" => "pm",
         "mile" | "miles" | "mi" => "mi",
         "ft" | "foot" | "feet" => "ft",
