@@ -341,3 +341,50 @@ fn later_events_stay_in_their_clause() {
     assert_eq!(figures[0].event, None, "{figures:#?}");
     assert_eq!(figures[1].event.as_deref(), Some("killed"), "{figures:#?}");
 }
+
+proptest::proptest! {
+    #[test]
+    fn ranges_read_back(low in 1u32..500_000, extra in 1u32..500_000) {
+        let high = low + extra;
+        let text = format!("Officials said between {low} and {high} people had fled.");
+        let figures = extract(&text);
+        proptest::prop_assert_eq!(figures.len(), 1, "{:?}", figures);
+        let f = &figures[0];
+        proptest::prop_assert_eq!((f.low, f.high), (Some(f64::from(low)), Some(f64::from(high))));
+        proptest::prop_assert!(close(number(f), (f64::from(low) + f64::from(high)) / 2.0));
+    }
+
+    #[test]
+    fn number_ranges_are_sound(text in "[0-9a-z ,.$%<>=~\\-–]{0,80}") {
+        let chars = text.chars().count();
+        for r in newsflow_extract::numbers::ranges(&text) {
+            proptest::prop_assert!(r.start < r.end && r.end <= chars);
+            if let (Some(l), Some(h)) = (r.low, r.high) {
+                proptest::prop_assert!(l.value <= h.value, "{:?}", r);
+            }
+        }
+        for f in extract(&text) {
+            if let (Some(l), Some(h)) = (f.low, f.high) {
+                proptest::prop_assert!(l < h && l.is_finite() && h.is_finite());
+            }
+            proptest::prop_assert!(f.base_value.is_none_or(f64::is_finite));
+        }
+    }
+}
+
+#[test]
+fn huge_values_stay_finite() {
+    // 9.9e307 and 1e308: their sum overflows, and so do 1e308 terabytes.
+    let (low, high) = (
+        format!("99{}", "0".repeat(306)),
+        format!("1{}", "0".repeat(308)),
+    );
+    let text = format!("between {low} and {high} km, and {high} TB");
+    for f in extract(&text) {
+        assert!(
+            matches!(f.value, Some(FigureValue::Number(v)) if v.is_finite()),
+            "{f:#?}"
+        );
+        assert!(f.base_value.is_none_or(f64::is_finite), "{f:#?}");
+    }
+}

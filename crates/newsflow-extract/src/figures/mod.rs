@@ -153,7 +153,9 @@ impl<'a> Line<'a> {
         // A measure in a unit with a base gets its value in that base.
         let base = match (&d.unit, &d.value) {
             (Some(unit), Some(FigureValue::Number(v))) if d.kind == FigureKind::Measure => {
-                numbers::base_unit(unit).map(|(base, factor, offset)| (v * factor + offset, base))
+                numbers::base_unit(unit)
+                    .map(|(base, factor, offset)| (v * factor + offset, base))
+                    .filter(|(b, _)| b.is_finite())
             }
             _ => None,
         };
@@ -482,7 +484,8 @@ impl<'a> Line<'a> {
             end: c.end,
             number_first: a.number_first,
             number_end: b.number_end,
-            value: (c.low + c.high) / 2.0,
+            // Halves first: the sum of two huge ends would overflow.
+            value: c.low / 2.0 + c.high / 2.0,
             kind: c.kind,
             indefinite: false,
             in_words: a.in_words,
