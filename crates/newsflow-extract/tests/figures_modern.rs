@@ -388,3 +388,17 @@ fn huge_values_stay_finite() {
         assert!(f.base_value.is_none_or(f64::is_finite), "{f:#?}");
     }
 }
+
+#[test]
+fn modern_wire_copy() {
+    let figures = extract(
+        "Temperatures hit 40C in London. The 5G rollout slowed. About 240 were taken hostage.",
+    );
+    let heat = find(&figures, "40C");
+    assert_figure(heat, FigureKind::Measure, 40.0, Some("°C"));
+    assert!(figures.iter().all(|f| f.text != "5G"), "{figures:#?}");
+    let hostages = find(&figures, "About 240");
+    assert_eq!(hostages.event.as_deref(), Some("kidnapped"));
+    // A code with a glued letter is no temperature.
+    assert!(extract("The SCP-173C file and the 13F filing.").is_empty());
+}

@@ -169,6 +169,8 @@ pub(crate) fn is_auxiliary(word: &str) -> bool {
                 | "mortally"
                 | "allegedly"
                 | "since"
+                | "taken"
+                | "held"
         )
     )
 }

@@ -515,6 +515,9 @@ impl<'a> Parser<'a> {
             } else if let Some((unit, end)) = self.measure_at(core.end) {
                 found.kind = NumberKind::Measure(unit);
                 found.end = end;
+            } else if let Some(end) = self.celsius_glued(core.end, found.value) {
+                found.kind = NumberKind::Measure("°C");
+                found.end = end;
             } else {
                 return Err(core.end + 1);
             }
@@ -777,6 +780,17 @@ impl<'a> Parser<'a> {
             _ => return None,
         };
         (!glued_next(end)).then_some((unit, end))
+    }
+
+    /// "hit 40C", "-5C": a capital C glued to a plausible air or body
+    /// temperature, as British news writes degrees Celsius. Not "777F" or
+    /// "13F": a glued F is too often a model or a form.
+    fn celsius_glued(&self, at: usize, value: f64) -> Option<usize> {
+        let c = self.tok(at).filter(|t| t.text(self.text) == "C")?;
+        let code_after = self
+            .tok(at + 1)
+            .is_some_and(|t| t.gap == Gap::None && !t.is_symbol('.') && !t.is_symbol(','));
+        (c.gap == Gap::None && (-90.0..=60.0).contains(&value) && !code_after).then_some(at + 1)
     }
 
     /// "5 ft 2 in", "5 feet and 2 inches": inches after a measure in feet

@@ -30,6 +30,10 @@ pub(crate) fn unit_word(word: &str) -> Option<&'static str> {
     if data.is_some() {
         return data;
     }
+    // "5G" and "4G" are network generations; grams are written "g".
+    if word == "G" {
+        return None;
+    }
     let mut buf = [0u8; 24];
     let lower = ascii_lower(word, &mut buf)?;
     Some(match lower {
