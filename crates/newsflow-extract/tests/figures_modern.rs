@@ -141,7 +141,8 @@ fn changes_and_codes_are_not_ranges() {
 fn money_names_what_it_is() {
     let figures = extract(
         "Nvidia said revenue jumped to $26 billion. Rivian reported a net loss of €1.2 billion \
-         and received $5 billion in funding.",
+         and received $5 billion in funding. Kenya took a $2 billion loan and its $300 million \
+         aid package was cut, while $1 billion was lost.",
     );
     assert_eq!(
         find(&figures, "$26 billion").subject.as_deref(),
@@ -155,6 +156,15 @@ fn money_names_what_it_is() {
         find(&figures, "$5 billion").subject.as_deref(),
         Some("funding")
     );
+    assert_eq!(
+        find(&figures, "$2 billion").subject.as_deref(),
+        Some("loan")
+    );
+    assert_eq!(
+        find(&figures, "$300 million").subject.as_deref(),
+        Some("aid package")
+    );
+    assert_eq!(find(&figures, "$1 billion").subject, None);
 }
 
 const MARKETS: &str = "\

@@ -804,7 +804,7 @@ impl<'a> Line<'a> {
     }
 
     /// What an amount of money is: "revenue jumped to $26 billion", "a net
-    /// loss of €1.2 billion", "$5 billion in aid". `first` is the figure's
+    /// loss of €1.2 billion", "$5 billion in aid", "a $5 billion loan". `first` is the figure's
     /// first token, `end` the token past it.
     fn money_subject(&self, first: usize, end: usize) -> Option<(usize, usize)> {
         // "$5 billion in aid"
@@ -829,6 +829,26 @@ impl<'a> Line<'a> {
         }
         let before = first - 1;
         let w = self.word(before)?;
+        // "a $5 billion loan", "its $2 billion aid package"
+        if lexicon::is_anaphoric_determiner(w) || is_one_of(w, &["a", "an"]) {
+            let noun = |i: usize| {
+                self.word(i).filter(|w| {
+                    self.tokens[i].gap != Gap::Break
+                        && !lexicon::is_function_word(w)
+                        && !w.starts_with(|c: char| c.is_uppercase())
+                        && numbers::lexicon::num_word(w).is_none()
+                        && lexicon::time_unit(w).is_none()
+                })
+            };
+            if noun(end).is_some() {
+                let last = if noun(end + 1).is_some() {
+                    end + 1
+                } else {
+                    end
+                };
+                return Some((end, last + 1));
+            }
+        }
         // "a net loss of", "a deal worth"
         if is_one_of(w, &["of", "worth"]) && before > 0 && self.tokens[before].gap != Gap::Break {
             return self.noun_phrase_before(before - 1);
