@@ -4,15 +4,20 @@
 //! A spec file is a JSON array of `{Input, Results: [{Text, Start, End,
 //! Resolution: {value, unit?, isoCurrency?}}]}` (`End` inclusive). A case
 //! passes when every expected result is found with the same span and
-//! value; the model (Number, Percent, Currency, Ordinal) comes from the
-//! file name. A result whose value is null ("Only a small percent attain
-//! the top ranks") names a percentage without giving one: it is found by a
-//! [`percent_references`] entry with the same span, never by a number. The
-//! strict share also requires no extra mention of that kind.
+//! value, and for Dimension, Temperature and Age the same unit; the model
+//! (Number, NumberRange, Percent, Currency, Ordinal, Dimension,
+//! Temperature, Age) comes from the file name. A NumberRange value is an
+//! interval ("[20,30)", "(,100]"): both ends, and whether each is
+//! included, must match. A result whose value is null ("Only a small
+//! percent attain the top ranks", "convert 10 celsius to fahrenheit")
+//! names a percentage or a temperature scale without giving one: it is
+//! found by a [`percent_references`] or [`unit_references`] entry with the
+//! same span, never by a number. The strict share also requires no extra
+//! mention of that kind.
 
 use anyhow::{bail, Context};
 use newsflow_extract::numbers::{
-    percent_references, recognise, NumberKind, NumberMention, PercentReference,
+    percent_references, ranges, recognise, unit_references, Bound, NumberKind, NumberMention,
 };
 use serde_json::Value;
 use std::path::PathBuf;
@@ -20,8 +25,9 @@ use std::path::PathBuf;
 /// Arguments.
 #[derive(clap::Args)]
 pub struct Args {
-    /// A Recognizers-Text spec file (NumberModel.json, PercentModel.json,
-    /// CurrencyModel.json or OrdinalModel.json).
+    /// A Recognizers-Text spec file (NumberModel.json, NumberRangeModel.json,
+    /// PercentModel.json, CurrencyModel.json, OrdinalModel.json,
+    /// DimensionModel.json, TemperatureModel.json or AgeModel.json).
     pub file: PathBuf,
     /// Print every failing case with what was expected and found.
     #[arg(short, long)]
@@ -32,9 +38,13 @@ pub struct Args {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Model {
     Number,
+    NumberRange,
     Percent,
     Currency,
     Ordinal,
+    Dimension,
+    Temperature,
+    Age,
 }
 
 impl Model {
@@ -49,6 +59,14 @@ impl Model {
             Model::Currency
         } else if name.contains("Ordinal") {
             Model::Ordinal
+        } else if name.contains("NumberRange") {
+            Model::NumberRange
+        } else if name.contains("Dimension") {
+            Model::Dimension
+        } else if name.contains("Temperature") {
+            Model::Temperature
+        } else if name.contains("Age") {
+            Model::Age
         } else if name.contains("Number") {
             Model::Number
         } else {
@@ -56,27 +74,97 @@ impl Model {
         })
     }
 
-    /// The percentages `input` names without a number, for the model
-    /// whose spec expects them.
-    fn references(self, input: &str) -> Vec<PercentReference> {
-        match self {
-            Model::Percent => percent_references(input),
-            _ => Vec::new(),
+    /// What this model finds in `input`: its kind of number mentions,
+    /// ranges, or references without a value.
+    fn found(self, input: &str) -> Vec<Found> {
+        if self == Model::NumberRange {
+            return ranges(input)
+                .into_iter()
+                .map(|r| Found {
+                    start: r.start,
+                    end: r.end,
+                    value: Resolved::Interval(r.low, r.high),
+                    unit: None,
+                })
+                .collect();
         }
+        let mut found: Vec<Found> = recognise(input)
+            .iter()
+            .filter_map(|m| self.mention(m))
+            .collect();
+        let references = match self {
+            Model::Percent => percent_references(input)
+                .into_iter()
+                .map(|r| (r.start, r.end, None))
+                .collect(),
+            Model::Temperature => unit_references(input)
+                .into_iter()
+                .map(|r| (r.start, r.end, Some(r.unit)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        found.extend(references.into_iter().map(|(start, end, unit)| Found {
+            start,
+            end,
+            value: Resolved::Null,
+            unit: unit.map(str::to_string),
+        }));
+        found
     }
 
-    /// The span this model reports for a mention, if the mention is one
-    /// of its kind: the whole mention, or the bare number for NumberModel.
-    fn span(self, m: &NumberMention) -> Option<(usize, usize)> {
+    /// A mention this model reports, with the span it reports: the whole
+    /// mention, or the bare number for NumberModel.
+    fn mention(self, m: &NumberMention) -> Option<Found> {
+        let whole = |unit: Option<&str>| Found {
+            start: m.start,
+            end: m.end,
+            value: Resolved::Number(m.value),
+            unit: unit.map(str::to_string),
+        };
+        let is_temperature = |u: &str| matches!(u, "°C" | "°F" | "°" | "K");
         match (self, m.kind) {
             (Model::Number, NumberKind::Ordinal) => None,
-            (Model::Number, _) => Some((m.number_start, m.number_end)),
-            (Model::Percent, NumberKind::Percent)
-            | (Model::Currency, NumberKind::Currency(_))
-            | (Model::Ordinal, NumberKind::Ordinal) => Some((m.start, m.end)),
+            (Model::Number, _) => Some(Found {
+                start: m.number_start,
+                end: m.number_end,
+                ..whole(None)
+            }),
+            (Model::Percent, NumberKind::Percent) | (Model::Ordinal, NumberKind::Ordinal) => {
+                Some(whole(None))
+            }
+            (Model::Currency, NumberKind::Currency(iso)) => Some(whole(Some(iso))),
+            (Model::Dimension, NumberKind::Measure(u)) if !is_temperature(u) || u == "°" => {
+                Some(whole(Some(u)))
+            }
+            (Model::Temperature, NumberKind::Measure(u)) if is_temperature(u) => {
+                Some(whole(Some(u)))
+            }
+            (Model::Age, NumberKind::Age(u)) => Some(whole(Some(u))),
             _ => None,
         }
     }
+}
+
+/// A value found or expected.
+#[derive(Debug, Clone, Copy)]
+enum Resolved {
+    /// A number (percentages without the sign).
+    Number(f64),
+    /// An interval, open on a side without a bound.
+    Interval(Option<Bound>, Option<Bound>),
+    /// No value: the text names a quantity without giving one.
+    Null,
+    /// A value this command cannot compare ("end-1" in OrdinalModel).
+    Unreadable,
+}
+
+/// One thing the recogniser found, as this command compares it.
+struct Found {
+    start: usize,
+    end: usize,
+    value: Resolved,
+    /// ISO currency or canonical unit.
+    unit: Option<String>,
 }
 
 /// One expected result of a spec case.
@@ -87,65 +175,169 @@ struct Expected {
     value: Resolved,
     /// Spec amounts in cents or pence are a hundredth of the main unit.
     minor_unit: bool,
-    iso: Option<String>,
+    /// ISO currency, or the unit this project writes for the spec's unit.
+    unit: Option<String>,
 }
 
-/// An expected result's value.
-#[derive(Debug)]
-enum Resolved {
-    /// A number (percentages without the sign).
-    Number(f64),
-    /// No value: the text names a quantity without giving one.
-    Null,
-    /// A value this command cannot compare ("end-1" in OrdinalModel).
-    Unreadable,
+/// Reads "[20,30)", "(,100]", "[170,170]".
+fn parse_interval(text: &str) -> Option<Resolved> {
+    let text = text.trim();
+    let low_inclusive = match text.chars().next()? {
+        '[' => true,
+        '(' => false,
+        _ => return None,
+    };
+    let high_inclusive = match text.chars().last()? {
+        ']' => true,
+        ')' => false,
+        _ => return None,
+    };
+    let (low, high) = text[1..text.len() - 1].split_once(',')?;
+    let bound = |s: &str, inclusive: bool| -> Option<Option<Bound>> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Some(None);
+        }
+        Some(Some(Bound {
+            value: s.parse().ok()?,
+            inclusive,
+        }))
+    };
+    Some(Resolved::Interval(
+        bound(low, low_inclusive)?,
+        bound(high, high_inclusive)?,
+    ))
 }
 
-fn parse_expected(result: &Value) -> anyhow::Result<Expected> {
+/// The unit this project writes for a Recognizers-Text unit name.
+fn spec_unit(model: Model, unit: &str) -> Option<&'static str> {
+    Some(match (model, unit) {
+        (Model::Age, "Year" | "Age") => "year",
+        (Model::Age, "Month") => "month",
+        (Model::Age, "Week") => "week",
+        (Model::Age, "Day") => "day",
+        (Model::Temperature, "C") => "°C",
+        (Model::Temperature, "F") => "°F",
+        (Model::Temperature | Model::Dimension, "Degree") => "°",
+        (Model::Temperature, "K") => "K",
+        (Model::Dimension, u) => match u {
+            "Pound" => "lb",
+            "Ounce" => "oz",
+            "Milliliter" => "ml",
+            "Liter" => "l",
+            "Inch" => "in",
+            "Mile" => "mi",
+            "Foot" => "ft",
+            "Yard" => "yd",
+            "Meter" => "m",
+            "Kilometer" => "km",
+            "Centimeter" => "cm",
+            "Millimeter" => "mm",
+            "Decimeter" => "dm",
+            "Picometer" => "pm",
+            "Barrel" => "bbl",
+            "Gallon" => "gal",
+            "Tablespoon" => "tbsp",
+            "Teaspoon" => "tsp",
+            "Cup" => "cup",
+            "Radian" => "rad",
+            "Acre" => "acre",
+            "Hectare" => "ha",
+            "Cubic foot" => "ft³",
+            "Cubic meter" => "m³",
+            "Square meter" => "m²",
+            "Square kilometer" => "km²",
+            "Square foot" => "ft²",
+            "Ton" | "Metric ton" => "t",
+            "Kilogram" => "kg",
+            "Gram" => "g",
+            "Milligram" => "mg",
+            "Microgram" => "μg",
+            "Bit" => "bit",
+            "Byte" => "B",
+            "Kilobyte" => "kB",
+            "Megabyte" => "MB",
+            "Gigabyte" => "GB",
+            "Terabyte" => "TB",
+            "Kilobit" => "kb",
+            "Megabit" => "Mb",
+            "Gigabit" => "Gb",
+            "Mile per hour" => "mph",
+            "Kilometer per hour" => "km/h",
+            "Meter per second" => "m/s",
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+fn parse_expected(model: Model, result: &Value) -> anyhow::Result<Expected> {
     let resolution = &result["Resolution"];
-    let value = match resolution["value"].as_str() {
+    let raw = resolution["value"].as_str();
+    let value = match raw {
         None | Some("null") => Resolved::Null,
+        Some(v) if model == Model::NumberRange => parse_interval(v).unwrap_or(Resolved::Unreadable),
         Some(v) => v
             .trim_end_matches('%')
             .parse::<f64>()
             .map_or(Resolved::Unreadable, Resolved::Number),
     };
     let unit = resolution["unit"].as_str().unwrap_or_default();
+    let unit = match model {
+        Model::Currency => resolution["isoCurrency"].as_str().map(str::to_string),
+        Model::Dimension | Model::Temperature | Model::Age => {
+            // A unit this project does not write can never match.
+            Some(spec_unit(model, unit).unwrap_or("?").to_string())
+        }
+        _ => None,
+    };
     Ok(Expected {
         text: result["Text"].as_str().unwrap_or_default().to_string(),
         start: result["Start"].as_u64().context("result without Start")? as usize,
         end: result["End"].as_u64().context("result without End")? as usize + 1,
         value,
-        minor_unit: matches!(unit, "Cent" | "Pence" | "Penny"),
-        iso: resolution["isoCurrency"].as_str().map(str::to_string),
+        minor_unit: model == Model::Currency
+            && matches!(unit_name(resolution), "Cent" | "Pence" | "Penny"),
+        unit,
     })
+}
+
+fn unit_name(resolution: &Value) -> &str {
+    resolution["unit"].as_str().unwrap_or_default()
 }
 
 fn same_value(expected: f64, found: f64) -> bool {
     (expected - found).abs() <= 1e-9 * expected.abs().max(1.0)
 }
 
-fn matches(model: Model, expected: &Expected, m: &NumberMention) -> bool {
-    if model.span(m) != Some((expected.start, expected.end)) {
-        return false;
+fn same_bound(expected: Option<Bound>, found: Option<Bound>) -> bool {
+    match (expected, found) {
+        (None, None) => true,
+        (Some(e), Some(f)) => e.inclusive == f.inclusive && same_value(e.value, f.value),
+        _ => false,
     }
-    let Resolved::Number(value) = expected.value else {
-        return false;
-    };
-    let found = if expected.minor_unit {
-        m.value * 100.0
-    } else {
-        m.value
-    };
-    let iso_ok = match (&expected.iso, m.kind) {
-        (Some(iso), NumberKind::Currency(code)) => iso == code,
-        _ => true,
-    };
-    iso_ok && same_value(value, found)
 }
 
-fn matches_reference(expected: &Expected, r: &PercentReference) -> bool {
-    matches!(expected.value, Resolved::Null) && (r.start, r.end) == (expected.start, expected.end)
+fn matches(expected: &Expected, found: &Found) -> bool {
+    if (found.start, found.end) != (expected.start, expected.end) {
+        return false;
+    }
+    let unit_ok = match (&expected.unit, &found.unit) {
+        (Some(e), Some(f)) => e == f,
+        (Some(_), None) => false,
+        _ => true,
+    };
+    let value_ok = match (expected.value, found.value) {
+        (Resolved::Number(e), Resolved::Number(f)) => {
+            same_value(e, if expected.minor_unit { f * 100.0 } else { f })
+        }
+        (Resolved::Interval(el, eh), Resolved::Interval(fl, fh)) => {
+            same_bound(el, fl) && same_bound(eh, fh)
+        }
+        (Resolved::Null, Resolved::Null) => true,
+        _ => false,
+    };
+    unit_ok && value_ok
 }
 
 /// Runs the command.
@@ -162,28 +354,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .as_array()
             .map(|r| {
                 r.iter()
-                    .map(parse_expected)
+                    .map(|r| parse_expected(model, r))
                     .collect::<anyhow::Result<Vec<_>>>()
             })
             .transpose()?
             .unwrap_or_default();
-        let found = recognise(input);
-        let references = model.references(input);
+        let found = model.found(input);
         let missing: Vec<&Expected> = expected
             .iter()
-            .filter(|e| {
-                !found.iter().any(|m| matches(model, e, m))
-                    && !references.iter().any(|r| matches_reference(e, r))
-            })
+            .filter(|e| !found.iter().any(|f| matches(e, f)))
             .collect();
         let extra = found
             .iter()
-            .filter(|m| model.span(m).is_some() && !expected.iter().any(|e| matches(model, e, m)))
-            .count()
-            + references
-                .iter()
-                .filter(|r| !expected.iter().any(|e| matches_reference(e, r)))
-                .count();
+            .filter(|f| !expected.iter().any(|e| matches(e, f)))
+            .count();
         let ok = missing.is_empty();
         let is_supported =
             case.get("NotSupported").is_none() && case.get("NotSupportedByDesign").is_none();
@@ -195,22 +379,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             println!("FAIL {input:?}");
             for e in &missing {
                 println!(
-                    "  expected {:?} [{}..{}) = {:?}",
-                    e.text, e.start, e.end, e.value
+                    "  expected {:?} [{}..{}) = {:?} {}",
+                    e.text,
+                    e.start,
+                    e.end,
+                    e.value,
+                    e.unit.as_deref().unwrap_or_default()
                 );
             }
-            for m in &found {
-                let text: String = input.chars().skip(m.start).take(m.end - m.start).collect();
+            for f in &found {
+                let text: String = input.chars().skip(f.start).take(f.end - f.start).collect();
                 println!(
-                    "  found    {text:?} [{}..{}) = {} {:?}",
-                    m.start, m.end, m.value, m.kind
-                );
-            }
-            for r in &references {
-                let text: String = input.chars().skip(r.start).take(r.end - r.start).collect();
-                println!(
-                    "  found    {text:?} [{}..{}) without a value",
-                    r.start, r.end
+                    "  found    {text:?} [{}..{}) = {:?} {}",
+                    f.start,
+                    f.end,
+                    f.value,
+                    f.unit.as_deref().unwrap_or_default()
                 );
             }
         }

@@ -96,8 +96,16 @@ pub enum FigureKind {
     Duration,
     /// A rank ("third", "21st").
     Ordinal,
-    /// A physical quantity with a unit ("5 km").
+    /// A physical quantity with a unit ("5 km", "4 °C", "2.80 GHz", "a
+    /// magnitude 6.8 earthquake"); `unit` holds the canonical unit and
+    /// `base_value` the value in the base unit of its dimension.
     Measure,
+    /// A result between two sides ("3-1"); the value is the first side,
+    /// `against` the second.
+    Score,
+    /// A part of a whole ("nine in ten", "11 of their last 12"); the value
+    /// is the part, `of` the whole.
+    Ratio,
 }
 
 /// How the article bounds the figure.
@@ -141,6 +149,15 @@ impl Serialize for FigureValue {
     }
 }
 
+/// Writes an optional number the way [`FigureValue`] writes one: whole
+/// numbers without a fraction.
+fn whole_as_integer<S: Serializer>(n: &Option<f64>, serializer: S) -> Result<S::Ok, S::Error> {
+    match n {
+        Some(n) => FigureValue::Number(*n).serialize(serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
 /// A number the article reports, normalised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Figure {
@@ -157,6 +174,47 @@ pub struct Figure {
     /// Currency (ISO 4217), time unit or measure unit, where the kind has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// For a range ("between 20,000 and 30,000"): its lower end; the value
+    /// is the midpoint.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "whole_as_integer"
+    )]
+    pub low: Option<f64>,
+    /// For a range: its upper end.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "whole_as_integer"
+    )]
+    pub high: Option<f64>,
+    /// For a `ratio`: the whole the value is part of (10 in "nine in ten").
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "whole_as_integer"
+    )]
+    pub of: Option<f64>,
+    /// For a `score`: the second side (1 in "3-1").
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "whole_as_integer"
+    )]
+    pub against: Option<f64>,
+    /// For a `measure` with a convertible unit: the value in `base_unit`
+    /// (5 km -> 5000).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "whole_as_integer"
+    )]
+    pub base_value: Option<f64>,
+    /// The base unit of the measure's dimension: `m`, `m²`, `l`, `kg`,
+    /// `m/s`, `°C`, `J`, `W`, `B`, `B/s`, `Hz`, `Gy` or `Sv`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_unit: Option<String>,
     /// How the article bounds the figure.
     pub qualifier: Qualifier,
     /// For counts of people: what happened to them ("killed", "injured").

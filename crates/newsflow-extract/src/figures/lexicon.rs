@@ -169,6 +169,8 @@ pub(crate) fn is_auxiliary(word: &str) -> bool {
                 | "mortally"
                 | "allegedly"
                 | "since"
+                | "taken"
+                | "held"
         )
     )
 }
@@ -413,4 +415,241 @@ pub(crate) fn is_reference_word(word: &str) -> bool {
 pub(crate) fn is_age_word(word: &str) -> bool {
     let mut buf = [0u8; 24];
     matches!(ascii_lower(word, &mut buf), Some("aged" | "age" | "ages"))
+}
+
+/// Nouns for people, whose events may come later in the clause ("Fourteen
+/// children were among the dead"). Capitalised plurals are peoples
+/// ("Palestinians").
+pub(crate) fn is_people(word: &str) -> bool {
+    if word.starts_with(|c: char| c.is_uppercase()) && word.ends_with('s') && word.len() > 3 {
+        return true;
+    }
+    let mut buf = [0u8; 24];
+    matches!(
+        ascii_lower(word, &mut buf),
+        Some(
+            "people"
+                | "persons"
+                | "children"
+                | "men"
+                | "women"
+                | "girls"
+                | "boys"
+                | "babies"
+                | "infants"
+                | "teenagers"
+                | "adults"
+                | "civilians"
+                | "residents"
+                | "inhabitants"
+                | "villagers"
+                | "citizens"
+                | "nationals"
+                | "migrants"
+                | "refugees"
+                | "workers"
+                | "employees"
+                | "students"
+                | "pupils"
+                | "patients"
+                | "passengers"
+                | "tourists"
+                | "pilgrims"
+                | "soldiers"
+                | "troops"
+                | "fighters"
+                | "militants"
+                | "police"
+                | "officers"
+                | "policemen"
+                | "protesters"
+                | "protestors"
+                | "demonstrators"
+                | "journalists"
+                | "miners"
+                | "victims"
+                | "casualties"
+                | "survivors"
+                | "prisoners"
+                | "inmates"
+                | "detainees"
+                | "hostages"
+                | "settlers"
+                | "firefighters"
+                | "rescuers"
+                | "doctors"
+                | "nurses"
+                | "members"
+                | "families"
+                | "crew"
+                | "staff"
+                | "personnel"
+                | "fans"
+                | "spectators"
+        )
+    )
+}
+
+/// Words that end the clause a number's event may be in.
+pub(crate) fn ends_clause(word: &str) -> bool {
+    let mut buf = [0u8; 24];
+    matches!(
+        ascii_lower(word, &mut buf),
+        Some(
+            "but"
+                | "while"
+                | "whereas"
+                | "although"
+                | "though"
+                | "said"
+                | "says"
+                | "according"
+                | "where"
+                | "when"
+                | "after"
+                | "before"
+                | "because"
+                | "as"
+                | "if"
+                | "whose"
+        )
+    )
+}
+
+/// Verbs that report what an amount of money came to ("revenue jumped
+/// to $26 billion"), so the noun before them names the money.
+pub(crate) fn is_change_verb(word: &str) -> bool {
+    let mut buf = [0u8; 24];
+    matches!(
+        ascii_lower(word, &mut buf),
+        Some(
+            "rose"
+                | "rises"
+                | "rising"
+                | "fell"
+                | "falls"
+                | "falling"
+                | "jumped"
+                | "jumps"
+                | "climbed"
+                | "climbs"
+                | "increased"
+                | "increases"
+                | "decreased"
+                | "dropped"
+                | "drops"
+                | "grew"
+                | "grows"
+                | "slipped"
+                | "reached"
+                | "reaches"
+                | "totalled"
+                | "totaled"
+                | "totals"
+                | "hit"
+                | "surged"
+                | "soared"
+                | "declined"
+                | "plunged"
+                | "slumped"
+                | "tumbled"
+                | "sank"
+                | "gained"
+                | "doubled"
+                | "tripled"
+                | "amounted"
+                | "stood"
+                | "came"
+                | "was"
+                | "were"
+                | "is"
+                | "are"
+        )
+    )
+}
+
+/// Collective nouns that name what a number counts when written before
+/// "of" ("a crowd of 53,400").
+pub(crate) fn is_collective(word: &str) -> bool {
+    let mut buf = [0u8; 24];
+    matches!(
+        ascii_lower(word, &mut buf),
+        Some(
+            "crowd"
+                | "crowds"
+                | "audience"
+                | "attendance"
+                | "turnout"
+                | "population"
+                | "workforce"
+                | "army"
+                | "force"
+                | "fleet"
+                | "convoy"
+                | "delegation"
+                | "contingent"
+                | "herd"
+                | "flock"
+                | "membership"
+                | "electorate"
+                | "congregation"
+                | "following"
+                | "readership"
+                | "squad"
+        )
+    )
+}
+
+/// Words near a "3-1" that make it a result of a match or vote.
+pub(crate) fn is_contest_word(word: &str) -> bool {
+    let mut buf = [0u8; 24];
+    matches!(
+        ascii_lower(word, &mut buf),
+        Some(
+            "won"
+                | "win"
+                | "wins"
+                | "winning"
+                | "beat"
+                | "beats"
+                | "beaten"
+                | "beating"
+                | "lost"
+                | "lose"
+                | "loses"
+                | "losing"
+                | "defeat"
+                | "defeated"
+                | "defeats"
+                | "victory"
+                | "victories"
+                | "draw"
+                | "drew"
+                | "drawn"
+                | "lead"
+                | "led"
+                | "leads"
+                | "score"
+                | "scored"
+                | "scoreline"
+                | "goal"
+                | "goals"
+                | "match"
+                | "game"
+                | "final"
+                | "trailing"
+                | "trailed"
+                | "thrashed"
+                | "routed"
+                | "edged"
+                | "halftime"
+                | "vote"
+                | "voted"
+                | "votes"
+                | "ruling"
+                | "series"
+                | "set"
+                | "sets"
+        )
+    )
 }

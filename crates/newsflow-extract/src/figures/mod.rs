@@ -2,10 +2,12 @@
 //! article reports, and say what each one measures.
 //!
 //! Per number it decides the kind (count, money, percent, year, date,
-//! duration, ordinal, measure), the qualifier written before it ("at least
-//! 34,049" -> at least; "thousands" -> at least), and for counts the
-//! counted noun phrase ("Palestinians") and what happened to the people
-//! counted ("killed"). Numbers that name rather than count are dropped:
+//! duration, ordinal, measure, score, ratio), the qualifier written before
+//! it ("at least 34,049" -> at least; "thousands" -> at least), and for
+//! counts the counted noun phrase ("Palestinians") and what happened to the
+//! people counted ("killed"), for money what it is ("revenue"). Two numbers
+//! may make one figure: a range ("between 20,000 and 30,000", valued at
+//! the midpoint), a score ("3-1") or a ratio ("nine in ten"). Numbers that name rather than count are dropped:
 //! "two-state solution", "Article 51", "COVID-19", "First lady", ages,
 //! times of day, "the two leaders" (people already named).
 //!
@@ -43,6 +45,8 @@ fn is_one_of(word: &str, words: &[&str]) -> bool {
 /// How far (in tokens) the stage looks for a counted noun or an event.
 const SUBJECT_WORDS: usize = 4;
 const EVENT_GAP: usize = 4;
+/// How far (in tokens) an event of people may follow them in the clause.
+const CLAUSE_WORDS: usize = 12;
 
 /// The numbers of one line, with the tokens around them.
 struct Line<'a> {
@@ -61,6 +65,12 @@ struct Draft {
     qualifier: Qualifier,
     event: Option<&'static str>,
     subject: Option<(usize, usize)>,
+    /// A range's ends ("20 to 30").
+    range: Option<(f64, f64)>,
+    /// A ratio's whole ("nine in ten").
+    of: Option<f64>,
+    /// A score's second side ("3-1").
+    against: Option<f64>,
 }
 
 impl<'a> Line<'a> {
@@ -97,12 +107,20 @@ impl<'a> Line<'a> {
     fn figures(&self, out: &mut Vec<Figure>) {
         let mut k = 0;
         while k < self.found.len() {
-            if let Some((draft, used)) = self.date(k) {
+            let pair = self
+                .date(k)
+                .or_else(|| self.score(k))
+                .or_else(|| self.ratio(k))
+                .or_else(|| self.range(k));
+            if let Some((draft, used)) = pair {
                 out.push(self.finish(draft));
                 k += used;
                 continue;
             }
-            if let Some(mut draft) = self.figure(&self.found[k]) {
+            if let Some(mut draft) = self
+                .out_of(&self.found[k])
+                .or_else(|| self.figure(&self.found[k], None))
+            {
                 // "killed 22 people, including 9 children": the part shares
                 // the event of the whole.
                 let including = self
@@ -132,6 +150,15 @@ impl<'a> Line<'a> {
         let subject = d.subject.map(|(s, e)| {
             self.text[self.tokens[s].byte_start..self.tokens[e - 1].byte_end].to_string()
         });
+        // A measure in a unit with a base gets its value in that base.
+        let base = match (&d.unit, &d.value) {
+            (Some(unit), Some(FigureValue::Number(v))) if d.kind == FigureKind::Measure => {
+                numbers::base_unit(unit)
+                    .map(|(base, factor, offset)| (v * factor + offset, base))
+                    .filter(|(b, _)| b.is_finite())
+            }
+            _ => None,
+        };
         Figure {
             text: self.text[first.byte_start..last.byte_end].to_string(),
             start: first.start,
@@ -139,6 +166,12 @@ impl<'a> Line<'a> {
             value: d.value,
             kind: d.kind,
             unit: d.unit,
+            low: d.range.map(|r| r.0),
+            high: d.range.map(|r| r.1),
+            of: d.of,
+            against: d.against,
+            base_value: base.map(|b| b.0),
+            base_unit: base.map(|b| b.1.to_string()),
             qualifier: d.qualifier,
             event: d.event.map(str::to_string),
             subject,
@@ -198,6 +231,9 @@ impl<'a> Line<'a> {
             qualifier: Qualifier::Exact,
             event: None,
             subject: None,
+            range: None,
+            of: None,
+            against: None,
         };
         // A year right after a number `f`, separated by a comma or nothing.
         let year_after = |f: &Found| -> Option<(u32, usize)> {
@@ -246,6 +282,216 @@ impl<'a> Line<'a> {
             }
         }
         Some((draft(f.first, month_at + 1, None), 1))
+    }
+
+    /// A plain whole number of at most two digits: a side of a score.
+    fn score_side(&self, f: &Found) -> Option<f64> {
+        let digits = self.bare_digits(f)?;
+        (digits.len() <= 2 && f.kind == NumberKind::Cardinal).then_some(f.value)
+    }
+
+    /// "3-1", "2–2": a result, when the first side is at least the second
+    /// or the line talks of a match or vote ("lost 0-2"). Never a range or
+    /// a count.
+    fn score(&self, k: usize) -> Option<(Draft, usize)> {
+        let a = &self.found[k];
+        let b = self.found.get(k + 1)?;
+        let (x, y) = (self.score_side(a)?, self.score_side(b)?);
+        let dash = self
+            .tok(a.end)
+            .is_some_and(|t| t.gap == Gap::None && (t.is_symbol('-') || t.is_symbol('–')));
+        if !dash || b.first != a.end + 1 || self.tokens[b.first].gap != Gap::None {
+            return None;
+        }
+        // "+1-222-33", "2-3-4": codes and lists, not results.
+        let code_before = a.first > 0
+            && self.tokens[a.first].gap == Gap::None
+            && matches!(
+                self.tokens[a.first - 1].kind,
+                TokenKind::Digits | TokenKind::Symbol('-' | '+' | '/' | '.' | ':')
+            );
+        let code_after = self.tok(b.end).is_some_and(|t| {
+            t.gap == Gap::None
+                && (t.is_digits()
+                    || matches!(t.kind, TokenKind::Symbol('-' | '/' | ':' | '.'))
+                        && self
+                            .tok(b.end + 1)
+                            .is_some_and(|n| n.is_digits() && n.gap == Gap::None))
+        });
+        if code_before || code_after {
+            return None;
+        }
+        let near = |i: usize| self.word(i).is_some_and(lexicon::is_contest_word);
+        let contest = (a.first.saturating_sub(8)..a.first).any(near)
+            || (b.end..(b.end + 8).min(self.tokens.len())).any(near);
+        if x < y && !contest {
+            return None;
+        }
+        let draft = Draft {
+            first: a.first,
+            end: b.end,
+            value: Some(FigureValue::Number(x)),
+            kind: FigureKind::Score,
+            unit: None,
+            qualifier: Qualifier::Exact,
+            event: None,
+            subject: None,
+            range: None,
+            of: None,
+            against: Some(y),
+        };
+        Some((draft, 2))
+    }
+
+    /// "nine in ten residents", "11 of their last 12", "3 out of 4": a
+    /// part and its whole, with what is counted after the whole.
+    fn ratio(&self, k: usize) -> Option<(Draft, usize)> {
+        let a = &self.found[k];
+        let b = self.found.get(k + 1)?;
+        let whole_number =
+            |f: &Found| f.kind == NumberKind::Cardinal && !f.indefinite && f.value.fract() == 0.0;
+        if !whole_number(a) || !whole_number(b) || a.value > b.value || b.value < 2.0 {
+            return None;
+        }
+        let link = self
+            .word(a.end)
+            .filter(|_| self.tokens[a.end].gap != Gap::Break)?;
+        let linked = if link.eq_ignore_ascii_case("in") {
+            // "one in five", never "20 in 2020" or "5 in 12 hours"
+            let later = self.word(b.end);
+            b.first == a.end + 1
+                && self.year_of(b).is_none()
+                && !later
+                    .is_some_and(|w| lexicon::time_unit(w).is_some() || lexicon::month(w).is_some())
+        } else if link.eq_ignore_ascii_case("of") {
+            // "11 of their last 12", "five of the 20"
+            let between = a.end + 1..b.first;
+            between.len() <= 3
+                && between.clone().all(|i| {
+                    self.tokens[i].gap != Gap::Break
+                        && self.word(i).is_some_and(|w| {
+                            is_one_of(
+                                w,
+                                &[
+                                    "the",
+                                    "their",
+                                    "its",
+                                    "his",
+                                    "her",
+                                    "our",
+                                    "your",
+                                    "my",
+                                    "last",
+                                    "first",
+                                    "past",
+                                    "previous",
+                                    "next",
+                                    "latest",
+                                    "remaining",
+                                    "those",
+                                    "these",
+                                    "all",
+                                ],
+                            )
+                        })
+                })
+        } else {
+            false
+        };
+        if !linked || self.tokens[b.first].gap == Gap::Break {
+            return None;
+        }
+        let (qualifier, first) = self
+            .qualifier_before(a.first)
+            .unwrap_or((Qualifier::Exact, a.first));
+        let subject = self.subject_after(b.end, 2.0);
+        let event = self.event_of(first, subject.map_or(b.end, |(_, e)| e), subject);
+        let draft = Draft {
+            first,
+            end: b.end,
+            value: Some(FigureValue::Number(a.value)),
+            kind: FigureKind::Ratio,
+            unit: None,
+            qualifier,
+            event,
+            subject,
+            range: None,
+            of: Some(b.value),
+            against: None,
+        };
+        Some((draft, 2))
+    }
+
+    /// "3 out of 4", which the recogniser reads as one fraction: a ratio.
+    fn out_of(&self, f: &Found) -> Option<Draft> {
+        if f.kind != NumberKind::Fraction {
+            return None;
+        }
+        let out = (f.number_first..f.number_end).find(|&i| {
+            self.word(i).is_some_and(|w| w.eq_ignore_ascii_case("out"))
+                && self
+                    .word(i + 1)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("of"))
+        })?;
+        let mut whole = Vec::new();
+        numbers::scan(&self.tokens[out + 2..f.number_end], self.text, &mut whole);
+        let of = whole.first()?.value;
+        let part = (f.value * of).round();
+        let subject = self.subject_after(f.end, 2.0);
+        let (qualifier, first) = self
+            .qualifier_before(f.first)
+            .unwrap_or((Qualifier::Exact, f.first));
+        Some(Draft {
+            first,
+            end: f.end,
+            value: Some(FigureValue::Number(part)),
+            kind: FigureKind::Ratio,
+            unit: None,
+            qualifier,
+            event: self.event_of(first, subject.map_or(f.end, |(_, e)| e), subject),
+            subject,
+            range: None,
+            of: Some(of),
+            against: None,
+        })
+    }
+
+    /// Two numbers read as one range ("between 20,000 and 30,000 people",
+    /// "$38-40 billion"): one figure valued at the midpoint, with its ends.
+    /// "from 5 to 7" and "rose 5 to 7" report a change, and two years a
+    /// period: neither is a range here.
+    fn range(&self, k: usize) -> Option<(Draft, usize)> {
+        let c = numbers::closed_range(self.tokens, self.text, self.found, k)?;
+        let (a, b) = (&self.found[k], &self.found[k + 1]);
+        if self.year_of(a).is_some() && self.year_of(b).is_some() {
+            return None;
+        }
+        if self
+            .word(c.first)
+            .is_some_and(|w| w.eq_ignore_ascii_case("from"))
+        {
+            return None;
+        }
+        let link_is_word = self.tokens[a.end].is_word();
+        let after_change = self
+            .word_before(c.first)
+            .is_some_and(|w| lexicon::is_change_verb(w) || w.eq_ignore_ascii_case("by"));
+        if link_is_word && after_change {
+            return None;
+        }
+        let both = Found {
+            first: c.first,
+            end: c.end,
+            number_first: a.number_first,
+            number_end: b.number_end,
+            // Halves first: the sum of two huge ends would overflow.
+            value: c.low / 2.0 + c.high / 2.0,
+            kind: c.kind,
+            indefinite: false,
+            in_words: a.in_words,
+        };
+        let draft = self.figure(&both, Some((c.low, c.high)))?;
+        Some((draft, 2))
     }
 
     /// The qualifier phrase ending just before token `i`, and its first token.
@@ -446,6 +692,20 @@ impl<'a> Line<'a> {
             self.word(e - 1)
                 .is_some_and(|w| w.eq_ignore_ascii_case("lives"))
         });
+        if let Some(event) = self.event_before(before, lives) {
+            return Some(event);
+        }
+        // "Fourteen children were among the dead", "1.9 million people in
+        // the region had been displaced": for people, the event may come
+        // later in the clause.
+        let people = subject.is_some_and(|(_, e)| self.word(e - 1).is_some_and(lexicon::is_people));
+        people.then(|| self.event_later(after)).flatten()
+    }
+
+    /// An event told before the number: an active verb ("killed
+    /// thousands"), lives claimed ("claimed 43,700 lives") or a toll ("the
+    /// death toll rose to 1,200").
+    fn event_before(&self, before: usize, lives: bool) -> Option<&'static str> {
         let verb = self.word_before(before)?;
         if let Some(event) = lexicon::event(verb) {
             // "killed by 3 gunmen" has no victims in the number.
@@ -477,8 +737,180 @@ impl<'a> Line<'a> {
         None
     }
 
+    /// An event word later in the clause from token `at`: up to
+    /// `CLAUSE_WORDS` words, stopping at the clause's end, at the next
+    /// number or at other people named (whose event it would be: "500
+    /// protesters gathered where activists were detained").
+    fn event_later(&self, at: usize) -> Option<&'static str> {
+        for i in at..(at + CLAUSE_WORDS).min(self.tokens.len()) {
+            let t = &self.tokens[i];
+            if t.gap == Gap::Break && i > at {
+                return None;
+            }
+            match t.kind {
+                TokenKind::Word => {
+                    let w = t.text(self.text);
+                    if let Some(event) = lexicon::event(w) {
+                        return Some(event);
+                    }
+                    let other_people =
+                        !w.starts_with(|c: char| c.is_uppercase()) && lexicon::is_people(w);
+                    if numbers::lexicon::num_word(w).is_some()
+                        || lexicon::ends_clause(w)
+                        || other_people
+                    {
+                        return None;
+                    }
+                }
+                TokenKind::Digits => return None,
+                TokenKind::Symbol(c) => {
+                    if matches!(c, '.' | ';' | ':' | '?' | '!' | '(' | ')' | '"' | '“' | '”') {
+                        return None;
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The noun phrase ending at token `last`, read backwards: up to three
+    /// words, none a function word nor a modifier ending in "s"; a capitalised word only opening the
+    /// line ("Net income rose"), never a name ("Nvidia's revenue" ->
+    /// "revenue"). Returns its token span.
+    fn noun_phrase_before(&self, last: usize) -> Option<(usize, usize)> {
+        let mut first = last + 1;
+        while first > 0 && last + 1 - first < 3 {
+            let j = first - 1;
+            let Some(w) = self.word(j) else { break };
+            let opens_line = j == 0 || self.tokens[j].gap == Gap::Break;
+            let capitalised = w.starts_with(|c: char| c.is_uppercase());
+            if lexicon::is_function_word(w)
+                || numbers::lexicon::num_word(w).is_some()
+                || lexicon::month(w).is_some()
+                || (capitalised && !opens_line)
+                || (j < last && self.tokens[j + 1].gap == Gap::Break)
+                // A modifier ending in "s" is most often a verb: "the
+                // company expects sales of".
+                || (j < last && w.ends_with('s') && !w.ends_with("ss"))
+            {
+                break;
+            }
+            first = j;
+            if opens_line {
+                break;
+            }
+        }
+        (first <= last).then_some((first, last + 1))
+    }
+
+    /// What an amount of money is: "revenue jumped to $26 billion", "a net
+    /// loss of €1.2 billion", "$5 billion in aid", "a $5 billion loan". `first` is the figure's
+    /// first token, `end` the token past it.
+    fn money_subject(&self, first: usize, end: usize) -> Option<(usize, usize)> {
+        // "$5 billion in aid"
+        if self.word(end).is_some_and(|w| w.eq_ignore_ascii_case("in"))
+            && self.tokens[end].gap != Gap::Break
+        {
+            let word = self
+                .word(end + 1)
+                .filter(|w| {
+                    !lexicon::is_function_word(w)
+                        && !w.starts_with(|c: char| c.is_uppercase())
+                        && numbers::lexicon::num_word(w).is_none()
+                        && lexicon::time_unit(w).is_none()
+                })
+                .filter(|_| self.tokens[end + 1].gap != Gap::Break);
+            if word.is_some() {
+                return Some((end + 1, end + 2));
+            }
+        }
+        if first == 0 || self.tokens[first].gap == Gap::Break {
+            return None;
+        }
+        let before = first - 1;
+        let w = self.word(before)?;
+        // "a $5 billion loan", "its $2 billion aid package"
+        if lexicon::is_anaphoric_determiner(w) || is_one_of(w, &["a", "an"]) {
+            let noun = |i: usize| {
+                self.word(i).filter(|w| {
+                    self.tokens[i].gap != Gap::Break
+                        && !lexicon::is_function_word(w)
+                        && !w.starts_with(|c: char| c.is_uppercase())
+                        && numbers::lexicon::num_word(w).is_none()
+                        && lexicon::time_unit(w).is_none()
+                })
+            };
+            if noun(end).is_some() {
+                let last = if noun(end + 1).is_some() {
+                    end + 1
+                } else {
+                    end
+                };
+                return Some((end, last + 1));
+            }
+        }
+        // "a net loss of", "a deal worth"
+        if is_one_of(w, &["of", "worth"]) && before > 0 && self.tokens[before].gap != Gap::Break {
+            return self.noun_phrase_before(before - 1);
+        }
+        // "revenue jumped to", "sales rose by", "profit was"
+        let mut verb = before;
+        if is_one_of(w, &["to", "by", "at"]) {
+            verb = before.checked_sub(1)?;
+            if self.tokens[before].gap == Gap::Break {
+                return None;
+            }
+        }
+        let is_change = self.word(verb).is_some_and(lexicon::is_change_verb);
+        if !is_change || verb == 0 || self.tokens[verb].gap == Gap::Break {
+            return None;
+        }
+        self.noun_phrase_before(verb - 1)
+    }
+
+    /// "a crowd of 53,400": a collective noun before "of" that names what
+    /// a number counts.
+    fn collective_before(&self, first: usize) -> Option<(usize, usize)> {
+        if first < 2 || self.tokens[first].gap == Gap::Break {
+            return None;
+        }
+        let of = self.word(first - 1)?;
+        let noun = self.word(first - 2)?;
+        (of.eq_ignore_ascii_case("of")
+            && lexicon::is_collective(noun)
+            && self.tokens[first - 1].gap != Gap::Break)
+            .then_some((first - 2, first - 1))
+    }
+
+    /// "magnitude 6.8", "magnitude-6.8", "6.8-magnitude", "6.8 magnitude":
+    /// the span of an earthquake magnitude, its word included.
+    fn magnitude(&self, f: &Found) -> Option<(usize, usize)> {
+        let is_magnitude = |i: usize| {
+            self.word(i)
+                .is_some_and(|w| w.eq_ignore_ascii_case("magnitude"))
+        };
+        if f.value > 10.0 || f.value < 0.0 || f.in_words {
+            return None;
+        }
+        let first = f.first;
+        if first > 0 && self.tokens[first].gap != Gap::Break {
+            if is_magnitude(first - 1) {
+                return Some((first - 1, f.end));
+            }
+            if first > 1 && self.tokens[first - 1].is_symbol('-') && is_magnitude(first - 2) {
+                return Some((first - 2, f.end));
+            }
+        }
+        let mut at = f.end;
+        if self.glued_symbol(at, '-') {
+            at += 1;
+        }
+        (self.next_on_line(at).is_some() && is_magnitude(at)).then_some((first, at + 1))
+    }
+
     /// Decides whether number `f` is a reported figure, and what kind.
-    fn figure(&self, f: &Found) -> Option<Draft> {
+    /// `range` holds the ends when `f` stands for two numbers ("20 to 30").
+    fn figure(&self, f: &Found, range: Option<(f64, f64)>) -> Option<Draft> {
         if self.is_reference(f) {
             return None;
         }
@@ -497,6 +929,9 @@ impl<'a> Line<'a> {
             qualifier,
             event: None,
             subject: None,
+            range,
+            of: None,
+            against: None,
         };
         match f.kind {
             NumberKind::Fraction => return None,
@@ -504,7 +939,10 @@ impl<'a> Line<'a> {
             NumberKind::Currency(iso) => {
                 draft.kind = FigureKind::Money;
                 draft.unit = Some(iso.to_string());
+                draft.subject = self.money_subject(draft.first, f.end);
             }
+            // An age describes someone; it counts nothing.
+            NumberKind::Age(_) => return None,
             NumberKind::Measure(unit) => {
                 draft.kind = FigureKind::Measure;
                 draft.unit = Some(unit.to_string());
@@ -522,12 +960,23 @@ impl<'a> Line<'a> {
                 draft.kind = FigureKind::Ordinal;
                 draft.qualifier = Qualifier::Exact;
             }
-            NumberKind::Cardinal => return self.cardinal(f, draft),
+            NumberKind::Cardinal => return self.cardinal(f, draft, range.is_some()),
         }
         Some(draft)
     }
 
-    fn cardinal(&self, f: &Found, mut draft: Draft) -> Option<Draft> {
+    fn cardinal(&self, f: &Found, mut draft: Draft, ranged: bool) -> Option<Draft> {
+        // "a magnitude 6.8 earthquake", "a 6.8-magnitude quake": a reading
+        // on a scale, not a count.
+        if let Some((first, end)) = self.magnitude(f) {
+            draft.kind = FigureKind::Measure;
+            draft.unit = Some("Mw".to_string());
+            if draft.first == f.first {
+                draft.first = first;
+            }
+            draft.end = end;
+            return Some(draft);
+        }
         if let Some((unit, end, age)) = self.time_unit_after(f) {
             if age {
                 return None;
@@ -567,7 +1016,10 @@ impl<'a> Line<'a> {
         {
             subject_at += 1;
         }
-        let subject = self.subject_after(subject_at, f.value);
+        // "a crowd of 53,400": the noun before "of" names what is counted.
+        let subject = self
+            .subject_after(subject_at, f.value)
+            .or_else(|| self.collective_before(draft.first));
         let event_at = subject.map_or(f.end, |(_, e)| e);
         let event = self.event_of(draft.first, event_at, subject);
         let people_after = self
@@ -635,21 +1087,13 @@ impl<'a> Line<'a> {
         if !keep {
             return None;
         }
-        // "magnitude 7.8": a reading on a scale, not a count.
-        if self
-            .word_before(f.first)
-            .is_some_and(|w| w.eq_ignore_ascii_case("magnitude"))
-        {
-            draft.kind = FigureKind::Measure;
-            draft.unit = Some("magnitude".to_string());
-            return Some(draft);
-        }
         // A count is whole: "31.44 points" on an index or "45.5 overs" is a
         // measure in the unit the noun names.
-        let written_decimal = f.value.fract() != 0.0 && !f.in_words && f.number_end == f.end && {
-            let last = &self.tokens[f.number_end - 1];
-            last.is_digits()
-        };
+        let written_decimal =
+            !ranged && f.value.fract() != 0.0 && !f.in_words && f.number_end == f.end && {
+                let last = &self.tokens[f.number_end - 1];
+                last.is_digits()
+            };
         if written_decimal {
             // Without a noun there is no telling what it measures.
             subject?;

@@ -1,5 +1,4 @@
-//! Currency symbols, ISO codes and names, and physical units, as they
-//! appear next to numbers.
+//! Currency symbols, ISO codes and names, as they appear next to numbers.
 
 use super::lexicon::ascii_lower;
 
@@ -237,45 +236,3 @@ pub(crate) static CURRENCY_NAMES: &[CurrencyName] = names! {
     ["penny"] => "GBP", 0.01;
     ["pennies"] => "GBP", 0.01;
 };
-
-/// A physical unit written after (or glued to) a number, and its
-/// normalised name.
-pub(crate) fn measure_unit(word: &str) -> Option<&'static str> {
-    let mut buf = [0u8; 24];
-    let lower = ascii_lower(word, &mut buf)?;
-    Some(match lower {
-        "km" | "kms" | "kilometre" | "kilometres" | "kilometer" | "kilometers" => "km",
-        "m" | "metre" | "metres" | "meter" | "meters" => "m",
-        "cm" | "centimetre" | "centimetres" | "centimeter" | "centimeters" => "cm",
-        "mm" | "millimetre" | "millimetres" | "millimeter" | "millimeters" => "mm",
-        "mile" | "miles" => "mile",
-        "ft" | "foot" | "feet" => "ft",
-        "inch" | "inches" => "inch",
-        "yard" | "yards" => "yard",
-        "kg" | "kgs" | "kilogram" | "kilograms" | "kilo" | "kilos" => "kg",
-        "g" | "gram" | "grams" => "g",
-        "mg" | "milligram" | "milligrams" => "mg",
-        "lb" | "lbs" => "lb",
-        "tonne" | "tonnes" | "ton" | "tons" | "t" => "t",
-        "ml" | "millilitre" | "millilitres" | "milliliter" | "milliliters" => "ml",
-        "l" | "litre" | "litres" | "liter" | "liters" => "l",
-        "gallon" | "gallons" => "gallon",
-        "barrel" | "barrels" | "bbl" => "barrel",
-        "bpd" => "barrel/day",
-        "acre" | "acres" => "acre",
-        "hectare" | "hectares" | "ha" => "ha",
-        "mph" => "mph",
-        "kph" | "kmh" => "km/h",
-        "knots" => "knot",
-        "mw" | "megawatt" | "megawatts" => "MW",
-        "gw" | "gigawatt" | "gigawatts" => "GW",
-        "kw" | "kilowatt" | "kilowatts" => "kW",
-        "kwh" => "kWh",
-        "mwh" => "MWh",
-        "gwh" => "GWh",
-        "degrees" | "degree" => "degree",
-        "celsius" => "°C",
-        "fahrenheit" => "°F",
-        _ => return None,
-    })
-}

@@ -3,6 +3,10 @@
 //! ("eight", "two hundred and two thousand", "a dozen", "thousands"), with
 //! its code-point span, value and coarse kind.
 //!
+//! Units ("4 °C", "2.80 GHz", "300 square metres") and ages ("15-year-old")
+//! are part of their number; [`ranges`] reads two numbers as one interval
+//! ("between 20 and 30") or a bound stated by comparison ("more than 30").
+//!
 //! It reports every number, before the figure stage decides which ones an
 //! article reports. One linear scan over the tokens of each line; number
 //! words are looked up in a table, never matched with regular expressions.
@@ -20,8 +24,14 @@ mod currency;
 pub(crate) mod lexer;
 pub(crate) mod lexicon;
 mod literal;
+mod ranges;
+mod units;
 
-use currency::{dollar_prefix, iso_code, measure_unit, symbol_currency, CURRENCY_NAMES};
+pub(crate) use ranges::closed_range;
+pub use ranges::{ranges, Bound, NumberRange};
+pub use units::base_unit;
+
+use currency::{dollar_prefix, iso_code, symbol_currency, CURRENCY_NAMES};
 use lexer::{Gap, Token, TokenKind};
 use lexicon::{is_unit_ordinal, num_word, NumWord};
 
@@ -39,8 +49,12 @@ pub enum NumberKind {
     /// Money, with its ISO 4217 code (`XBT` for bitcoin); the value is in
     /// the main unit (50 cents -> 0.5).
     Currency(&'static str),
-    /// A physical quantity, with its unit ("29km" -> `km`).
+    /// A physical quantity, with its canonical unit ("29km" -> `km`,
+    /// "4 °C" -> `°C`, "2.80 GHz" -> `GHz`); [`base_unit`] converts it.
     Measure(&'static str),
+    /// An age, with its time unit ("15-year-old", "ten months old", "age
+    /// 87"): it describes someone, it counts nothing.
+    Age(&'static str),
 }
 
 /// One number in a text.
@@ -117,6 +131,55 @@ pub fn percent_references(text: &str) -> Vec<PercentReference> {
                 });
             }
             i = reference_end.unwrap_or(i + 1);
+        }
+    });
+    references
+}
+
+/// A temperature scale named without a number: "convert 10 celsius to
+/// fahrenheit", "degrees celsius". Like a [`PercentReference`] it has no
+/// value and never becomes a figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnitReference {
+    /// Code-point offset of the first word.
+    pub start: usize,
+    /// Code-point offset just past the last word.
+    pub end: usize,
+    /// The canonical unit (`°C`, `°F`).
+    pub unit: &'static str,
+}
+
+/// Every temperature scale `text` names without a number, in order.
+/// Never panics; linear time.
+pub fn unit_references(text: &str) -> Vec<UnitReference> {
+    let mut references = Vec::new();
+    let mut found = Vec::new();
+    lexer::for_each_line(text, |tokens| {
+        found.clear();
+        scan(tokens, text, &mut found);
+        let mut mentions = found.iter().peekable();
+        for (i, token) in tokens.iter().enumerate() {
+            while mentions.next_if(|m| m.end <= i).is_some() {}
+            let in_mention = mentions.peek().is_some_and(|m| m.first <= i);
+            let word = token.text(text);
+            if in_mention || !token.is_word() || !units::is_scale_name(word) {
+                continue;
+            }
+            let Some(unit) = units::unit_word(word) else {
+                continue;
+            };
+            // "degrees celsius": the degree word belongs to the scale.
+            let degree_before = i > 0
+                && token.gap != Gap::Break
+                && tokens[i - 1].is_word()
+                && !found.iter().any(|m| m.first < i && i - 1 < m.end)
+                && units::unit_word(tokens[i - 1].text(text)) == Some("°");
+            let first = if degree_before { i - 1 } else { i };
+            references.push(UnitReference {
+                start: tokens[first].start,
+                end: token.end,
+                unit,
+            });
         }
     });
     references
@@ -432,16 +495,29 @@ impl<'a> Parser<'a> {
         if core.kind == NumberKind::Ordinal {
             return Ok(found);
         }
+        // "age 87", "aged 15"
+        let age_before = core_at > floor
+            && !negative
+            && core.kind == NumberKind::Cardinal
+            && self.tokens[core_at].gap != Gap::Break
+            && (self.is_word(core_at - 1, "age") || self.is_word(core_at - 1, "aged"));
+        if age_before {
+            found.first = core_at - 1;
+            found.kind = NumberKind::Age("year");
+            return Ok(found);
+        }
         if core.glued_word {
             // Letters glued to digits: a currency code or unit, else no number ("3D").
-            let word = self.tokens[core.end].text(self.text);
             if let Some((iso, factor, end)) = self.currency_name(core.end) {
                 found.kind = NumberKind::Currency(iso);
                 found.value *= factor;
                 found.end = end;
-            } else if let Some(unit) = measure_unit(word) {
+            } else if let Some((unit, end)) = self.measure_at(core.end) {
                 found.kind = NumberKind::Measure(unit);
-                found.end = core.end + 1;
+                found.end = end;
+            } else if let Some(end) = self.celsius_glued(core.end, found.value) {
+                found.kind = NumberKind::Measure("°C");
+                found.end = end;
             } else {
                 return Err(core.end + 1);
             }
@@ -466,9 +542,17 @@ impl<'a> Parser<'a> {
         Ok(found)
     }
 
-    /// Reads what may follow a number: a percent sign, a currency or a unit.
+    /// Reads what may follow a number: a percent sign, a currency, a unit
+    /// or an age.
     fn suffix(&self, found: &mut Found) {
         let at = found.end;
+        if found.kind == NumberKind::Cardinal {
+            if let Some((unit, end)) = self.age_at(at) {
+                found.kind = NumberKind::Age(unit);
+                found.end = end;
+                return;
+            }
+        }
         let Some(next) = self.tok(at).filter(|t| t.gap != Gap::Break) else {
             return;
         };
@@ -506,10 +590,18 @@ impl<'a> Parser<'a> {
                         found.kind = NumberKind::Currency(iso);
                         found.value *= factor;
                         found.end = end;
-                    } else if let Some(unit) = self.word_text(at + 1).and_then(measure_unit) {
-                        if found.kind == NumberKind::Cardinal {
+                    } else if let Some((unit, end)) = self.measure_at(at + 1) {
+                        if matches!(found.kind, NumberKind::Cardinal | NumberKind::Fraction) {
                             found.kind = NumberKind::Measure(unit);
-                            found.end = at + 2;
+                            found.end = end;
+                        }
+                    }
+                } else if matches!(c, '°' | '(' | '[' | '{' | '<') {
+                    // "85°", "4 °C", "20 (kg)"
+                    if let Some((unit, end)) = self.measure_at(at) {
+                        if matches!(found.kind, NumberKind::Cardinal | NumberKind::Fraction) {
+                            found.kind = NumberKind::Measure(unit);
+                            found.end = end;
                         }
                     }
                 }
@@ -546,16 +638,242 @@ impl<'a> Parser<'a> {
                     if factor == 1.0 {
                         self.minor_units(found, true);
                     }
-                } else if let Some(unit) = measure_unit(word) {
-                    // Single letters ("5 m", "5 g") are too often something else.
-                    if found.kind == NumberKind::Cardinal && word.len() > 1 {
+                } else if let Some((unit, end)) = self.measure_at(at) {
+                    // Single letters ("5 m", "5 g") are too often something
+                    // else; a spaced "m" is metres only before a number, a
+                    // sign or the end ("1 m x 1 m", "12 m 2 dm").
+                    let numeric = matches!(found.kind, NumberKind::Cardinal | NumberKind::Fraction);
+                    let metre = word == "m"
+                        && self.tok(end).is_none_or(|t| {
+                            t.gap == Gap::Break || !t.is_word() || t.text(self.text) == "x"
+                        });
+                    if numeric && (word.chars().nth(1).is_some() || metre) {
                         found.kind = NumberKind::Measure(unit);
-                        found.end = at + 1;
+                        found.end = end;
+                        self.feet_and_inches(found);
                     }
                 }
             }
             TokenKind::Digits => {}
         }
+    }
+
+    /// The unit written at token `at` after a number, and the token just
+    /// past it: a word ("km", "GHz", "degrees Celsius", "square metres",
+    /// "miles an hour", "km/h", "km2"), a degree sign ("°C", "° F", "°"),
+    /// or a unit in brackets ("20 (kg)"). Letters or digits glued after
+    /// the unit make it a code ("24703L202"), not a unit.
+    fn measure_at(&self, at: usize) -> Option<(&'static str, usize)> {
+        let t = self.tok(at).filter(|t| t.gap != Gap::Break)?;
+        let glued_next = |end: usize| {
+            self.tok(end)
+                .is_some_and(|n| n.gap == Gap::None && (n.is_word() || n.is_digits()))
+        };
+        let word_at = |i: usize| {
+            self.word_text(i)
+                .filter(|_| self.tokens[i].gap != Gap::Break)
+        };
+        let (unit, end) = match t.kind {
+            TokenKind::Symbol('°') => match word_at(at + 1)
+                .filter(|_| self.tokens[at + 1].gap != Gap::Spaces)
+                .and_then(units::scale_after_degree)
+            {
+                Some(scale) => (scale, at + 2),
+                None => ("°", at + 1),
+            },
+            TokenKind::Symbol(open @ ('(' | '[' | '{' | '<')) => {
+                let close = match open {
+                    '(' => ')',
+                    '[' => ']',
+                    '{' => '}',
+                    _ => '>',
+                };
+                let unit = word_at(at + 1)
+                    .filter(|_| self.tokens[at + 1].gap == Gap::None)
+                    .and_then(units::unit_word)?;
+                let closed = self
+                    .tok(at + 2)
+                    .is_some_and(|c| c.gap == Gap::None && c.is_symbol(close));
+                (closed && unit != "°").then_some((unit, at + 3))?
+            }
+            TokenKind::Word => {
+                let word = t.text(self.text);
+                let lower = |w: &str, l: &str| w.eq_ignore_ascii_case(l);
+                // "square metres", "sq km", "cubic feet", "metric tons"
+                let mut next = at + 1;
+                if lower(word, "sq") && self.tok(next).is_some_and(|n| n.is_symbol('.')) {
+                    next += 1;
+                }
+                let power = if lower(word, "square") || lower(word, "sq") {
+                    Some(2)
+                } else if lower(word, "cubic") {
+                    Some(3)
+                } else {
+                    None
+                };
+                if let Some(power) = power {
+                    let length = word_at(next).and_then(units::unit_word)?;
+                    return Some((units::power_of(length, power)?, next + 1));
+                }
+                if lower(word, "metric") {
+                    let ton = word_at(at + 1).and_then(units::unit_word);
+                    return (ton == Some("t")).then_some(("t", at + 2));
+                }
+                let unit = units::unit_word(word)?;
+                let mut end = at + 1;
+                if unit == "°" {
+                    // "40 deg. celsius", "98.6 degrees f"
+                    if lower(word, "deg") && self.tok(end).is_some_and(|n| n.is_symbol('.')) {
+                        end += 1;
+                    }
+                    if let Some(scale) = word_at(end)
+                        .filter(|_| !glued_next(end + 1))
+                        .and_then(units::scale_after_degree)
+                    {
+                        return Some((scale, end + 1));
+                    }
+                    return Some((unit, end));
+                }
+                // "miles an hour", "kilometres per hour", "km/h", "m/s"
+                let per = word_at(end)
+                    .is_some_and(|w| lower(w, "per") || lower(w, "an") || lower(w, "a"));
+                let slash = self
+                    .tok(end)
+                    .is_some_and(|n| n.gap == Gap::None && n.is_symbol('/'));
+                if per || slash {
+                    let time = word_at(end + 1)
+                        .filter(|_| !slash || self.tokens[end + 1].gap == Gap::None);
+                    let speed = time.and_then(|w| match w {
+                        "h" | "hr" | "hour" => units::per_hour(unit),
+                        "s" | "sec" | "second" => units::per_second(unit),
+                        _ => None,
+                    });
+                    if let Some(speed) = speed {
+                        return Some((speed, end + 2));
+                    }
+                }
+                // "190 km2", "24703m2", "40 m²"
+                let squared =
+                    self.tok(end)
+                        .filter(|n| n.gap == Gap::None)
+                        .and_then(|n| match n.kind {
+                            TokenKind::Digits => match n.text(self.text) {
+                                "2" => Some(2),
+                                "3" => Some(3),
+                                _ => None,
+                            },
+                            TokenKind::Symbol('²') => Some(2),
+                            TokenKind::Symbol('³') => Some(3),
+                            _ => None,
+                        });
+                if let Some(power) = squared {
+                    if let Some(area) = units::power_of(unit, power) {
+                        end += 1;
+                        (area, end)
+                    } else {
+                        return None;
+                    }
+                } else {
+                    (unit, end)
+                }
+            }
+            _ => return None,
+        };
+        (!glued_next(end)).then_some((unit, end))
+    }
+
+    /// "hit 40C", "-5C": a capital C glued to a plausible air or body
+    /// temperature, as British news writes degrees Celsius. Not "777F" or
+    /// "13F": a glued F is too often a model or a form.
+    fn celsius_glued(&self, at: usize, value: f64) -> Option<usize> {
+        let c = self.tok(at).filter(|t| t.text(self.text) == "C")?;
+        let code_after = self
+            .tok(at + 1)
+            .is_some_and(|t| t.gap == Gap::None && !t.is_symbol('.') && !t.is_symbol(','));
+        (c.gap == Gap::None && (-90.0..=60.0).contains(&value) && !code_after).then_some(at + 1)
+    }
+
+    /// "5 ft 2 in", "5 feet and 2 inches": inches after a measure in feet
+    /// join it, in feet.
+    fn feet_and_inches(&self, found: &mut Found) {
+        if found.kind != NumberKind::Measure("ft") {
+            return;
+        }
+        let mut at = found.end;
+        if self.is_word(at, "and") {
+            at += 1;
+        }
+        let Some(inches) = self
+            .tok(at)
+            .filter(|t| t.is_digits() && t.gap != Gap::Break)
+            .and_then(|_| literal::read(self.tokens, self.text, at, false))
+        else {
+            return;
+        };
+        let Some(unit) = self
+            .word_text(inches.end)
+            .filter(|_| self.tokens[inches.end].gap != Gap::None)
+        else {
+            return;
+        };
+        // A bare "in" is inches only at the end of the phrase ("5 ft 2 in").
+        let ends = self
+            .tok(inches.end + 1)
+            .is_none_or(|t| t.gap == Gap::Break || !t.is_word());
+        let is_inch = unit.eq_ignore_ascii_case("inches")
+            || unit.eq_ignore_ascii_case("inch")
+            || (unit == "in" && ends);
+        if is_inch && inches.value < 12.0 {
+            found.value += inches.value / 12.0;
+            found.end = inches.end + 1;
+        }
+    }
+
+    /// An age written after a number at token `at`: "years old",
+    /// "-year-old", "months of age", "day old", "yo". Returns the time
+    /// unit and the token just past the phrase.
+    fn age_at(&self, at: usize) -> Option<(&'static str, usize)> {
+        let mut i = at;
+        let hyphen = self
+            .tok(i)
+            .is_some_and(|t| t.gap == Gap::None && t.is_symbol('-'));
+        if hyphen {
+            i += 1;
+        }
+        let word = self
+            .word_text(i)
+            .filter(|_| self.tokens[i].gap != Gap::Break)?;
+        if !hyphen && (word.eq_ignore_ascii_case("yo") || word == "y") {
+            // "87 yo", "87 y.o."
+            if word == "y" {
+                let dotted = [".", "o", "."].iter().enumerate().all(|(k, s)| {
+                    self.tok(i + 1 + k)
+                        .is_some_and(|t| t.gap == Gap::None && t.text(self.text) == *s)
+                });
+                return dotted.then_some(("year", i + 4));
+            }
+            return Some(("year", i + 1));
+        }
+        let unit = ["year", "month", "week", "day"].into_iter().find(|u| {
+            word.eq_ignore_ascii_case(u)
+                || word
+                    .strip_suffix('s')
+                    .is_some_and(|w| w.eq_ignore_ascii_case(u))
+        })?;
+        let old_at = if self
+            .tok(i + 1)
+            .is_some_and(|t| t.gap == Gap::None && t.is_symbol('-'))
+        {
+            i + 2
+        } else {
+            i + 1
+        };
+        let joined = |k: usize| self.tok(k).is_some_and(|t| t.gap != Gap::Break);
+        if self.is_word(old_at, "old") && joined(old_at) {
+            return Some((unit, old_at + 1));
+        }
+        let of_age = self.is_word(i + 1, "of") && self.is_word(i + 2, "age") && joined(i + 2);
+        of_age.then_some((unit, i + 3))
     }
 
     /// A currency name or ISO code starting at token `at`: ISO code, the

@@ -482,6 +482,8 @@ pub(crate) fn figure_kind_label(kind: FigureKind) -> &'static str {
         FigureKind::Duration => "duration",
         FigureKind::Ordinal => "ordinal",
         FigureKind::Measure => "measure",
+        FigureKind::Score => "score",
+        FigureKind::Ratio => "ratio",
     }
 }
 
@@ -609,6 +611,13 @@ pub(crate) fn assemble(
                 value,
                 kind: parse_label("figure kind", &f.kind)?,
                 unit: f.unit,
+                // Not stored yet: the columns come with a later migration.
+                low: None,
+                high: None,
+                of: None,
+                against: None,
+                base_value: None,
+                base_unit: None,
                 qualifier: parse_label("qualifier", &f.qualifier)?,
                 event: f.event,
                 subject: f.subject,
@@ -651,7 +660,7 @@ mod tests {
     fn labels_match_the_json_output() {
         use FigureKind::*;
         for kind in [
-            Count, Money, Percent, Year, Date, Duration, Ordinal, Measure,
+            Count, Money, Percent, Year, Date, Duration, Ordinal, Measure, Score, Ratio,
         ] {
             assert_eq!(
                 serde_json::to_value(kind).unwrap(),
