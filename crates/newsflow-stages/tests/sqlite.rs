@@ -3,6 +3,7 @@
 mod sql_support;
 
 use newsflow_core::{Article, BuildContext, DeadLetter, Record, Sink, SinkConfig, SinkErrorKind};
+use newsflow_stages::sinks::schema::SQLITE_TABLES;
 use newsflow_stages::sinks::sqlite::{load_article, open, SqliteConfig};
 use rusqlite::Connection;
 use sql_support::{rich_article, run_pipeline, toml_str, write_articles};
@@ -296,4 +297,57 @@ async fn one_refused_article_in_a_batch_is_the_only_one_dead_lettered() {
     assert_eq!(letters[0]["article_id"], "art-00004");
     let reason = letters[0]["reason"].as_str().unwrap();
     assert!(reason.contains("embargoed"), "{reason}");
+}
+
+/// A database made by an older newsflow (figures without the range, ratio,
+/// score and base-unit columns) is upgraded in place: its rows stay, and
+/// new figures keep every field.
+#[tokio::test]
+async fn a_version_1_database_is_upgraded_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    {
+        let conn = Connection::open(&path).unwrap();
+        // Version 1's layout: today's, less the columns version 2 adds.
+        let mut v1 = SQLITE_TABLES.to_owned();
+        for column in [
+            "value_low REAL",
+            "value_high REAL",
+            "value_of REAL",
+            "value_against REAL",
+            "base_value REAL",
+            "base_unit TEXT",
+        ] {
+            let line = format!("    {column},\n");
+            assert!(v1.contains(&line), "{column} is in the layout");
+            v1 = v1.replace(&line, "");
+        }
+        conn.execute_batch(&v1).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT);
+             INSERT INTO schema_version (version) VALUES (1);
+             INSERT INTO articles (id, body, figure_count) VALUES ('old', '12 people.', 1);
+             INSERT INTO figures VALUES ('old', 0, '12', 0, 2, 12, NULL, 'count', NULL,
+                 'exact', NULL, 'people');",
+        )
+        .unwrap();
+    }
+    let rich = rich_article("new");
+    write(sink(&path).as_mut(), &[Record::Article(rich.clone())]).await;
+    let conn = Connection::open(&path).unwrap();
+    assert_eq!(load_article(&conn, "new").unwrap().unwrap(), rich);
+    let old = load_article(&conn, "old").unwrap().unwrap();
+    let figures = old.figures.unwrap();
+    assert_eq!(
+        (figures.len(), figures[0].subject.as_deref()),
+        (1, Some("people"))
+    );
+    let versions: Vec<i64> = conn
+        .prepare("SELECT version FROM schema_version ORDER BY version")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(versions, [1, 2]);
 }

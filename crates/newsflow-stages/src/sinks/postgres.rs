@@ -536,6 +536,7 @@ fn nul_field(article: &Article) -> Option<&'static str> {
             || has_opt(&f.unit)
             || has_opt(&f.event)
             || has_opt(&f.subject)
+            || has_opt(&f.base_unit)
             || matches!(&f.value, Some(newsflow_core::FigureValue::Date(d)) if has(d))
     };
     if article.figures.iter().flatten().any(figure_has) {
@@ -632,9 +633,11 @@ SELECT * FROM unnest($1::text[], $2::int4[], $3::int4[], $4::text[], $5::int8[],
 
 const INSERT_FIGURES: &str = "
 INSERT INTO figures (article_id, idx, text, start_offset, end_offset, value_number, value_text,
-    kind, unit, qualifier, event, subject)
+    kind, unit, qualifier, event, subject, value_low, value_high, value_of, value_against,
+    base_value, base_unit)
 SELECT * FROM unnest($1::text[], $2::int4[], $3::text[], $4::int8[], $5::int8[],
-    $6::float8[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])";
+    $6::float8[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+    $13::float8[], $14::float8[], $15::float8[], $16::float8[], $17::float8[], $18::text[])";
 
 const INSERT_DEAD_LETTERS: &str = "
 INSERT INTO dead_letters (stage, location, reason, article_id, raw, raw_encoding)
@@ -750,6 +753,12 @@ async fn store(
                 &column(chunk, |f| f.qualifier),
                 &column(chunk, |f| f.event),
                 &column(chunk, |f| f.subject),
+                &column(chunk, |f| f.low),
+                &column(chunk, |f| f.high),
+                &column(chunk, |f| f.of),
+                &column(chunk, |f| f.against),
+                &column(chunk, |f| f.base_value),
+                &column(chunk, |f| f.base_unit),
             ],
         )
         .await?;
@@ -836,7 +845,8 @@ pub async fn load_article(client: &Client, id: &str) -> Result<Option<Article>, 
     let figures = client
         .query(
             "SELECT text, start_offset, end_offset, value_number, value_text, kind, unit,
-                qualifier, event, subject
+                qualifier, event, subject, value_low, value_high, value_of, value_against,
+                base_value, base_unit
              FROM figures WHERE article_id = $1 ORDER BY idx",
             &[&id],
         )
@@ -854,6 +864,12 @@ pub async fn load_article(client: &Client, id: &str) -> Result<Option<Article>, 
                 qualifier: r.try_get(7)?,
                 event: r.try_get(8)?,
                 subject: r.try_get(9)?,
+                low: r.try_get(10)?,
+                high: r.try_get(11)?,
+                of: r.try_get(12)?,
+                against: r.try_get(13)?,
+                base_value: r.try_get(14)?,
+                base_unit: r.try_get(15)?,
             })
         })
         .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;

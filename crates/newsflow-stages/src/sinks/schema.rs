@@ -103,6 +103,12 @@ CREATE TABLE IF NOT EXISTS figures (
     qualifier TEXT NOT NULL,
     event TEXT,
     subject TEXT,
+    value_low REAL,
+    value_high REAL,
+    value_of REAL,
+    value_against REAL,
+    base_value REAL,
+    base_unit TEXT,
     PRIMARY KEY (article_id, idx)
 );
 CREATE INDEX IF NOT EXISTS figures_kind ON figures (kind);
@@ -121,11 +127,64 @@ CREATE UNIQUE INDEX IF NOT EXISTS dead_letters_identity
 CREATE INDEX IF NOT EXISTS dead_letters_article_id ON dead_letters (article_id);
 "#;
 
-/// SQLite migrations. Version 1 is still the current layout.
-pub const SQLITE_MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: SQLITE_TABLES,
-}];
+/// SQLite migrations. Version 1 creates the current layout; version 2 gives
+/// an older `figures` table the range, ratio, score and base-unit columns,
+/// by rebuilding it (SQLite cannot add a column only where it is missing),
+/// which also passes where the table was dropped.
+pub const SQLITE_MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: SQLITE_TABLES,
+    },
+    Migration {
+        version: 2,
+        sql: r#"
+CREATE TABLE IF NOT EXISTS figures (
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    value_number REAL,
+    value_text TEXT,
+    kind TEXT NOT NULL,
+    unit TEXT,
+    qualifier TEXT NOT NULL,
+    event TEXT,
+    subject TEXT,
+    PRIMARY KEY (article_id, idx)
+);
+ALTER TABLE figures RENAME TO figures_v1;
+CREATE TABLE figures (
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    value_number REAL,
+    value_text TEXT,
+    kind TEXT NOT NULL,
+    unit TEXT,
+    qualifier TEXT NOT NULL,
+    event TEXT,
+    subject TEXT,
+    value_low REAL,
+    value_high REAL,
+    value_of REAL,
+    value_against REAL,
+    base_value REAL,
+    base_unit TEXT,
+    PRIMARY KEY (article_id, idx)
+);
+INSERT INTO figures (article_id, idx, text, start_offset, end_offset, value_number, value_text,
+    kind, unit, qualifier, event, subject)
+    SELECT article_id, idx, text, start_offset, end_offset, value_number, value_text,
+        kind, unit, qualifier, event, subject
+    FROM figures_v1;
+DROP TABLE figures_v1;
+"#,
+    },
+];
 
 /// The PostgreSQL layout, run with `search_path` set to the sink's schema:
 /// every table and index, created when missing. Ids are unique by their md5
@@ -183,7 +242,13 @@ CREATE TABLE IF NOT EXISTS figures (
     unit text,
     qualifier text NOT NULL,
     event text,
-    subject text
+    subject text,
+    value_low double precision,
+    value_high double precision,
+    value_of double precision,
+    value_against double precision,
+    base_value double precision,
+    base_unit text
 );
 CREATE INDEX IF NOT EXISTS figures_article_id ON figures USING hash (article_id);
 CREATE INDEX IF NOT EXISTS figures_kind ON figures (kind);
@@ -294,6 +359,19 @@ ALTER TABLE IF EXISTS articles DROP CONSTRAINT IF EXISTS articles_pkey;
 DROP INDEX IF EXISTS dead_letters_article_id;
 "#,
     },
+    // Ranges, ratios, scores and measures in base units (issue 10).
+    Migration {
+        version: 3,
+        sql: r#"
+ALTER TABLE IF EXISTS figures
+    ADD COLUMN IF NOT EXISTS value_low double precision,
+    ADD COLUMN IF NOT EXISTS value_high double precision,
+    ADD COLUMN IF NOT EXISTS value_of double precision,
+    ADD COLUMN IF NOT EXISTS value_against double precision,
+    ADD COLUMN IF NOT EXISTS base_value double precision,
+    ADD COLUMN IF NOT EXISTS base_unit text;
+"#,
+    },
 ];
 
 /// An article as its `articles` row, borrowing from the article.
@@ -345,6 +423,12 @@ pub(crate) struct FigureRow<'a> {
     pub qualifier: &'static str,
     pub event: Option<&'a str>,
     pub subject: Option<&'a str>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub of: Option<f64>,
+    pub against: Option<f64>,
+    pub base_value: Option<f64>,
+    pub base_unit: Option<&'a str>,
 }
 
 /// A batch of records as table rows.
@@ -422,6 +506,12 @@ impl<'a> Rows<'a> {
                 qualifier: qualifier_label(figure.qualifier),
                 event: figure.event.as_deref(),
                 subject: figure.subject.as_deref(),
+                low: figure.low,
+                high: figure.high,
+                of: figure.of,
+                against: figure.against,
+                base_value: figure.base_value,
+                base_unit: figure.base_unit.as_deref(),
             });
         }
         self.articles.push(ArticleRow {
@@ -558,6 +648,12 @@ pub(crate) struct StoredFigure {
     pub qualifier: String,
     pub event: Option<String>,
     pub subject: Option<String>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub of: Option<f64>,
+    pub against: Option<f64>,
+    pub base_value: Option<f64>,
+    pub base_unit: Option<String>,
 }
 
 /// Rebuilds the article its rows were written from.
@@ -611,13 +707,12 @@ pub(crate) fn assemble(
                 value,
                 kind: parse_label("figure kind", &f.kind)?,
                 unit: f.unit,
-                // Not stored yet: the columns come with a later migration.
-                low: None,
-                high: None,
-                of: None,
-                against: None,
-                base_value: None,
-                base_unit: None,
+                low: f.low,
+                high: f.high,
+                of: f.of,
+                against: f.against,
+                base_value: f.base_value,
+                base_unit: f.base_unit,
                 qualifier: parse_label("qualifier", &f.qualifier)?,
                 event: f.event,
                 subject: f.subject,

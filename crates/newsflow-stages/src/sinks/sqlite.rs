@@ -268,8 +268,10 @@ fn store_rows(tx: &Connection, rows: &Rows<'_>) -> rusqlite::Result<()> {
         }
         let mut figure = tx.prepare_cached(
             "INSERT INTO figures (article_id, idx, text, start_offset, end_offset, value_number,
-                value_text, kind, unit, qualifier, event, subject)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                value_text, kind, unit, qualifier, event, subject, value_low, value_high,
+                value_of, value_against, base_value, base_unit)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                ?17, ?18)",
         )?;
         for f in &rows.figures {
             figure.execute(params![
@@ -285,6 +287,12 @@ fn store_rows(tx: &Connection, rows: &Rows<'_>) -> rusqlite::Result<()> {
                 f.qualifier,
                 f.event,
                 f.subject,
+                f.low,
+                f.high,
+                f.of,
+                f.against,
+                f.base_value,
+                f.base_unit,
             ])?;
         }
         let mut letter = tx.prepare_cached(
@@ -403,7 +411,8 @@ pub fn load_article(conn: &Connection, id: &str) -> Result<Option<Article>, BoxE
     let figures = conn
         .prepare(
             "SELECT text, start_offset, end_offset, value_number, value_text, kind, unit,
-                qualifier, event, subject
+                qualifier, event, subject, value_low, value_high, value_of, value_against,
+                base_value, base_unit
              FROM figures WHERE article_id = ?1 ORDER BY idx",
         )?
         .query_map([id], |r| {
@@ -418,6 +427,12 @@ pub fn load_article(conn: &Connection, id: &str) -> Result<Option<Article>, BoxE
                 qualifier: r.get(7)?,
                 event: r.get(8)?,
                 subject: r.get(9)?,
+                low: r.get(10)?,
+                high: r.get(11)?,
+                of: r.get(12)?,
+                against: r.get(13)?,
+                base_value: r.get(14)?,
+                base_unit: r.get(15)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
