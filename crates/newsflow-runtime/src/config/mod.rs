@@ -11,6 +11,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+mod env;
+mod lines;
+#[cfg(test)]
+mod tests;
+
+use env::{expand, retype_at, Lookup};
+pub(crate) use lines::LineIndex;
+
 /// The prefix of environment variables that override config keys:
 /// `NEWSFLOW__SINKS__OUT__PATH=x` sets `sinks.out.path`.
 pub const ENV_PREFIX: &str = "NEWSFLOW";
@@ -187,9 +195,6 @@ impl ParsedConfig {
     }
 }
 
-/// Reads an environment variable by name.
-type Lookup = dyn Fn(&str) -> Option<String>;
-
 /// Reads `file` with overrides from the process environment.
 pub fn load(file: &Path, registry: &Registry) -> Result<ParsedConfig, ConfigError> {
     load_with_env(file, registry, None)
@@ -327,90 +332,6 @@ fn interpolate(
             }
         }
         _ => {}
-    }
-}
-
-/// One string's `${VAR}`, `${VAR:-default}` and `$$`; any other `$` is kept.
-fn expand(text: &str, lookup: &Lookup) -> Result<String, String> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        if let Some(after_dollar) = after.strip_prefix('$') {
-            out.push('$');
-            rest = after_dollar;
-        } else if let Some(inner) = after.strip_prefix('{') {
-            let end = inner
-                .find('}')
-                .ok_or_else(|| format!("`${{` without a closing `}}` in {text:?}"))?;
-            let (name, default) = match inner[..end].split_once(":-") {
-                Some((name, default)) => (name, Some(default)),
-                None => (&inner[..end], None),
-            };
-            let valid = !name.is_empty()
-                && !name.starts_with(|c: char| c.is_ascii_digit())
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !valid {
-                return Err(format!(
-                    "`${{{}}}` is not a variable name (letters, digits and _; write $$ for a literal $)",
-                    &inner[..end]
-                ));
-            }
-            match (lookup(name).filter(|v| !v.is_empty()), default) {
-                (Some(value), _) => out.push_str(&value),
-                (None, Some(default)) => out.push_str(default),
-                (None, None) => {
-                    return Err(format!(
-                        "the environment variable {name} is not set (named by `${{{name}}}`); set it, or give a default: `${{{name}:-value}}`"
-                    ))
-                }
-            }
-            rest = &inner[end + 1..];
-        } else {
-            out.push('$');
-            rest = after;
-        }
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-/// An override's text as the type a field wanted instead of a string:
-/// a number, a boolean, a JSON array or object, or a comma-separated list.
-fn retype(text: &str, wanted: &str) -> Option<Value> {
-    let trimmed = text.trim();
-    if wanted.contains("sequence") && !trimmed.starts_with('[') {
-        let items = trimmed
-            .split(',')
-            .map(|item| Value::String(item.trim().to_owned()));
-        return Some(Value::Array(items.collect()));
-    }
-    match serde_json::from_str::<Value>(trimmed) {
-        Ok(Value::String(_)) | Err(_) => None,
-        Ok(value) => Some(value),
-    }
-}
-
-/// Retypes the string at `path` (dotted, below `table`); false when there
-/// is none or it reads as nothing else.
-fn retype_at(table: &mut Value, path: &str, message: &str) -> bool {
-    let mut value = table;
-    for part in path.split('.') {
-        match value.get_mut(part) {
-            Some(inner) => value = inner,
-            None => return false,
-        }
-    }
-    let Value::String(text) = value else {
-        return false;
-    };
-    match retype(text, message) {
-        Some(typed) => {
-            *value = typed;
-            true
-        }
-        None => false,
     }
 }
 
@@ -786,212 +707,4 @@ fn deserialize<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, FieldE
 
 fn default_concurrency() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// Where each key of the TOML file is written, for error messages.
-#[derive(Debug, Clone)]
-pub(crate) struct LineIndex {
-    document: toml_edit::Document<String>,
-    line_starts: Vec<usize>,
-}
-
-impl LineIndex {
-    fn parse(text: &str) -> Result<LineIndex, (Option<usize>, String)> {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect::<Vec<_>>();
-        let document = toml_edit::Document::parse(text.to_owned()).map_err(|e| {
-            let line = e
-                .span()
-                .map(|span| line_starts.partition_point(|&start| start <= span.start));
-            (line, format!("not valid TOML: {}", e.message()))
-        })?;
-        Ok(LineIndex {
-            document,
-            line_starts,
-        })
-    }
-
-    /// The line of the deepest part of `key` the file writes: the key
-    /// itself, or else the table that should hold it.
-    fn line_of(&self, key: &str) -> Option<usize> {
-        let mut table: &dyn toml_edit::TableLike = self.document.as_table();
-        let mut offset = None;
-        for part in key.split('.') {
-            let part = part.split('[').next().unwrap_or(part);
-            let Some(item) = table.get(part) else { break };
-            offset = table
-                .key(part)
-                .and_then(|k| k.span())
-                .or_else(|| item.span())
-                .map(|span| span.start)
-                .or(offset);
-            match item.as_table_like() {
-                Some(inner) => table = inner,
-                None => break,
-            }
-        }
-        offset.map(|start| {
-            self.line_starts
-                .partition_point(|&line_start| line_start <= start)
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use newsflow_core::{BoxError, BuildContext, Sink, Source};
-
-    /// A sink type with a string, a number and a list, as real ones have.
-    #[derive(Debug, Deserialize)]
-    #[allow(dead_code)] // read back through Debug
-    #[serde(deny_unknown_fields)]
-    struct TestSink {
-        path: String,
-        #[serde(default)]
-        token: Option<String>,
-        #[serde(default)]
-        retries: u32,
-        #[serde(default)]
-        tags: Vec<String>,
-    }
-
-    impl SinkConfig for TestSink {
-        fn build(&self, _cx: &BuildContext) -> Result<Box<dyn Sink>, BoxError> {
-            Err("not built in these tests".into())
-        }
-    }
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct TestSource {}
-
-    impl SourceConfig for TestSource {
-        fn build(&self, _cx: &BuildContext) -> Result<Box<dyn Source>, BoxError> {
-            Err("not built in these tests".into())
-        }
-    }
-
-    const CONFIG: &str = r#"
-[sources.in]
-type = "test"
-
-[sinks.out]
-type = "test"
-inputs = ["in"]
-path = "out.jsonl"
-
-[dead_letter]
-type = "test"
-path = "dead.jsonl"
-"#;
-
-    fn load_text(
-        text: &str,
-        env: &[(&str, &str)],
-    ) -> (Result<ParsedConfig, ConfigError>, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("pipeline.toml");
-        std::fs::write(&file, text).unwrap();
-        let mut registry = Registry::default();
-        registry.add_source::<TestSource>("test");
-        registry.add_sink::<TestSink>("test");
-        let env = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        (load_with_env(&file, &registry, Some(env)), dir)
-    }
-
-    fn debug_of(config: &ParsedConfig) -> String {
-        format!("{:?}", config.sinks["out"].config)
-    }
-
-    #[test]
-    fn an_override_takes_the_type_of_the_field_it_sets() {
-        let (parsed, _dir) = load_text(
-            CONFIG,
-            &[
-                ("NEWSFLOW__SINKS__OUT__PATH", "2024"),
-                ("NEWSFLOW__SINKS__OUT__TOKEN", "12345"),
-                ("NEWSFLOW__SINKS__OUT__RETRIES", "7"),
-                ("NEWSFLOW__SINKS__OUT__TAGS", "a, b"),
-                ("NEWSFLOW__SINKS__OUT__BATCH_SIZE", "10"),
-            ],
-        );
-        let parsed = parsed.unwrap();
-        let debug = debug_of(&parsed);
-        assert!(debug.contains(r#"path: "2024""#), "{debug}");
-        assert!(debug.contains(r#"token: Some("12345")"#), "{debug}");
-        assert!(debug.contains("retries: 7"), "{debug}");
-        assert!(debug.contains(r#"tags: ["a", "b"]"#), "{debug}");
-        assert_eq!(parsed.sinks["out"].batch_size, 10);
-    }
-
-    #[test]
-    fn a_bad_override_names_its_variable_not_a_line() {
-        let (parsed, _dir) = load_text(CONFIG, &[("NEWSFLOW__SINKS__OUT__RETRIES", "many")]);
-        let error = parsed.unwrap_err();
-        let problem = &error.problems[0];
-        assert_eq!(problem.key, "sinks.out.retries");
-        assert_eq!(problem.line, None);
-        assert!(
-            problem
-                .message
-                .contains("set by the environment variable NEWSFLOW__SINKS__OUT__RETRIES"),
-            "{problem:?}"
-        );
-        // Overriding a key the file writes names the variable, not that line.
-        let (parsed, _dir) = load_text(CONFIG, &[("NEWSFLOW__SINKS__OUT__BATCH_SIZE", "0")]);
-        let problems = parsed.and_then(crate::compile).unwrap_err().problems;
-        assert_eq!(problems[0].line, None, "{problems:?}");
-        assert!(problems[0]
-            .message
-            .contains("NEWSFLOW__SINKS__OUT__BATCH_SIZE"));
-    }
-
-    #[test]
-    fn variables_in_the_file_are_expanded() {
-        let text = CONFIG.replace(
-            r#"path = "out.jsonl""#,
-            r#"path = "${OUTDIR}/a-$$5-${MISSING:-x}.jsonl"
-token = "${EMPTY:-fallback}""#,
-        );
-        let (parsed, _dir) = load_text(&text, &[("OUTDIR", "/data"), ("EMPTY", "")]);
-        let debug = debug_of(&parsed.unwrap());
-        assert!(debug.contains(r#"path: "/data/a-$5-x.jsonl""#), "{debug}");
-        assert!(debug.contains(r#"token: Some("fallback")"#), "{debug}");
-        // A number can come from a variable too, through a quoted value.
-        let text = CONFIG.replace(
-            r#"path = "out.jsonl""#,
-            "path = \"o\"\nretries = \"${RETRIES:-3}\"",
-        );
-        let (parsed, _dir) = load_text(&text, &[]);
-        assert!(debug_of(&parsed.unwrap()).contains("retries: 3"));
-    }
-
-    #[test]
-    fn an_unset_variable_is_a_problem_at_its_line() {
-        let text = CONFIG.replace("out.jsonl", "${OUTDIR}/out.jsonl");
-        let (parsed, _dir) = load_text(&text, &[]);
-        let problem = &parsed.unwrap_err().problems[0];
-        assert_eq!(problem.key, "sinks.out.path");
-        assert_eq!(problem.line, Some(8));
-        assert!(problem.message.contains("OUTDIR is not set"), "{problem:?}");
-    }
-
-    #[test]
-    fn a_missing_dead_letter_sink_does_not_hide_the_graph() {
-        let text = CONFIG
-            .split("[dead_letter]")
-            .next()
-            .unwrap()
-            .replace(r#"inputs = ["in"]"#, r#"inputs = ["nowhere"]"#);
-        let (parsed, _dir) = load_text(&text, &[]);
-        let problems = crate::compile(parsed.unwrap()).unwrap_err().problems;
-        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
-        assert!(keys.contains(&"dead_letter"), "{problems:?}");
-        assert!(keys.contains(&"sinks.out.inputs"), "{problems:?}");
-    }
 }
