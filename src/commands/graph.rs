@@ -17,11 +17,11 @@ pub struct Args {
 /// Prints the compiled config's graph (`newsflow graph | dot -Tsvg > g.svg`);
 /// exit 78 with the config's problems when it does not compile.
 pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
-    match super::validate::compile(&args.config) {
+    match super::compile(&args.config) {
         Ok(pipeline) => super::print_and_exit(&dot(&pipeline), log_format),
         Err(e) => {
             crate::logging::config_error(log_format, &e);
-            ExitCode::from(super::run::EXIT_CONFIG)
+            ExitCode::from(super::EXIT_CONFIG)
         }
     }
 }

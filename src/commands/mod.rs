@@ -10,6 +10,19 @@ pub mod test;
 pub mod train_ner;
 pub mod validate;
 
+use newsflow_runtime::{ConfigError, Pipeline};
+use std::path::Path;
+
+/// EX_CONFIG from sysexits.h: the config is wrong, so nothing ran.
+pub const EXIT_CONFIG: u8 = 78;
+
+/// Reads and checks a config against the built-in stage types: what every
+/// command that takes `--config` starts with.
+pub fn compile(config: &Path) -> Result<Pipeline, ConfigError> {
+    let registry = newsflow_stages::registry();
+    newsflow_runtime::compile(newsflow_runtime::load(config, &registry)?)
+}
+
 /// Writes `text` to standard output. A reader that went away (`newsflow
 /// extract | head`) is not an error: what it wanted it got.
 pub fn print_stdout(text: &str) -> std::io::Result<()> {

@@ -10,9 +10,6 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-/// EX_CONFIG from sysexits.h: the config is wrong.
-pub const EXIT_CONFIG: u8 = 78;
-
 /// Arguments of `newsflow run`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -40,11 +37,11 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let pipeline = match super::validate::compile(&args.config) {
+        let pipeline = match super::compile(&args.config) {
             Ok(pipeline) => pipeline,
             Err(e) => {
                 logging::config_error(log_format, &e);
-                return ExitCode::from(EXIT_CONFIG);
+                return ExitCode::from(super::EXIT_CONFIG);
             }
         };
         let stop = CancellationToken::new();
@@ -59,7 +56,7 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
                 Err(e) => {
                     let message = format!("cannot watch {}: {e}", args.config.display());
                     logging::fatal(log_format, message);
-                    return ExitCode::from(EXIT_CONFIG);
+                    return ExitCode::from(super::EXIT_CONFIG);
                 }
             }
         } else {
@@ -76,7 +73,7 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
             Ok(report) => summarise(&report),
             Err(e) => {
                 logging::config_error(log_format, &e);
-                ExitCode::from(EXIT_CONFIG)
+                ExitCode::from(super::EXIT_CONFIG)
             }
         }
     })
@@ -137,7 +134,7 @@ async fn compile_reloads(
     while asks.recv().await.is_some() {
         let compiled = loop {
             let text = settled(&config, &mut asks).await;
-            let compiled = super::validate::compile(&config);
+            let compiled = super::compile(&config);
             if let Ok(pipeline) = &compiled {
                 let removed: Vec<&String> = running_sinks
                     .iter()
@@ -222,7 +219,7 @@ fn summarise(report: &RunReport) -> ExitCode {
     if report.is_clean() {
         ExitCode::SUCCESS
     } else if report.misconfigured {
-        ExitCode::from(EXIT_CONFIG)
+        ExitCode::from(super::EXIT_CONFIG)
     } else {
         ExitCode::FAILURE
     }

@@ -94,7 +94,7 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
         Ok(loaded) => loaded,
         Err(e) => {
             crate::logging::config_error(log_format, &e);
-            return ExitCode::from(super::run::EXIT_CONFIG);
+            return ExitCode::from(super::EXIT_CONFIG);
         }
     };
     if tests.is_empty() {
@@ -102,14 +102,14 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
             log_format,
             format!("{}: no [[tests]] to run", args.config.display()),
         );
-        return ExitCode::from(super::run::EXIT_CONFIG);
+        return ExitCode::from(super::EXIT_CONFIG);
     }
     let config = pipeline.config();
     let transforms = match build_transforms(config) {
         Ok(transforms) => transforms,
         Err(e) => {
             crate::logging::config_error(log_format, &e);
-            return ExitCode::from(super::run::EXIT_CONFIG);
+            return ExitCode::from(super::EXIT_CONFIG);
         }
     };
     let mut report = String::new();

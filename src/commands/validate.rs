@@ -16,15 +16,9 @@ pub struct Args {
     build: bool,
 }
 
-/// Reads and checks a config against the built-in stage types.
-pub fn compile(config: &Path) -> Result<Pipeline, ConfigError> {
-    let registry = newsflow_stages::registry();
-    newsflow_runtime::compile(newsflow_runtime::load(config, &registry)?)
-}
-
 /// Prints the topology and exits 0, or lists every problem and exits 78.
 pub fn run(args: Args, log_format: crate::logging::LogFormat) -> ExitCode {
-    let compiled = compile(&args.config).and_then(|pipeline| {
+    let compiled = super::compile(&args.config).and_then(|pipeline| {
         if args.build {
             build(&args.config, &pipeline)?;
         }
@@ -34,7 +28,7 @@ pub fn run(args: Args, log_format: crate::logging::LogFormat) -> ExitCode {
         Ok(pipeline) => super::print_and_exit(&pipeline.describe(), log_format),
         Err(e) => {
             crate::logging::config_error(log_format, &e);
-            ExitCode::from(super::run::EXIT_CONFIG)
+            ExitCode::from(super::EXIT_CONFIG)
         }
     }
 }
