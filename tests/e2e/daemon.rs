@@ -79,7 +79,9 @@ fn an_invalid_config_is_refused_and_a_valid_one_applied_when_the_file_changes() 
         dir.path(),
         &config_text(dir.path(), &format!("{}\npth = \"x\"", sink(&second)), ""),
     );
-    std::thread::sleep(Duration::from_millis(800));
+    // A reload reads the file once it has stayed unchanged for 500 ms; room
+    // for that on a loaded machine before the fix is written.
+    std::thread::sleep(Duration::from_millis(2500));
     drop_article(&inbox, "two");
     wait_for_lines(&first, 2);
     // Fixed: applied, and the next article goes to the new file.
