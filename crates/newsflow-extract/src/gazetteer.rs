@@ -54,9 +54,12 @@ impl ListSet {
     pub const ORG_SUFFIX: ListSet = ListSet(1 << 10);
     /// Head nouns of organisation names ("Ministry", "Party", "University").
     pub const ORG_KEYWORD: ListSet = ListSet(1 << 11);
+    /// Companies and platforms ("Meta Platforms", "Nvidia", "TikTok"): names
+    /// the 1996 training text cannot know.
+    pub const COMPANY: ListSet = ListSet(1 << 12);
 
     /// Every list with its name, in bit order (for feature strings and debugging).
-    pub const NAMED: [(ListSet, &'static str); 12] = [
+    pub const NAMED: [(ListSet, &'static str); 13] = [
         (ListSet::COUNTRY, "country"),
         (ListSet::CITY, "city"),
         (ListSet::CAPITAL, "capital"),
@@ -69,6 +72,7 @@ impl ListSet {
         (ListSet::TITLE, "title"),
         (ListSet::ORG_SUFFIX, "org_suffix"),
         (ListSet::ORG_KEYWORD, "org_keyword"),
+        (ListSet::COMPANY, "company"),
     ];
 
     /// The raw bits, one per list (for compact feature keys).
@@ -167,7 +171,7 @@ struct ListFile {
     text: &'static str,
 }
 
-const LIST_FILES: [ListFile; 12] = [
+const LIST_FILES: [ListFile; 13] = [
     ListFile {
         lists: ListSet::COUNTRY,
         text: include_str!("../data/gazetteer/countries.txt"),
@@ -215,6 +219,10 @@ const LIST_FILES: [ListFile; 12] = [
     ListFile {
         lists: ListSet::ORG_KEYWORD,
         text: include_str!("../data/gazetteer/org_keywords.txt"),
+    },
+    ListFile {
+        lists: ListSet::COMPANY,
+        text: include_str!("../data/gazetteer/companies.txt"),
     },
 ];
 

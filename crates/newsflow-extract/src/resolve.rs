@@ -25,7 +25,9 @@
 //!    one: the article then treats the honorific as part of how the person is
 //!    called ("Sheikha Moza", never plain "Moza"), whereas an article that
 //!    also says plain "Tamim" shows the honorific is detachable, so the name
-//!    is "Tamim bin Hamad Al Thani". Office titles never stay.
+//!    is "Tamim bin Hamad Al Thani". A name ending in a regnal number is one
+//!    person's without it ("King Mohammed VI" is "Mohammed VI"). Office
+//!    titles never stay.
 //! 4. **Identical names are one surface form**, compared case- and
 //!    accent-insensitively ("Erdogan" is "Erdoğan") with hyphens read as spaces, whatever type the tagger gave each
 //!    mention; the form's type is the confidence-weighted vote of its
@@ -1279,7 +1281,54 @@ fn entity_name(mentions: &[CleanMention], full: &SurfaceForm, members: &[usize])
         .as_ref()
         .or_else(|| members.iter().find_map(|&m| mentions[m].honorific.as_ref()));
     match honorific {
-        Some(honorific) if always_styled => format!("{honorific} {}", source.core),
-        _ => source.core.clone(),
+        // A regnal number already makes the name one person's ("Mohammed VI").
+        Some(honorific)
+            if always_styled
+                && !source
+                    .core
+                    .split_whitespace()
+                    .next_back()
+                    .is_some_and(crate::ner::is_regnal_number) =>
+        {
+            format!("{honorific} {}", source.core)
+        }
+        _ => place_in_capitals(&source.core).unwrap_or_else(|| source.core.clone()),
     }
+}
+
+/// A place named only in capitals, as in a dateline ("RABAT, Morocco (AP)",
+/// "NEW YORK, March 4"), written as the gazetteers spell it ("Rabat", "New
+/// York"); `None` for anything else (acronyms such as "AEMET" or "UAE" stay).
+fn place_in_capitals(core: &str) -> Option<String> {
+    use crate::gazetteer::{self, ListSet};
+    if core.chars().any(char::is_lowercase) || !core.chars().any(char::is_uppercase) {
+        return None;
+    }
+    let places = ListSet::COUNTRY | ListSet::CITY | ListSet::CAPITAL | ListSet::REGION;
+    let words: Vec<&str> = core.split_whitespace().collect();
+    let gazetteers = gazetteer::bundled();
+    let known = match words.as_slice() {
+        // Three capitals or fewer are an acronym ("UAE", "US"), kept as written.
+        [word] => {
+            word.chars().filter(|c| c.is_alphabetic()).count() > 3
+                && gazetteers.word_lists(word).bits() & places.bits() != 0
+        }
+        _ => gazetteers
+            .phrase_matches(&words)
+            .iter()
+            .any(|m| m.start == 0 && m.end == words.len() && m.lists.bits() & places.bits() != 0),
+    };
+    known.then(|| {
+        let mut out = String::with_capacity(core.len());
+        let mut start_of_word = true;
+        for c in core.chars() {
+            if start_of_word {
+                out.push(c);
+            } else {
+                out.extend(c.to_lowercase());
+            }
+            start_of_word = matches!(c, ' ' | '-');
+        }
+        out
+    })
 }

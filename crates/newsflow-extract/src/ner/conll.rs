@@ -21,6 +21,28 @@ impl Document {
     pub fn token_strs(&self) -> Vec<&str> {
         self.tokens.iter().map(String::as_str).collect()
     }
+
+    /// Each sentence as a document of its own (for corpora of unrelated
+    /// sentences, where document-level features must not link them).
+    pub fn split_sentences(&self) -> Vec<Document> {
+        self.sentences
+            .iter()
+            .map(|s| Document {
+                tokens: self.tokens[s.clone()].to_vec(),
+                sentences: std::iter::once(0..s.len()).collect(),
+                spans: self
+                    .spans
+                    .iter()
+                    .filter(|t| t.start >= s.start && t.end <= s.end)
+                    .map(|t| TokenSpan {
+                        start: t.start - s.start,
+                        end: t.end - s.start,
+                        kind: t.kind,
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
 }
 
 /// Parses CoNLL text: one token a line with the NER tag in the last column,
@@ -28,6 +50,32 @@ impl Document {
 /// Tags may be IOB1 or IOB2; anything that is not `B-`/`I-` of a CoNLL type
 /// reads as `O`.
 pub fn parse(text: &str) -> Vec<Document> {
+    parse_mapped(text, |label| {
+        EntityType::from_label(label).map(EntityType::label)
+    })
+}
+
+/// The CoNLL-2003 type of a fine-grained entity type of another annotation
+/// scheme (WNUT-17, CrossNER), or `None` for types CoNLL-2003 does not name
+/// (genres, fields, algorithms, chemicals), which read as `O`. CoNLL types
+/// map to themselves.
+pub fn conll_type(label: &str) -> Option<&'static str> {
+    Some(match label {
+        "PER" | "person" | "politician" | "writer" | "scientist" | "musicalartist"
+        | "researcher" => "PER",
+        "ORG" | "organisation" | "organization" | "corporation" | "group" | "politicalparty"
+        | "university" | "band" | "magazine" | "academicjournal" => "ORG",
+        "LOC" | "location" | "country" => "LOC",
+        "MISC" | "misc" | "product" | "creative-work" | "award" | "election" | "event" | "book"
+        | "album" | "poem" | "song" | "conference" | "programlang" => "MISC",
+        _ => return None,
+    })
+}
+
+/// Like [`parse`], with each tag's type first read through `map` (such as
+/// [`conll_type`]): tags whose type maps to something other than a CoNLL
+/// type read as `O`.
+pub fn parse_mapped(text: &str, map: impl Fn(&str) -> Option<&'static str>) -> Vec<Document> {
     let mut docs = Vec::new();
     let mut doc = Document::default();
     let mut tags: Vec<String> = Vec::new();
@@ -60,8 +108,15 @@ pub fn parse(text: &str) -> Vec<Document> {
             continue;
         }
         let tag = cols.last().unwrap_or("O");
+        let tag = match tag
+            .split_once('-')
+            .and_then(|(p, label)| Some((p, map(label)?)))
+        {
+            Some((prefix, kind)) => format!("{prefix}-{kind}"),
+            None => "O".to_string(),
+        };
         doc.tokens.push(token.to_string());
-        tags.push(tag.to_string());
+        tags.push(tag);
     }
     close_sentence(&mut doc, &mut tags, &mut sentence_start);
     if !doc.tokens.is_empty() {

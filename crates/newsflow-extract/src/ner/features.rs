@@ -17,12 +17,12 @@
 //! either requires bumping [`FEATURE_VERSION`] and retraining.
 
 use super::labels::LABELS;
-use crate::gazetteer;
+use crate::gazetteer::{self, ListSet};
 use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 /// Version of the feature templates; stored in model files.
-pub const FEATURE_VERSION: u32 = 4;
+pub const FEATURE_VERSION: u32 = 5;
 
 const MUL: u64 = 0x9E37_79B9_7F4A_7C15;
 
@@ -248,6 +248,17 @@ enum Position {
 const SEEN_LOWER: u8 = 1;
 const SEEN_TITLE: u8 = 2;
 const SEEN_UPPER: u8 = 4;
+/// The casing bits above.
+const SEEN_CASINGS: u8 = SEEN_LOWER | SEEN_TITLE | SEEN_UPPER;
+/// How a capitalised word stands among names elsewhere in the document:
+/// right after a given name or an initial ("Mick Schumacher": news
+/// introduces a person by full name before the surname stands alone),
+/// before another capitalised word ("Tianqi Lithium Corp"), or only ever
+/// alone ("Energean said"). A name never introduced as a person's is rarely
+/// one, however much it looks like the surnames of the training text.
+const SEEN_AFTER_GIVEN: u8 = 8;
+const SEEN_BEFORE_NAME: u8 = 16;
+const SEEN_ALONE: u8 = 32;
 
 /// Feature keys for every token of a document, flat, and what the
 /// second-pass features need to know of each token.
@@ -645,15 +656,47 @@ pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuf
     // Document-level casing evidence from positions where casing is informative.
     let mut seen: FxHashMap<u64, u8> =
         FxHashMap::with_capacity_and_hasher(tokens.len(), Default::default());
-    for (info, &pos) in infos.iter().zip(&out.positions) {
-        if pos == Position::Normal {
-            let bit = match info.casing {
-                Casing::Lower => SEEN_LOWER,
-                Casing::Title => SEEN_TITLE,
-                Casing::Upper => SEEN_UPPER,
-                _ => 0,
-            };
-            *seen.entry(info.lower).or_default() |= bit;
+    for s in sentences {
+        for i in s.clone() {
+            let (info, pos) = (&infos[i], out.positions[i]);
+            if pos == Position::Headline {
+                continue;
+            }
+            let mut bits = 0;
+            if pos == Position::Normal {
+                bits |= match info.casing {
+                    Casing::Lower => SEEN_LOWER,
+                    Casing::Title => SEEN_TITLE,
+                    Casing::Upper => SEEN_UPPER,
+                    _ => 0,
+                };
+            }
+            if matches!(info.casing, Casing::Title | Casing::Upper | Casing::Mixed) {
+                let name_like = |j: usize| {
+                    matches!(
+                        infos[j].casing,
+                        Casing::Title | Casing::Upper | Casing::Mixed
+                    )
+                };
+                let before = i > s.start && {
+                    let p = &infos[i - 1];
+                    p.casing == Casing::Initial
+                        || (p.casing == Casing::Title
+                            && p.lists & ListSet::GIVEN_NAME.bits() as u64 != 0)
+                };
+                let after = i + 1 < s.end && name_like(i + 1);
+                let alone = !(after || (i > s.start && name_like(i - 1)));
+                if before {
+                    bits |= SEEN_AFTER_GIVEN;
+                }
+                if after {
+                    bits |= SEEN_BEFORE_NAME;
+                }
+                if alone {
+                    bits |= SEEN_ALONE;
+                }
+            }
+            *seen.entry(info.lower).or_default() |= bits;
         }
     }
 
@@ -712,8 +755,12 @@ pub fn extract(tokens: &[&str], sentences: &[Range<usize>], out: &mut FeatureBuf
             add(25, &[p1.lower, t.short_shape]);
             add(26, &[t.short_shape, n1.lower]);
             add(27, &[p1.casing as u64, casing, n1.casing as u64]);
-            let evidence = seen.get(&t.lower).copied().unwrap_or(0) as u64;
-            add(29, &[casing, pos, evidence]);
+            let evidence = seen.get(&t.lower).copied().unwrap_or(0);
+            add(29, &[casing, pos, (evidence & SEEN_CASINGS) as u64]);
+            if matches!(t.casing, Casing::Title | Casing::Upper | Casing::Mixed) {
+                let given = t.lists & ListSet::GIVEN_NAME.bits() as u64 != 0;
+                add(34, &[(evidence >> 3) as u64, given as u64, pos]);
+            }
             add(30, &[t.lower, pos]);
             if dateline[i] {
                 add(31, &[casing]);

@@ -69,6 +69,8 @@ struct Sentence {
     rows: Vec<u32>,
     offsets: Vec<usize>,
     gold: Vec<u8>,
+    /// Size of this sentence's updates (its document's weight).
+    weight: f32,
 }
 
 /// Features of training documents, as rows of one weight table.
@@ -77,13 +79,13 @@ struct Indexed {
     sentences: Vec<Sentence>,
 }
 
-fn index(docs: &[&Document], first_pass: Option<&[Vec<u8>]>) -> Indexed {
+fn index(docs: &[(&Document, f32)], first_pass: Option<&[Vec<u8>]>) -> Indexed {
     let mut index: HashMap<u64, u32> = HashMap::new();
     let mut keys: Vec<u64> = Vec::new();
     let mut sentences = Vec::new();
     let mut base = FeatureBuffer::default();
     let mut second = FeatureBuffer::default();
-    for (d, doc) in docs.iter().enumerate() {
+    for (d, &(doc, weight)) in docs.iter().enumerate() {
         features::extract(&doc.token_strs(), &doc.sentences, &mut base);
         let buffers: Vec<&FeatureBuffer> = match first_pass {
             Some(labels) => {
@@ -113,6 +115,7 @@ fn index(docs: &[&Document], first_pass: Option<&[Vec<u8>]>) -> Indexed {
                 rows,
                 offsets,
                 gold: gold[s.clone()].to_vec(),
+                weight,
             });
         }
     }
@@ -120,14 +123,16 @@ fn index(docs: &[&Document], first_pass: Option<&[Vec<u8>]>) -> Indexed {
 }
 
 /// Trains a model on `train`, measuring on `dev` after every epoch and
-/// keeping each pass's best dev epoch.
+/// keeping each pass's best dev epoch. Each training document comes with the
+/// weight of its updates (1 for the main corpus; less for a corpus whose
+/// annotation or register is further from the news the model tags).
 pub fn train(
-    train: &[Document],
+    train: &[(Document, f32)],
     dev: &[Document],
     options: Options,
     mut report: impl FnMut(&EpochReport),
 ) -> Model {
-    let all: Vec<&Document> = train.iter().collect();
+    let all: Vec<(&Document, f32)> = train.iter().map(|(d, w)| (d, *w)).collect();
     let (first, best_epoch) = fit(
         &index(&all, None),
         options,
@@ -143,7 +148,7 @@ pub fn train(
         let folds = options.folds.clamp(2, train.len().max(2));
         let mut labels = vec![Vec::new(); train.len()];
         for fold in 0..folds {
-            let rest: Vec<&Document> = all
+            let rest: Vec<(&Document, f32)> = all
                 .iter()
                 .enumerate()
                 .filter(|(d, _)| d % folds != fold)
@@ -154,7 +159,7 @@ pub fn train(
                 ..options
             };
             let (scorer, _) = fit(&index(&rest, None), fold_options, None, 1, &mut |_| {});
-            for (d, doc) in train.iter().enumerate().filter(|(d, _)| d % folds == fold) {
+            for (d, (doc, _)) in train.iter().enumerate().filter(|(d, _)| d % folds == fold) {
                 labels[d] = first_pass_labels(&scorer, doc);
             }
         }
@@ -320,15 +325,17 @@ impl Learner {
         let wrong = predicted != s.gold;
         if wrong {
             let step = self.step;
+            let w = s.weight;
+            let wstep = step * w as f64;
             for t in 0..n {
                 let (g, p) = (s.gold[t] as usize, predicted[t] as usize);
                 if g != p {
                     for &row in &s.rows[s.offsets[t]..s.offsets[t + 1]] {
                         let base = row as usize * LABELS;
-                        self.weights[base + g] += 1.0;
-                        self.sums[base + g] += step;
-                        self.weights[base + p] -= 1.0;
-                        self.sums[base + p] -= step;
+                        self.weights[base + g] += w;
+                        self.sums[base + g] += wstep;
+                        self.weights[base + p] -= w;
+                        self.sums[base + p] -= wstep;
                     }
                 }
                 let (gp, pp) = if t == 0 {
@@ -340,16 +347,16 @@ impl Learner {
                     )
                 };
                 if (gp, g) != (pp, p) {
-                    self.bump_transition(gp, g, 1.0);
-                    self.bump_transition(pp, p, -1.0);
+                    self.bump_transition(gp, g, w);
+                    self.bump_transition(pp, p, -w);
                 }
             }
             let (g, p) = (s.gold[n - 1] as usize, predicted[n - 1] as usize);
             if g != p {
-                self.transitions.end[g] += 1.0;
-                self.transition_sums.end[g] += step;
-                self.transitions.end[p] -= 1.0;
-                self.transition_sums.end[p] -= step;
+                self.transitions.end[g] += w;
+                self.transition_sums.end[g] += wstep;
+                self.transitions.end[p] -= w;
+                self.transition_sums.end[p] -= wstep;
             }
         }
         self.step += 1.0;
@@ -447,6 +454,7 @@ mod tests {
     #[test]
     fn learns_and_is_reproducible() {
         let docs = conll::parse(DATA);
+        let weighted: Vec<(Document, f32)> = docs.iter().map(|d| (d.clone(), 1.0)).collect();
         let options = Options {
             epochs: 5,
             seed: 7,
@@ -454,8 +462,8 @@ mod tests {
             folds: 2,
         };
         let mut epochs = 0;
-        let a = train(&docs, &docs, options, |_| epochs += 1);
-        let b = train(&docs, &docs, options, |_| {});
+        let a = train(&weighted, &docs, options, |_| epochs += 1);
+        let b = train(&weighted, &docs, options, |_| {});
         assert_eq!(epochs, 10);
         assert_eq!(a.to_bytes(), b.to_bytes());
         assert_eq!(evaluate(&a, &docs).overall.f1(), 1.0);
