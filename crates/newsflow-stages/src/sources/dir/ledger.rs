@@ -147,16 +147,26 @@ impl Ledger {
         self.delivered.get(key) == Some(&signature)
     }
 
-    /// Records that every article of this version of the file was delivered.
-    pub(super) fn record(&mut self, key: &Path, signature: Signature) -> std::io::Result<()> {
-        let mut line = serde_json::to_vec(&Entry {
-            path: key.to_owned(),
-            signature,
-        })?;
-        line.push(b'\n');
-        self.file.write_all(&line)?;
+    /// Records files (`key`, the version delivered) whose every article was
+    /// delivered: appended, then synced once for all of them, so recording
+    /// keeps up with sinks that commit many files a batch.
+    pub(super) fn record_all(&mut self, files: &[(PathBuf, Signature)]) -> std::io::Result<()> {
+        let mut lines = Vec::new();
+        for (key, signature) in files {
+            serde_json::to_writer(
+                &mut lines,
+                &Entry {
+                    path: key.clone(),
+                    signature: *signature,
+                },
+            )?;
+            lines.push(b'\n');
+        }
+        self.file.write_all(&lines)?;
         self.file.sync_data()?;
-        self.delivered.insert(key.to_owned(), signature);
+        for (key, signature) in files {
+            self.delivered.insert(key.clone(), *signature);
+        }
         Ok(())
     }
 
@@ -181,7 +191,9 @@ mod tests {
         let state = dir.path().join("state");
         let mut ledger = Ledger::open(&state, &root, &root).unwrap();
         assert!(!ledger.is_delivered(Path::new("a.txt"), signature));
-        ledger.record(Path::new("a.txt"), signature).unwrap();
+        ledger
+            .record_all(&[(PathBuf::from("a.txt"), signature)])
+            .unwrap();
         drop(ledger);
         // A crash in the middle of the next append.
         let mut f = std::fs::OpenOptions::new()
@@ -232,7 +244,7 @@ mod tests {
             let article = root.join(name);
             std::fs::write(&article, "body").unwrap();
             ledger
-                .record(Path::new(name), Signature::of(&article).unwrap())
+                .record_all(&[(PathBuf::from(name), Signature::of(&article).unwrap())])
                 .unwrap();
         }
         drop(ledger);

@@ -304,7 +304,14 @@ impl Watch {
                     Ok(event) => files.note_event(event),
                     Err(e) => tracing::warn!(source = %cx.name, error = %e, "watch error"),
                 },
-                Some(file) = settled.recv() => self.settled(&cx.name, file, &mut in_flight),
+                Some(file) = settled.recv() => {
+                    // Every file settled by now, recorded with one sync.
+                    let mut files = vec![file];
+                    while let Ok(more) = settled.try_recv() {
+                        files.push(more);
+                    }
+                    self.settled(&cx.name, files, &mut in_flight);
+                }
                 _ = tick.tick() => {
                     let ready = files.ready(self.settle);
                     self.backlog.set((files.candidates.len() + ready.len()) as u64);
@@ -384,23 +391,34 @@ impl Watch {
             let Some(file) = settled.recv().await else {
                 break;
             };
-            self.settled(&name, file, &mut in_flight);
+            let mut files = vec![file];
+            while let Ok(more) = settled.try_recv() {
+                files.push(more);
+            }
+            self.settled(&name, files, &mut in_flight);
         }
         Ok(())
     }
 
-    fn settled(&mut self, source: &str, file: FileSettled, in_flight: &mut HashSet<PathBuf>) {
-        in_flight.remove(&file.key);
-        if !file.delivered {
-            // A read that failed before emitting anything was logged already.
-            if !file.emitted {
-                return;
+    /// Records the files whose every article was delivered, in one append
+    /// and one sync; a file with an undelivered article is left out, to be
+    /// read again.
+    fn settled(&mut self, source: &str, files: Vec<FileSettled>, in_flight: &mut HashSet<PathBuf>) {
+        let mut delivered = Vec::with_capacity(files.len());
+        for file in files {
+            in_flight.remove(&file.key);
+            if file.delivered {
+                delivered.push((file.key, file.signature));
+            } else if file.emitted {
+                // A read that failed before emitting anything was logged already.
+                tracing::warn!(source, file = %file.key.display(), "not every article of the file was delivered; it is not recorded in the ledger");
             }
-            tracing::warn!(source, file = %file.key.display(), "not every article of the file was delivered; it is not recorded in the ledger");
+        }
+        if delivered.is_empty() {
             return;
         }
-        if let Err(e) = self.ledger.record(&file.key, file.signature) {
-            tracing::error!(source, ledger = %self.ledger.file_path().display(), error = %e, "cannot record a delivered file");
+        if let Err(e) = self.ledger.record_all(&delivered) {
+            tracing::error!(source, ledger = %self.ledger.file_path().display(), error = %e, "cannot record delivered files");
         }
     }
 }
