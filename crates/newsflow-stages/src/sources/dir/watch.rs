@@ -316,6 +316,10 @@ impl Watch {
                     let ready = files.ready(self.settle);
                     self.backlog.set((files.candidates.len() + ready.len()) as u64);
                     for (key, failed) in ready {
+                        if cx.shutdown.is_cancelled() {
+                            // The rest is read at the next start.
+                            break;
+                        }
                         let Some(signature) = Signature::of(&tree.path(&key)) else { continue };
                         if in_flight.contains(&key) {
                             // Read again once the version in flight has settled.
@@ -376,6 +380,16 @@ impl Watch {
                             }
                         };
                         tracker.settle(outcome);
+                        // What was delivered meanwhile is recorded now: a long
+                        // run of files (every file there at start) must not
+                        // hold the ledger back until its end.
+                        let mut done = Vec::new();
+                        while let Ok(file) = settled.try_recv() {
+                            done.push(file);
+                        }
+                        if !done.is_empty() {
+                            self.settled(&cx.name, done, &mut in_flight);
+                        }
                     }
                 }
             }
