@@ -1,8 +1,8 @@
 //! The daemon: hot reload while articles flow, refused reloads, and the API.
 
 use crate::{
-    drop_article, free_port, http_get, inbox_config as config_text, jsonl_ids, post_articles,
-    signal, sqlite_ids, start, start_with, stop, wait_for_lines, write_config,
+    drop_article, free_port, http_get, http_push_config, inbox_config as config_text, jsonl_ids,
+    post_articles, signal, sqlite_ids, start, start_with, stop, wait_for_lines, write_config,
 };
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -190,30 +190,7 @@ fn an_http_source_reloads_on_its_own_address_and_refused_reloads_are_counted() {
     let push = format!("127.0.0.1:{}", free_port());
     let api = format!("127.0.0.1:{}", free_port());
     let config_for = |max_articles: usize, extra: &str| {
-        format!(
-            r#"
-[api]
-address = "{api}"
-
-[sources.push]
-type = "http"
-address = "{push}"
-max_articles = {max_articles}
-{extra}
-
-[sinks.out]
-type = "jsonl"
-inputs = ["push"]
-path = "{out}"
-flush_interval_ms = 20
-
-[dead_letter]
-type = "jsonl"
-path = "{dir}/dead.jsonl"
-"#,
-            out = out.display(),
-            dir = dir.path().display()
-        )
+        http_push_config(dir.path(), &api, &push, max_articles, extra)
     };
     let config = write_config(dir.path(), &config_for(10, ""));
     let daemon = start(&config);

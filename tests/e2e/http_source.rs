@@ -3,8 +3,8 @@
 //! rest of the process needs.
 
 use crate::{
-    drop_article, free_port, newsflow, signal, sorted_jsonl_ids, start, stop, wait_for_lines,
-    write_config, Daemon,
+    drop_article, free_port, http_push_config, newsflow, signal, sorted_jsonl_ids, start, stop,
+    wait_for_lines, write_config, Daemon,
 };
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -68,31 +68,8 @@ fn a_reload_of_the_source_is_not_held_up_by_a_half_sent_request() {
     let out = dir.path().join("out.jsonl");
     let push = format!("127.0.0.1:{}", free_port());
     let api = format!("127.0.0.1:{}", free_port());
-    let config_for = |max_articles: usize| {
-        format!(
-            r#"
-[api]
-address = "{api}"
-
-[sources.push]
-type = "http"
-address = "{push}"
-max_articles = {max_articles}
-
-[sinks.out]
-type = "jsonl"
-inputs = ["push"]
-path = "{out}"
-flush_interval_ms = 20
-
-[dead_letter]
-type = "jsonl"
-path = "{dir}/dead.jsonl"
-"#,
-            out = out.display(),
-            dir = dir.path().display()
-        )
-    };
+    let config_for =
+        |max_articles: usize| http_push_config(dir.path(), &api, &push, max_articles, "");
     let config = write_config(dir.path(), &config_for(10));
     let daemon = start(&config);
     push_until_accepted(&push, "before", 30);

@@ -50,6 +50,41 @@ pub fn read_jsonl(path: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// A daemon config: an `http` source on `push` (`max_articles`, and
+/// `extra` lines for its table) into `DIR/out.jsonl`, serving `[api]` on
+/// `api`.
+pub fn http_push_config(
+    dir: &Path,
+    api: &str,
+    push: &str,
+    max_articles: usize,
+    extra: &str,
+) -> String {
+    format!(
+        r#"
+[api]
+address = "{api}"
+
+[sources.push]
+type = "http"
+address = "{push}"
+max_articles = {max_articles}
+{extra}
+
+[sinks.out]
+type = "jsonl"
+inputs = ["push"]
+path = "{dir}/out.jsonl"
+flush_interval_ms = 20
+
+[dead_letter]
+type = "jsonl"
+path = "{dir}/dead.jsonl"
+"#,
+        dir = dir.display()
+    )
+}
+
 /// The ids in a JSON Lines file, in file order (none while it does not exist).
 pub fn jsonl_ids(file: &Path) -> Vec<String> {
     if !file.exists() {
