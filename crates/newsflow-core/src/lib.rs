@@ -31,5 +31,5 @@ pub use stage::{
 /// The article and its annotations, re-exported from the vocabulary crate.
 pub use newsflow_article::{
     parse_date, Article, ArticleError, Entity, EntityType, Figure, FigureKind, FigureValue,
-    Mention, Qualifier, MAX_ID_BYTES,
+    Mention, Qualifier, TextField, MAX_ID_BYTES,
 };

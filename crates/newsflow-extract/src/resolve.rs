@@ -66,7 +66,7 @@
 //! Everything runs in time linear in the text and the number of spans: each
 //! name only generates a bounded number of short forms, looked up by hash.
 
-use crate::{Entity, EntityType, Mention, TaggedSpan};
+use crate::{Entity, EntityType, Mention, TaggedSpan, TextField};
 use rustc_hash::FxHashMap;
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
@@ -1258,6 +1258,7 @@ fn build_entities(
                         text: mentions[m].text.clone(),
                         start: mentions[m].start,
                         end: mentions[m].end,
+                        field: TextField::Body,
                     })
                     .collect(),
             }

@@ -3,7 +3,8 @@
 mod sql_support;
 
 use newsflow_core::{
-    Article, Batch, BuildContext, DeadLetter, Record, Sink, SinkConfig, SinkErrorKind,
+    Article, Batch, BuildContext, DeadLetter, Mention, Record, Sink, SinkConfig, SinkErrorKind,
+    TextField,
 };
 use newsflow_stages::sinks::schema::SQLITE_TABLES;
 use newsflow_stages::sinks::sqlite::{load_article, open, SqliteConfig};
@@ -325,6 +326,9 @@ async fn a_version_1_database_is_upgraded_in_place() {
             assert!(v1.contains(&line), "{column} is in the layout");
             v1 = v1.replace(&line, "");
         }
+        // Less version 3's too.
+        assert!(v1.contains("    field TEXT,\n"));
+        v1 = v1.replace("    field TEXT,\n", "");
         conn.execute_batch(&v1).unwrap();
         conn.execute_batch(
             "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT);
@@ -352,5 +356,29 @@ async fn a_version_1_database_is_upgraded_in_place() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, [1, 2]);
+    assert_eq!(versions, [1, 2, 3]);
+}
+
+/// A mention found in the title keeps its field (and its offsets into the
+/// title) through the database.
+#[tokio::test]
+async fn a_title_mention_reads_back_with_its_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("news.sqlite");
+    let mut article = rich_article("titled");
+    let entities = article.entities.as_mut().unwrap();
+    entities[0].mentions.push(Mention {
+        text: "Erdoğan".into(),
+        start: 0,
+        end: 7,
+        field: TextField::Title,
+    });
+    article.title = Some("Erdoğan in Doha".into());
+    write(sink(&path).as_mut(), &[Record::Article(article.clone())]).await;
+    let conn = open(&path).unwrap();
+    let back = load_article(&conn, "titled").unwrap().unwrap();
+    assert_eq!(back, article);
+    let json = serde_json::to_value(&back).unwrap();
+    assert_eq!(json["entities"][0]["mentions"][2]["field"], "title");
+    assert!(json["entities"][0]["mentions"][0].get("field").is_none());
 }

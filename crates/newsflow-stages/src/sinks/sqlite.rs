@@ -247,8 +247,8 @@ fn store_rows(tx: &Connection, rows: &Rows<'_>) -> rusqlite::Result<()> {
             entity.execute(params![e.article_id, e.idx, e.name, e.kind, e.confidence])?;
         }
         let mut mention = tx.prepare_cached(
-            "INSERT INTO mentions (article_id, entity_idx, idx, text, start_offset, end_offset)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO mentions (article_id, entity_idx, idx, text, start_offset, end_offset, field)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for m in &rows.mentions {
             mention.execute(params![
@@ -257,7 +257,8 @@ fn store_rows(tx: &Connection, rows: &Rows<'_>) -> rusqlite::Result<()> {
                 m.idx,
                 m.text,
                 m.start,
-                m.end
+                m.end,
+                m.field
             ])?;
         }
         let mut figure = tx.prepare_cached(
@@ -390,7 +391,7 @@ pub fn load_article(conn: &Connection, id: &str) -> Result<Option<Article>, BoxE
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mentions = conn
         .prepare(
-            "SELECT entity_idx, text, start_offset, end_offset FROM mentions
+            "SELECT entity_idx, text, start_offset, end_offset, field FROM mentions
              WHERE article_id = ?1 ORDER BY entity_idx, idx",
         )?
         .query_map([id], |r| {
@@ -399,6 +400,7 @@ pub fn load_article(conn: &Connection, id: &str) -> Result<Option<Article>, BoxE
                 text: r.get(1)?,
                 start: r.get(2)?,
                 end: r.get(3)?,
+                field: r.get(4)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

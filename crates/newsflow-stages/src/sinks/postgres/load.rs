@@ -52,7 +52,7 @@ pub async fn load_article(client: &Client, id: &str) -> Result<Option<Article>, 
         .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
     let mentions = client
         .query(
-            "SELECT entity_idx, text, start_offset, end_offset FROM mentions
+            "SELECT entity_idx, text, start_offset, end_offset, field FROM mentions
              WHERE article_id = $1 ORDER BY entity_idx, idx",
             &[&id],
         )
@@ -64,6 +64,7 @@ pub async fn load_article(client: &Client, id: &str) -> Result<Option<Article>, 
                 text: r.try_get(1)?,
                 start: r.try_get(2)?,
                 end: r.try_get(3)?,
+                field: r.try_get(4)?,
             })
         })
         .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;

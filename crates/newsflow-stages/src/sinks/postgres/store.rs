@@ -180,8 +180,9 @@ INSERT INTO entities (article_id, idx, name, type, confidence)
 SELECT * FROM unnest($1::text[], $2::int4[], $3::text[], $4::text[], $5::float8[])";
 
 const INSERT_MENTIONS: &str = "
-INSERT INTO mentions (article_id, entity_idx, idx, text, start_offset, end_offset)
-SELECT * FROM unnest($1::text[], $2::int4[], $3::int4[], $4::text[], $5::int8[], $6::int8[])";
+INSERT INTO mentions (article_id, entity_idx, idx, text, start_offset, end_offset, field)
+SELECT * FROM unnest($1::text[], $2::int4[], $3::int4[], $4::text[], $5::int8[], $6::int8[],
+    $7::text[])";
 
 const INSERT_FIGURES: &str = "
 INSERT INTO figures (article_id, idx, text, start_offset, end_offset, value_number, value_text,
@@ -288,6 +289,7 @@ pub(super) async fn store(
                 &column(chunk, |m| m.text),
                 &column(chunk, |m| m.start),
                 &column(chunk, |m| m.end),
+                &column(chunk, |m| m.field),
             ],
         )
         .await?;
