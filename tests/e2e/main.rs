@@ -13,6 +13,7 @@ mod graph;
 mod http_source;
 mod replay;
 mod shutdown;
+mod train;
 mod validate;
 mod watch;
 
