@@ -22,8 +22,8 @@ pub use record::{
 pub use registry::{FieldError, Registry, SinkConfig, SourceConfig, TransformConfig};
 pub use stage::{
     BoxError, ByteBudget, Closed, DeadLetters, Misconfigured, Output, OutputHandle, Progress,
-    Refusal, Rejection, Sink, SinkError, SinkErrorKind, Source, SourceContext, StageCounters,
-    Transform, TrySendError,
+    Refusal, Rejection, Route, Sink, SinkError, SinkErrorKind, Source, SourceContext,
+    StageCounters, Transform, TrySendError,
 };
 
 /// The enrichment types, re-exported from the extraction crate.

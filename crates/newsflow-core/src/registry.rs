@@ -24,6 +24,20 @@ pub trait SourceConfig: Debug + Send + Sync {
 pub trait TransformConfig: Debug + Send + Sync {
     /// Builds the transform; called for every stage before any of them runs.
     fn build(&self, cx: &BuildContext) -> Result<Arc<dyn Transform>, BoxError>;
+
+    /// The names of the transform's own outputs (a `route`'s), read as
+    /// `NAME.OUTPUT`; a transform with outputs is read only through them.
+    /// None by default: readers name the transform itself.
+    fn outputs(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Whether each article's result depends on the ones before it (a
+    /// deduplicator's memory), so articles must be taken one at a time, in
+    /// order: the stage runs with `concurrency = 1`. False by default.
+    fn sequential(&self) -> bool {
+        false
+    }
 }
 
 /// A sink's typed config.
