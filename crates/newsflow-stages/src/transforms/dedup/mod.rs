@@ -43,8 +43,8 @@ pub struct DedupConfig {
     #[serde(default = "annotate")]
     pub mode: Mode,
     /// The similarity at or above which an article is a near-duplicate:
-    /// the share of the shorter text's word triples found in the other,
-    /// estimated (default 0.5).
+    /// the word triples two texts share over the geometric mean of their
+    /// counts, estimated (default 0.4; see [`text::similarity`]).
     #[serde(default = "default_threshold", deserialize_with = "threshold")]
     pub threshold: f64,
     /// Articles remembered at most (default 100,000).
@@ -60,7 +60,7 @@ fn annotate() -> Mode {
 }
 
 fn default_threshold() -> f64 {
-    0.5
+    0.4
 }
 
 fn default_window() -> usize {

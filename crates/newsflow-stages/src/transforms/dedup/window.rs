@@ -15,8 +15,8 @@ use std::time::Duration;
 /// How the window decides and forgets.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Settings {
-    /// The similarity (share of the shorter text found in the other) at or
-    /// above which an article is a near-duplicate.
+    /// The similarity (see [`text::similarity`]) at or above which an
+    /// article is a near-duplicate.
     pub threshold: f64,
     /// Articles remembered at most.
     pub window: usize,
@@ -197,7 +197,7 @@ impl Window {
             checked.push(seq);
             let Some(seen) = self.at(seq) else { continue };
             let j = text::jaccard(signature, &seen.signature);
-            let similarity = text::containment(j, shingles, seen.shingles);
+            let similarity = text::similarity(j, shingles, seen.shingles);
             if similarity >= self.settings.threshold && best.is_none_or(|(_, s)| similarity > s) {
                 best = Some((seq, similarity));
             }
