@@ -53,6 +53,12 @@ inputs = ["in"]
 english = { language = "en" }
 european = { any = [{ language = "de" }, { url_host = "example.com" }] }
 
+# `_unmatched` is not read: what goes there is dropped.
+[transforms.english_only]
+type = "route"
+inputs = ["in"]
+outputs = { english = { language = "en" } }
+
 [transforms.once]
 type = "dedup"
 inputs = ["in"]
@@ -70,6 +76,7 @@ inputs = ["in"]
             ("en", "by_language.english"),
             ("eu", "by_language.european"),
             ("rest", "by_language._unmatched"),
+            ("en_only", "english_only.english"),
             ("unique", "once"),
             ("all", "marked"),
         ],
@@ -86,6 +93,7 @@ inputs = ["in"]
         "an article may go to two outputs"
     );
     assert_eq!(ids("rest"), ["fr-1"]);
+    assert_eq!(ids("en_only"), ["en-1", "en-2"]);
     assert_eq!(ids("unique"), ["de-1", "en-1", "fr-1"]);
     let all = crate::read_jsonl(&dir.path().join("all.jsonl"));
     let copy = all.iter().find(|a| a["id"] == "en-2").unwrap();
@@ -104,7 +112,7 @@ inputs = ["in"]
     // Dropped articles are counted in the stages' summaries.
     let summary = |stage: &str| {
         log.lines()
-            .find(|l| l.contains("summary") && l.contains(stage))
+            .find(|l| l.contains("summary") && l.contains(&format!("stage={stage} ")))
             .unwrap_or_else(|| panic!("no summary of {stage}:\n{log}"))
             .to_owned()
     };
@@ -112,6 +120,10 @@ inputs = ["in"]
     assert!(summary("transforms.once").contains("dropped=1"), "{log}");
     assert!(
         summary("transforms.by_language").contains("dropped=0"),
+        "{log}"
+    );
+    assert!(
+        summary("transforms.english_only").contains("dropped=2"),
         "{log}"
     );
     // The dedup window is kept under state_dir, a directory per stage.
