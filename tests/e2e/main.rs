@@ -9,6 +9,7 @@ mod delivery;
 mod dir_source;
 mod examples;
 mod extract;
+mod filter_route;
 mod graph;
 mod http_source;
 mod replay;

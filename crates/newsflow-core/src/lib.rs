@@ -24,8 +24,8 @@ pub use record::{
 pub use registry::{FieldError, Registry, SinkConfig, SourceConfig, TransformConfig};
 pub use stage::{
     BoxError, ByteBudget, Closed, DeadLetters, Misconfigured, Output, OutputHandle, Progress,
-    Refusal, Rejection, Sink, SinkError, SinkErrorKind, Source, SourceContext, StageCounters,
-    Transform, TrySendError,
+    Refusal, Rejection, Route, Sink, SinkError, SinkErrorKind, Source, SourceContext,
+    StageCounters, Transform, TrySendError,
 };
 
 /// The article and its annotations, re-exported from the vocabulary crate.

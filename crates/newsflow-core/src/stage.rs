@@ -29,6 +29,20 @@ pub trait Source: Send {
 #[error("{0}")]
 pub struct Rejection(pub String);
 
+/// Where a transform sends an article it has taken in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// On to every stage that reads the transform.
+    Pass,
+    /// Nowhere: the article is settled as delivered (a filter left it out)
+    /// and counted as dropped.
+    Drop,
+    /// To these named outputs (indexes into
+    /// [`TransformConfig::outputs`](crate::TransformConfig::outputs)), each
+    /// a branch of its own, as fan-out is.
+    Outputs(Vec<usize>),
+}
+
 /// Changes one article at a time.
 ///
 /// Synchronous on purpose: the runtime runs it on a blocking thread, several
@@ -36,6 +50,13 @@ pub struct Rejection(pub String);
 pub trait Transform: Send + Sync {
     /// Enriches or rewrites `article` in place.
     fn apply(&self, article: &mut Article) -> Result<(), Rejection>;
+
+    /// Transforms `article` and says where it goes next; what the runtime
+    /// calls. By default [`apply`](Transform::apply), then on to every
+    /// reader; filters and routes override it.
+    fn route(&self, article: &mut Article) -> Result<Route, Rejection> {
+        self.apply(article).map(|()| Route::Pass)
+    }
 }
 
 /// What a sink failure means for the batch.
@@ -200,6 +221,7 @@ pub struct StageCounters {
     received: AtomicU64,
     emitted: AtomicU64,
     failed: AtomicU64,
+    dropped: AtomicU64,
 }
 
 impl StageCounters {
@@ -215,6 +237,11 @@ impl StageCounters {
     pub fn add_failed(&self, n: u64) {
         self.failed.fetch_add(n, Ordering::Relaxed);
     }
+    /// Counts articles a transform left out on purpose (a filter); they
+    /// count as delivered.
+    pub fn add_dropped(&self, n: u64) {
+        self.dropped.fetch_add(n, Ordering::Relaxed);
+    }
     /// Articles taken in so far.
     pub fn received(&self) -> u64 {
         self.received.load(Ordering::Relaxed)
@@ -226,6 +253,10 @@ impl StageCounters {
     /// Articles refused so far.
     pub fn failed(&self) -> u64 {
         self.failed.load(Ordering::Relaxed)
+    }
+    /// Articles left out on purpose so far.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 }
 
@@ -399,6 +430,11 @@ impl Output {
     pub fn growing_in(mut self, budget: ByteBudget) -> Output {
         self.budget = Some(Budgeting::Grow(budget));
         self
+    }
+
+    /// Whether any stage reads this output now.
+    pub fn is_read(&self) -> bool {
+        !self.readers().is_empty()
     }
 
     /// A handle for re-pointing this output while it runs.

@@ -4,9 +4,9 @@ use crate::config::SinkSpec;
 use crate::histogram::Histogram;
 use futures::StreamExt;
 use newsflow_core::{
-    Backoff, Batch, BoxError, DeadLetter, DeadLetterEvent, DeadLetters, Delays, Delivery, Event,
-    Misconfigured, Output, Record, Rejection, Sink, SinkError, SinkErrorKind, StageCounters,
-    Transform,
+    Article, Backoff, Batch, BoxError, Closed, DeadLetter, DeadLetterEvent, DeadLetters, Delays,
+    Delivery, Event, Misconfigured, Output, Record, Rejection, Route, Sink, SinkError,
+    SinkErrorKind, StageCounters, Transform,
 };
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
@@ -16,7 +16,9 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 /// Runs `transform` over its input channel, `concurrency` articles at once,
-/// passing them on in arrival order.
+/// passing them on in arrival order: to `out`, or to the `named` outputs
+/// the transform picks (a route's), or nowhere (a filter's drop, settled as
+/// delivered).
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn transform_loop(
     name: String,
@@ -24,6 +26,7 @@ pub(crate) async fn transform_loop(
     mut rx: mpsc::Receiver<Event>,
     concurrency: usize,
     out: Output,
+    named: Vec<Output>,
     dead_letters: DeadLetters,
     counters: Arc<StageCounters>,
     latency: Arc<Histogram>,
@@ -43,7 +46,7 @@ pub(crate) async fn transform_loop(
                 tokio::task::spawn_blocking(move || {
                     let started = std::time::Instant::now();
                     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                        transform.apply(&mut article)
+                        transform.route(&mut article)
                     }))
                     .unwrap_or_else(|panic| {
                         Err(Rejection(format!(
@@ -60,7 +63,12 @@ pub(crate) async fn transform_loop(
     while let Some(joined) = results.next().await {
         let (article, delivery, outcome) = joined?;
         let sent = match outcome {
-            Ok(()) => out.send(article, delivery).await,
+            Ok(Route::Pass) => out.send(article, delivery).await,
+            Ok(Route::Drop) => {
+                drop_article(delivery, &counters);
+                Ok(())
+            }
+            Ok(Route::Outputs(to)) => send_to(&named, &to, article, delivery, &counters).await,
             Err(Rejection(reason)) => {
                 let letter = DeadLetter::for_article(&name, reason, &article);
                 dead_letters.send(letter, delivery).await
@@ -71,6 +79,37 @@ pub(crate) async fn transform_loop(
         }
     }
     Ok(())
+}
+
+/// An article left out on purpose: delivered, as far as its source is
+/// concerned, and counted.
+fn drop_article(delivery: Delivery, counters: &StageCounters) {
+    counters.add_dropped(1);
+    delivery.delivered();
+}
+
+/// Sends an article to the named outputs `to`, a branch each (as fan-out
+/// forks); outputs nothing reads drop their copy.
+async fn send_to(
+    named: &[Output],
+    to: &[usize],
+    article: Article,
+    delivery: Delivery,
+    counters: &StageCounters,
+) -> Result<(), Closed> {
+    let read: Vec<&Output> = to
+        .iter()
+        .filter_map(|i| named.get(*i))
+        .filter(|output| output.is_read())
+        .collect();
+    let Some((last, rest)) = read.split_last() else {
+        drop_article(delivery, counters);
+        return Ok(());
+    };
+    for output in rest {
+        output.send(article.clone(), delivery.fork()).await?;
+    }
+    last.send(article, delivery).await
 }
 
 fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {

@@ -48,6 +48,8 @@ pub struct StageSnapshot {
     pub emitted: u64,
     /// Articles refused or lost.
     pub failed: u64,
+    /// For a transform: articles left out on purpose (a filter), delivered.
+    pub dropped: u64,
     /// Articles waiting in the stage's input channel, and its capacity.
     pub queue: Option<(usize, usize)>,
     /// For a source: articles known to wait at the source.
@@ -196,6 +198,7 @@ impl Stage {
             },
             emitted: self.counters.emitted(),
             failed: self.counters.failed(),
+            dropped: self.counters.dropped(),
             queue: self
                 .queue
                 .as_ref()
