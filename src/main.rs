@@ -50,6 +50,8 @@ enum EvalCommand {
     Conll(commands::eval_conll::Args),
     /// Share of Recognizers-Text spec cases the number recogniser gets right.
     Numbers(commands::eval_numbers::Args),
+    /// F1 of the `fetch` transform's article text on the article extraction benchmark.
+    Extraction(commands::eval_extraction::Args),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         Command::Train(TrainCommand::Ner(args)) => commands::train_ner::run(args),
         Command::Eval(EvalCommand::Conll(args)) => commands::eval_conll::run(args),
         Command::Eval(EvalCommand::Numbers(args)) => commands::eval_numbers::run(args),
+        Command::Eval(EvalCommand::Extraction(args)) => commands::eval_extraction::run(args),
         Command::Bench(args) => commands::bench::run(args),
     };
     match result {

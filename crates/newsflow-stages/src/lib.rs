@@ -21,6 +21,7 @@ pub fn registry() -> Registry {
         .add_transform::<transforms::enrich::EntitiesConfig>("entities")
         .add_transform::<transforms::enrich::FiguresConfig>("figures")
         .add_transform::<transforms::enrich::EnrichConfig>("enrich")
+        .add_transform::<transforms::fetch::FetchConfig>("fetch")
         .add_sink::<sinks::http::WebhookConfig>("http")
         .add_sink::<sinks::jsonl::JsonlConfig>("jsonl")
         .add_sink::<sinks::nats::NatsSinkConfig>("nats")

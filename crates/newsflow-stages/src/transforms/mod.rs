@@ -1,6 +1,8 @@
-//! Transforms: the enrichment stages, each calling the extraction crate.
+//! Transforms: the enrichment stages, each calling the extraction crate, and
+//! `fetch`, which replaces teasers with the text of their page.
 
 pub mod enrich;
+pub mod fetch;
 pub mod language;
 
 use newsflow_core::BoxError;
