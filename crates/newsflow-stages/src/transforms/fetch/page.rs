@@ -133,6 +133,7 @@ mod tests {
     fn a_page_without_text_is_an_error() {
         let err = extract_article(b"<html><body><nav>Home</nav></body></html>", None);
         assert!(err.is_err(), "{err:?}");
-        assert!(extract_article(b"\xff\xfe\x00garbage", None).is_err());
+        let empty = extract_article(b"", None);
+        assert_eq!(empty, Err("no article text found on the page".into()));
     }
 }
