@@ -47,6 +47,14 @@ impl Site {
             .route("/slow", get(slow))
             .route("/huge", get(huge))
             .route("/loop", get(|| async { Redirect::temporary("/loop") }))
+            .route(
+                "/moved",
+                get(|| async { Redirect::permanent("/news/moved") }),
+            )
+            .route(
+                "/sneaky",
+                get(|| async { Redirect::temporary("/private/sneaky") }),
+            )
             .route("/flaky/{slug}", get(flaky))
             .route("/feed.xml", get(feed))
             .layer(axum::middleware::from_fn_with_state(site.clone(), count))
@@ -225,6 +233,11 @@ async fn a_teaser_becomes_the_article_text_and_the_page_fills_what_it_lacked() {
     assert_eq!(article.extra["fetch"]["url"], url);
     assert_eq!(cx.skipped.get(), 0);
 
+    // A redirect is followed; the record names where the page was found.
+    let moved = apply(&fetch, teaser("a4", &format!("{base}/moved"))).await;
+    assert_eq!(moved.extra["fetch"]["url"], format!("{base}/news/moved"));
+    assert!(moved.body.contains("Peter Holm"));
+
     // A long body is not a teaser: not fetched, not marked.
     let mut long = teaser("a2", &format!("{base}/news/long"));
     long.body = "A full report. ".repeat(40);
@@ -281,6 +294,8 @@ async fn pages_that_fail_keep_the_teaser_with_the_reason_and_are_counted() {
         ("/huge", "larger than 200000 bytes"),
         ("/loop", "too many redirects"),
         ("/private/secret", "robots.txt disallows"),
+        // A redirect's target is checked against robots.txt too.
+        ("/sneaky", "robots.txt disallows"),
     ];
     for (path, reason) in cases {
         let article = apply(&fetch, teaser(path, &format!("{base}{path}"))).await;
@@ -302,6 +317,11 @@ async fn pages_that_fail_keep_the_teaser_with_the_reason_and_are_counted() {
         .contains("not an http(s) URL"));
     assert_eq!(cx.skipped.get(), cases.len() as u64 + 1);
     assert_eq!(site.hits("/private/secret"), 0, "robots.txt was not obeyed");
+    assert_eq!(
+        site.hits("/private/sneaky"),
+        0,
+        "robots.txt was not obeyed after a redirect"
+    );
     assert_eq!(
         site.hits("/robots.txt"),
         1,

@@ -5,7 +5,7 @@
 
 use crate::net::error_chain;
 use newsflow_core::{Backoff, BoxError};
-use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, USER_AGENT};
 use reqwest::{StatusCode, Url};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -53,6 +53,14 @@ pub(crate) struct Page {
     pub content_type: Option<String>,
     /// Its bytes, decompressed.
     pub body: Vec<u8>,
+}
+
+/// What one request gave.
+#[derive(Debug)]
+pub(crate) enum Fetched {
+    Page(Page),
+    /// A redirect to this address.
+    Redirect(Url),
 }
 
 /// Why a page could not be had.
@@ -111,14 +119,15 @@ pub(crate) struct Crawler {
 }
 
 impl Crawler {
-    /// A crawler with its own HTTP client (gzip and brotli, redirects limited).
+    /// A crawler with its own HTTP client (gzip and brotli; redirects are
+    /// followed by [`Crawler::fetch`], not by the client).
     pub(crate) fn new(politeness: Politeness) -> Result<Crawler, BoxError> {
         // reqwest is built without a default TLS crypto provider.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .timeout(politeness.timeout)
             .connect_timeout(politeness.timeout)
-            .redirect(reqwest::redirect::Policy::limited(politeness.max_redirects))
+            .redirect(reqwest::redirect::Policy::none())
             .gzip(true)
             .brotli(true)
             .build()
@@ -130,9 +139,26 @@ impl Crawler {
         })
     }
 
-    /// The page at `url`, unless robots.txt forbids it; failures that may
-    /// pass are retried with [`Backoff::STANDARD`] up to `retries` times.
+    /// The page at `url`, unless robots.txt forbids it. Redirects are
+    /// followed here, hop by hop, so each target's robots.txt and host
+    /// limits apply to it too.
     pub(crate) async fn fetch(&self, url: &Url) -> Result<Page, FetchError> {
+        let mut url = url.clone();
+        for _ in 0..=self.politeness.max_redirects {
+            match self.fetch_one(&url).await? {
+                Fetched::Page(page) => return Ok(page),
+                Fetched::Redirect(next) => url = next,
+            }
+        }
+        Err(FetchError::permanent(format!(
+            "too many redirects (more than {}), the last to {url}",
+            self.politeness.max_redirects
+        )))
+    }
+
+    /// One URL: robots.txt consulted, then failures that may pass retried
+    /// with [`Backoff::STANDARD`] up to `retries` times.
+    async fn fetch_one(&self, url: &Url) -> Result<Fetched, FetchError> {
         let host = self.host(url);
         if self.politeness.robots {
             let robots = self.robots(&host, url).await;
@@ -144,7 +170,7 @@ impl Crawler {
                     )))
                 }
                 Robots::Rules(rules) if !rules.allowed(url.as_str()) => {
-                    return Err(FetchError::permanent("robots.txt disallows this page"))
+                    return Err(FetchError::permanent(format!("robots.txt disallows {url}")))
                 }
                 Robots::Rules(_) => {}
             }
@@ -191,12 +217,27 @@ impl Crawler {
         robots_url.set_path("/robots.txt");
         robots_url.set_query(None);
         robots_url.set_fragment(None);
-        let (robots, ttl) = match self.get(host, &robots_url, MAX_ROBOTS_BYTES, false).await {
-            Ok(page) => match texting_robots::Robot::new(self.agent_token(), &page.body) {
-                Ok(rules) => (Robots::Rules(rules), ROBOTS_TTL),
-                // Unparseable rules are no rules.
-                Err(_) => (Robots::AllowAll, ROBOTS_TTL),
-            },
+        let mut fetched = self.get(host, &robots_url, MAX_ROBOTS_BYTES, false).await;
+        // RFC 9309: follow at least five redirects (http to https, say).
+        for _ in 0..5 {
+            let Ok(Fetched::Redirect(next)) = &fetched else {
+                break;
+            };
+            let next = next.clone();
+            fetched = self
+                .get(&self.host(&next), &next, MAX_ROBOTS_BYTES, false)
+                .await;
+        }
+        let (robots, ttl) = match fetched {
+            // Still redirected: no rules, as for a 404.
+            Ok(Fetched::Redirect(_)) => (Robots::AllowAll, ROBOTS_TTL),
+            Ok(Fetched::Page(page)) => {
+                match texting_robots::Robot::new(self.agent_token(), &page.body) {
+                    Ok(rules) => (Robots::Rules(rules), ROBOTS_TTL),
+                    // Unparseable rules are no rules.
+                    Err(_) => (Robots::AllowAll, ROBOTS_TTL),
+                }
+            }
             Err(e) if e.transient => (Robots::Unreachable(e.message), ROBOTS_RETRY),
             Err(_) => (Robots::AllowAll, ROBOTS_TTL),
         };
@@ -224,7 +265,7 @@ impl Crawler {
         url: &Url,
         max_bytes: u64,
         html: bool,
-    ) -> Result<Page, FetchError> {
+    ) -> Result<Fetched, FetchError> {
         let _permit = host.permits.acquire().await.expect("never closed");
         self.wait_turn(host).await;
         let accept = if html {
@@ -241,8 +282,22 @@ impl Crawler {
             .await
             .map_err(request_error)?;
         let status = response.status();
+        if status.is_redirection() {
+            let target = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|location| url.join(location).ok())
+                .filter(|target| matches!(target.scheme(), "http" | "https"));
+            return match target {
+                Some(target) => Ok(Fetched::Redirect(target)),
+                None => Err(FetchError::permanent(format!(
+                    "HTTP {status} from {url} without a usable Location"
+                ))),
+            };
+        }
         if !status.is_success() {
-            let message = format!("HTTP {status} from {}", response.url());
+            let message = format!("HTTP {status} from {url}");
             let retry_after = crate::net::retry_after(response.headers());
             return Err(
                 if status.is_server_error()
@@ -265,13 +320,12 @@ impl Crawler {
                 return Err(FetchError::permanent(format!("not an HTML page ({kind})")));
             }
         }
-        let final_url = response.url().to_string();
         let body = read_limited(response, max_bytes).await?;
-        Ok(Page {
-            url: final_url,
+        Ok(Fetched::Page(Page {
+            url: url.to_string(),
             content_type,
             body,
-        })
+        }))
     }
 
     /// Waits until the host's delay since the last request start has passed
@@ -310,9 +364,7 @@ fn is_html(content_type: &str) -> bool {
 
 fn request_error(e: reqwest::Error) -> FetchError {
     let message = error_chain(&e);
-    if e.is_redirect() {
-        FetchError::permanent(format!("too many redirects: {message}"))
-    } else if e.is_builder() {
+    if e.is_builder() {
         FetchError::permanent(message)
     } else {
         // Timeouts, refused or reset connections: may pass.
