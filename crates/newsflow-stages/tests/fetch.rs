@@ -57,6 +57,18 @@ impl Site {
             )
             .route("/flaky/{slug}", get(flaky))
             .route("/feed.xml", get(feed))
+            .route(
+                "/gzip/{slug}",
+                get(|| async { compressed("gzip", PAGE.replace("{TITLE}", "Gzipped")) }),
+            )
+            .route(
+                "/br/{slug}",
+                get(|| async { compressed("br", PAGE.replace("{TITLE}", "Brotli")) }),
+            )
+            .route(
+                "/bomb",
+                get(|| async { compressed("gzip", "<p>zero</p>".repeat(100_000)) }),
+            )
             .layer(axum::middleware::from_fn_with_state(site.clone(), count))
             .with_state(site.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -116,6 +128,28 @@ async fn huge() -> Response {
         .replace("{TITLE}", "Huge")
         .replace("</main>", &format!("{filler}</main>"));
     ([(header::CONTENT_TYPE, "text/html")], html).into_response()
+}
+
+/// `html` compressed as `encoding` says (`gzip` or `br`).
+fn compressed(encoding: &str, html: String) -> Response {
+    use std::io::Write;
+    let body = if encoding == "gzip" {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(html.as_bytes()).unwrap();
+        gz.finish().unwrap()
+    } else {
+        let mut out = Vec::new();
+        brotli::BrotliCompress(&mut html.as_bytes(), &mut out, &Default::default()).unwrap();
+        out
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "text/html"),
+            (header::CONTENT_ENCODING, encoding),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn flaky(State(site): State<Site>, Path(slug): Path<String>) -> Response {
@@ -257,6 +291,25 @@ async fn a_teaser_becomes_the_article_text_and_the_page_fills_what_it_lacked() {
         titled.metadata.unwrap()["authors"],
         serde_json::json!(["Wire Staff"])
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compressed_pages_are_read_and_the_size_limit_counts_what_they_unpack_to() {
+    let (_site, base) = Site::start().await;
+    let state = tempfile::tempdir().unwrap();
+    let (fetch, _) = transform(state.path(), serde_json::json!({"max_page_bytes": 200_000}));
+    for path in ["/gzip/a", "/br/a"] {
+        let article = apply(&fetch, teaser(path, &format!("{base}{path}"))).await;
+        assert!(
+            article.body.contains("Peter Holm"),
+            "{path}: {:?}",
+            article.extra["fetch"]
+        );
+    }
+    // 1.1 MB of markup in a few kilobytes of gzip.
+    let bomb = apply(&fetch, teaser("bomb", &format!("{base}/bomb"))).await;
+    let error = bomb.extra["fetch"]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("larger than 200000 bytes"), "{error:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
