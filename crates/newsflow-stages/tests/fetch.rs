@@ -28,6 +28,8 @@ struct Site {
     hits: Arc<Mutex<HashMap<String, usize>>>,
     in_flight: Arc<AtomicUsize>,
     most_in_flight: Arc<AtomicUsize>,
+    /// When each request arrived, in order.
+    arrivals: Arc<Mutex<Vec<std::time::Instant>>>,
 }
 
 impl Site {
@@ -93,6 +95,10 @@ async fn count(
         .unwrap()
         .entry(request.uri().path().to_owned())
         .or_insert(0) += 1;
+    site.arrivals
+        .lock()
+        .unwrap()
+        .push(std::time::Instant::now());
     let now = site.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     site.most_in_flight.fetch_max(now, Ordering::SeqCst);
     let response = next.run(request).await;
@@ -450,6 +456,34 @@ async fn the_server_never_sees_more_than_the_per_host_limit() {
         task.await.unwrap();
     }
     assert_eq!(site.most_in_flight.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_to_one_host_start_at_least_the_delay_apart() {
+    let (site, base) = Site::start().await;
+    let state = tempfile::tempdir().unwrap();
+    let (fetch, _) = transform(
+        state.path(),
+        serde_json::json!({"per_host_concurrency": 4, "per_host_delay_ms": 300}),
+    );
+    let tasks: Vec<_> = (0..4)
+        .map(|i| {
+            let fetch = fetch.clone();
+            let url = format!("{base}/news/d{i}");
+            tokio::spawn(async move { apply(&fetch, teaser(&i.to_string(), &url)).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    // robots.txt and four pages, as the server saw them arrive (a little
+    // less than the delay allowed for the loopback's own jitter).
+    let arrivals = site.arrivals.lock().unwrap().clone();
+    assert_eq!(arrivals.len(), 5);
+    for pair in arrivals.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(gap >= Duration::from_millis(250), "requests {gap:?} apart");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
