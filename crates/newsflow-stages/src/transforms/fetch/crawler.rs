@@ -22,6 +22,9 @@ const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
 const ROBOTS_RETRY: Duration = Duration::from_secs(300);
 /// The longest `Crawl-delay` honoured; a larger one would stall the stage.
 const MAX_CRAWL_DELAY: Duration = Duration::from_secs(60);
+/// The longest `Retry-After` waited for; a server asking for more is
+/// answered by keeping the teaser instead of holding the article back.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// How the crawler treats hosts and pages.
 #[derive(Debug, Clone)]
@@ -179,7 +182,11 @@ impl Crawler {
         let mut attempt = 0;
         loop {
             match self.get(&host, url, self.politeness.max_bytes, true).await {
-                Err(e) if e.transient && attempt < self.politeness.retries => {
+                Err(e)
+                    if e.transient
+                        && attempt < self.politeness.retries
+                        && e.retry_after.is_none_or(|w| w <= MAX_RETRY_AFTER) =>
+                {
                     attempt += 1;
                     let wait = delays.next_delay().max(e.retry_after.unwrap_or_default());
                     tracing::debug!(url = %url, error = %e.message, retry_in_ms = wait.as_millis() as u64, "page fetch failed; retrying");
