@@ -24,6 +24,12 @@ pub struct LogArgs {
     log_level: Option<String>,
 }
 
+/// What is logged without `--log-level` or `RUST_LOG`. The HTML parser
+/// behind the `fetch` transform warns about markup it repairs ("foster
+/// parenting not implemented"), once per odd table of every page: noise to
+/// an operator, so only its errors are shown.
+const DEFAULT_FILTER: &str = "info,html5ever=error";
+
 impl LogArgs {
     /// Installs the global subscriber (logs go to standard error).
     pub fn init(&self) -> LogFormat {
@@ -32,7 +38,9 @@ impl LogArgs {
                 eprintln!("warning: --log-level {level:?} is not a valid filter ({e}); using info");
                 EnvFilter::new("info")
             }),
-            None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+            None => {
+                EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER))
+            }
         };
         let builder = tracing_subscriber::fmt()
             .with_env_filter(filter)

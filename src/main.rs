@@ -53,6 +53,8 @@ enum EvalCommand {
     /// Precision and recall of the dedup stage on labelled pairs, and its
     /// speed and memory on a stream.
     Dedup(commands::eval_dedup::Args),
+    /// F1 of the `fetch` transform's article text on the article extraction benchmark.
+    Extraction(commands::eval_extraction::Args),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Command::Eval(EvalCommand::Conll(args)) => commands::eval_conll::run(args),
         Command::Eval(EvalCommand::Numbers(args)) => commands::eval_numbers::run(args),
         Command::Eval(EvalCommand::Dedup(args)) => commands::eval_dedup::run(args),
+        Command::Eval(EvalCommand::Extraction(args)) => commands::eval_extraction::run(args),
         Command::Bench(args) => commands::bench::run(args),
     };
     match result {

@@ -7,6 +7,7 @@ fn the_default_pipeline_and_every_example_pass_their_tests() {
     for config in [
         "pipeline.toml",
         "examples/drop-dir-to-sqlite.toml",
+        "examples/feed-teasers-full-text.toml",
         "examples/feeds-to-postgres.toml",
         "examples/http-push-to-webhook.toml",
         "examples/nats.toml",

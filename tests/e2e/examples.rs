@@ -31,6 +31,16 @@ const EXPECTED: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "feed-teasers-full-text.toml",
+        &[
+            "source     news (feed)",
+            "transform  fetch (fetch) <- news",
+            "transform  enrich (enrich) <- fetch",
+            "sink       out (jsonl) <- enrich",
+            "dead letter (jsonl)",
+        ],
+    ),
+    (
         "drop-dir-to-sqlite.toml",
         &[
             "source     inbox (dir)",

@@ -363,3 +363,41 @@ fn validate_build_connects_the_sinks() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_fetch_stage_with_a_zero_limit_or_a_bad_user_agent_is_refused() {
+    let fetch = |option: &str| {
+        GOOD.replace(
+            "[sinks.out]",
+            &format!("[transforms.fetch]\ntype = \"fetch\"\ninputs = [\"enrich\"]\n{option}\n\n[sinks.out]"),
+        )
+        .replace("inputs = [\"enrich\"]\npath", "inputs = [\"fetch\"]\npath")
+    };
+    assert_refused(
+        &fetch("per_host_concurrency = 0"),
+        &[
+            "pipeline.toml:13: transforms.fetch.per_host_concurrency",
+            "nonzero",
+        ],
+    );
+    assert_refused(
+        &fetch("max_page_bytes = 0"),
+        &["transforms.fetch.max_page_bytes", "nonzero"],
+    );
+    assert_refused(
+        &fetch("user_agent = \"newsflow\\nX-Injected: 1\""),
+        &[
+            "transforms.fetch.user_agent",
+            "cannot be sent as an HTTP header",
+        ],
+    );
+    assert_refused(
+        &fetch("user_agent = \"  \""),
+        &["transforms.fetch.user_agent", "blank"],
+    );
+    let (code, out, err) = validate(&fetch(
+        "per_host_concurrency = 4\nuser_agent = \"newsflow/1.0 (+https://example.org/bot)\"",
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("transform  fetch (fetch) <- enrich"), "{out}");
+}

@@ -30,7 +30,7 @@ pub(crate) fn html_to_text(html: &str) -> String {
 
 /// Trailing spaces off every line, at most one blank line in a row, no
 /// blank lines at either end.
-fn tidy(text: &str) -> String {
+pub(crate) fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut blank_run = false;
     for line in text.lines().map(str::trim_end) {

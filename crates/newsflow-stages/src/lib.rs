@@ -26,6 +26,7 @@ pub fn registry() -> Registry {
         .add_transform::<transforms::enrich::EnrichConfig>("enrich")
         .add_transform::<transforms::filter::FilterConfig>("filter")
         .add_transform::<transforms::filter::RouteConfig>("route")
+        .add_transform::<transforms::fetch::FetchConfig>("fetch")
         .add_sink::<sinks::http::WebhookConfig>("http")
         .add_sink::<sinks::jsonl::JsonlConfig>("jsonl")
         .add_sink::<sinks::nats::NatsSinkConfig>("nats")

@@ -1,9 +1,11 @@
 //! Transforms: the enrichment stages, each calling the extraction crate,
-//! the stages that pick articles (`filter`, `route`), and `dedup`.
+//! the stages that pick articles (`filter`, `route`), `dedup`, and `fetch`,
+//! which replaces teasers with the text of their page.
 
 pub mod condition;
 pub mod dedup;
 pub mod enrich;
+pub mod fetch;
 pub mod filter;
 pub mod language;
 
