@@ -17,12 +17,17 @@
 //! While the pipeline holds a message (a sink retrying a batch, for example),
 //! the source tells the server the work is in progress every half
 //! `ack_wait_secs`, so slow sinks do not cause redeliveries.
+//!
+//! Several processes may share one durable consumer: the server hands each
+//! message to one of them (a work queue), and redelivers to the others what a
+//! process that died held. Each message received again is counted
+//! (`newsflow_source_redelivered`).
 
 use async_nats::jetstream::{self, consumer::pull, AckKind};
 use futures::StreamExt;
 use newsflow_core::{
-    Article, ArticleError, Backoff, BoxError, BuildContext, DeadLetter, Delivery, Gauge, Health,
-    Misconfigured, Outcome, Source, SourceConfig, SourceContext,
+    Article, ArticleError, Backoff, BoxError, BuildContext, Counter, DeadLetter, Delivery, Gauge,
+    Health, Misconfigured, Outcome, Source, SourceConfig, SourceContext,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -51,6 +56,78 @@ fn default_max_ack_pending() -> usize {
     1000
 }
 
+/// A stream's retention policy: when the server deletes its messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Retention {
+    /// Kept up to the stream's limits (age, count, bytes), whoever read them.
+    Limits,
+    /// Kept until every consumer present has acknowledged them.
+    Interest,
+    /// A work queue: deleted once one consumer acknowledges (or terminates)
+    /// them. The stream takes one consumer per subject, which processes share.
+    WorkQueue,
+}
+
+impl Retention {
+    const ALL: [Retention; 3] = [Retention::Limits, Retention::Interest, Retention::WorkQueue];
+
+    fn policy(self) -> jetstream::stream::RetentionPolicy {
+        use jetstream::stream::RetentionPolicy;
+        match self {
+            Retention::Limits => RetentionPolicy::Limits,
+            Retention::Interest => RetentionPolicy::Interest,
+            Retention::WorkQueue => RetentionPolicy::WorkQueue,
+        }
+    }
+
+    /// The name the config gives it.
+    fn name(self) -> &'static str {
+        match self {
+            Retention::Limits => "limits",
+            Retention::Interest => "interest",
+            Retention::WorkQueue => "work_queue",
+        }
+    }
+}
+
+/// The settings of a stream a stage creates when it is missing: `subjects`
+/// captured, kept by `retention` (limits when unset).
+pub(crate) fn stream_config(
+    name: &str,
+    subjects: Vec<String>,
+    retention: Option<Retention>,
+) -> jetstream::stream::Config {
+    jetstream::stream::Config {
+        name: name.to_owned(),
+        subjects,
+        retention: retention.unwrap_or(Retention::Limits).policy(),
+        ..Default::default()
+    }
+}
+
+/// Why a stream found on the server cannot be used: its retention is not
+/// the one configured (a stream's retention cannot be changed).
+pub(crate) fn wrong_retention(
+    stream: &jetstream::stream::Stream,
+    wanted: Option<Retention>,
+) -> Option<String> {
+    let wanted = wanted?;
+    let config = &stream.cached_info().config;
+    (config.retention != wanted.policy()).then(|| {
+        let found = Retention::ALL
+            .into_iter()
+            .find(|r| r.policy() == config.retention)
+            .map_or("unknown", Retention::name);
+        format!(
+            "the stream {} has retention `{found}`, not the configured `retention = \"{}\"`; \
+             a stream's retention cannot be changed: delete the stream or change `retention`",
+            config.name,
+            wanted.name()
+        )
+    })
+}
+
 /// `type = "nats"` (source).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,6 +147,11 @@ pub struct NatsSourceConfig {
     /// (default false: a missing stream stops the source with an error).
     #[serde(default)]
     pub create_stream: bool,
+    /// The stream's retention policy: `limits`, `interest` or `work_queue`.
+    /// A stream created by `create_stream` gets it (`limits` when unset); a
+    /// stream found with another is refused. Unset, any will do.
+    #[serde(default)]
+    pub retention: Option<Retention>,
     /// The durable consumer's name: the server remembers what it has
     /// acknowledged under this name across restarts. It is created when
     /// missing and its settings updated to these options.
@@ -123,6 +205,7 @@ impl SourceConfig for NatsSourceConfig {
             config: self.clone(),
             health: cx.health.clone(),
             backlog: cx.backlog.clone(),
+            redelivered: cx.redelivered.clone(),
         }))
     }
 }
@@ -216,6 +299,8 @@ struct NatsSource {
     health: Health,
     /// Messages the server holds for the consumer and has not delivered yet.
     backlog: Gauge,
+    /// Messages received again.
+    redelivered: Counter,
 }
 
 /// A settled delivery: which in-flight message, and how it ended.
@@ -334,11 +419,11 @@ impl NatsSource {
     ) -> Result<Result<jetstream::consumer::PullConsumer, BoxError>, BoxError> {
         let config = &self.config;
         let stream = if config.create_stream {
-            js.get_or_create_stream(jetstream::stream::Config {
-                name: config.stream.clone(),
-                subjects: config.subjects.clone(),
-                ..Default::default()
-            })
+            js.get_or_create_stream(stream_config(
+                &config.stream,
+                config.subjects.clone(),
+                config.retention,
+            ))
             .await
             .map_err(|e| format!("cannot create the stream {}: {e}", config.stream))
         } else {
@@ -358,6 +443,9 @@ impl NatsSource {
             Ok(stream) => stream,
             Err(e) => return Ok(Err(e.into())),
         };
+        if let Some(problem) = wrong_retention(&stream, config.retention) {
+            return Err(Box::new(Misconfigured(problem)));
+        }
         let (filter_subject, filter_subjects) = match config.subjects.as_slice() {
             // One subject goes in the field every server version knows.
             [one] => (one.clone(), Vec::new()),
@@ -475,6 +563,9 @@ impl NatsSource {
         // without asking the server.
         if let Some(info) = &info {
             self.backlog.set(info.pending);
+            if info.delivered > 1 {
+                self.redelivered.add(1);
+            }
         }
         let (message, acker) = message.split();
         let location = || match sequence {
@@ -633,5 +724,12 @@ mod tests {
             serde_json::json!({"stream": "S", "consumer": "c", "bogus": 1})
         )
         .is_err());
+        assert!(build(serde_json::json!({"retention": "work_queue"})).is_ok());
+        let retention = serde_json::from_value::<NatsSourceConfig>(
+            serde_json::json!({"stream": "S", "consumer": "c", "retention": "workqueue"}),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(retention.contains("`work_queue`"), "{retention}");
     }
 }
