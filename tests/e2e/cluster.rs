@@ -15,7 +15,7 @@ use crate::{
 use async_nats::jetstream;
 use std::collections::BTreeSet;
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -57,9 +57,10 @@ impl Cluster {
             .enable_all()
             .build()
             .unwrap();
-        let client = runtime
-            .block_on(async_nats::connect("nats://127.0.0.1:4222"))
-            .unwrap();
+        // The context spawns a task: made inside the runtime.
+        let js = runtime.block_on(async {
+            jetstream::new(async_nats::connect("nats://127.0.0.1:4222").await.unwrap())
+        });
         Cluster {
             stream: format!("NFTEST_CLUSTER_{tag}"),
             subject: format!("nftest.cluster_{tag}.raw"),
@@ -67,7 +68,7 @@ impl Cluster {
             schema: format!("nftest_cluster_{tag}"),
             dir: tempfile::tempdir().unwrap(),
             runtime,
-            js: jetstream::new(client),
+            js,
         }
     }
 
@@ -304,8 +305,8 @@ fn workers_share_a_work_queue_and_a_killed_one_loses_nothing() {
         || cluster.rows("articles") >= half / 10,
         || format!("{} rows", cluster.rows("articles")),
     );
-    let killed = workers.remove(0);
-    let mut child = killed.daemon.0.unwrap();
+    let mut killed = workers.remove(0);
+    let mut child = killed.daemon.0.take().unwrap();
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let at_kill = cluster.rows("articles");
