@@ -21,7 +21,7 @@
 //! Several processes may share one durable consumer: the server hands each
 //! message to one of them (a work queue), and redelivers to the others what a
 //! process that died held. Each message received again is counted
-//! (`newsflow_source_redelivered`).
+//! (`newsflow_source_redelivered_total`).
 
 use async_nats::jetstream::{self, consumer::pull, AckKind};
 use futures::StreamExt;
