@@ -14,7 +14,10 @@ new ids) go through the same `enrich` transform into JSON Lines:
 Both timings include process start and model load. Each case runs
 --repeats times, interleaved; medians are printed, with the load average,
 since the machine is shared. JetStream's overhead per article is the median
-one-worker time minus the median local time, over N. Needs NATS with
+one-worker time minus the median local time, over N, in wall time and in the
+CPU time of the newsflow processes (steadier on a loaded machine; the
+nats-server's own CPU is printed apart, read from /proc, and includes
+whatever other clients of the server did meanwhile). Needs NATS with
 JetStream on 127.0.0.1:4222 and a release build:
 
     cargo build --release
@@ -24,6 +27,7 @@ JetStream on 127.0.0.1:4222 and a release build:
 import argparse
 import json
 import os
+import resource
 import shutil
 import socket
 import statistics
@@ -67,6 +71,26 @@ def articles_file(path, n):
             out.write(json.dumps({"id": f"bench-{i:06d}", "body": seeds[i % len(seeds)]}) + "\n")
 
 
+def children_cpu():
+    """CPU seconds (user + system) of the waited-for child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_cpu():
+    """CPU seconds of the nats-server process, or None when not found."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)
+            if fields[0].endswith("(nats-server"):
+                stat = fields[1].split()
+                return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            continue
+    return None
+
+
 def lines(paths):
     total = 0
     for p in paths:
@@ -102,12 +126,12 @@ mode = "overwrite"
 type = "jsonl"
 path = "{work}/local-dead.jsonl"
 """)
-    started = time.monotonic()
+    started, cpu = time.monotonic(), children_cpu()
     subprocess.run([args.binary, "run", "--config", cfg], check=True, stderr=subprocess.DEVNULL)
-    elapsed = time.monotonic() - started
+    elapsed, cpu = time.monotonic() - started, children_cpu() - cpu
     assert lines([out]) == args.articles, f"local run wrote {lines([out])} of {args.articles}"
     os.remove(out)
-    return elapsed
+    return elapsed, cpu
 
 
 def run_cluster(args, work, inbox, workers, run):
@@ -123,6 +147,7 @@ def run_cluster(args, work, inbox, workers, run):
     ingest = time.monotonic() - started
     outs = [os.path.join(work, f"worker-{run}-{w}.jsonl") for w in range(workers)]
     procs = []
+    cpu, server = children_cpu(), server_cpu()
     try:
         started = time.monotonic()
         for out in outs:
@@ -160,11 +185,14 @@ path = "{out}.dead"
         for p in procs:
             p.wait()
         nats_request(f"$JS.API.STREAM.DELETE.{stream}")
+    # Includes each worker's drain after SIGTERM: little, all was written.
+    cpu = children_cpu() - cpu
+    server = server_cpu() - server if server is not None else float("nan")
     written = lines(outs)
     assert written == args.articles, f"workers wrote {written} of {args.articles}"
     for out in outs:
         os.remove(out)
-    return ingest, elapsed
+    return ingest, elapsed, cpu, server
 
 
 def main():
@@ -187,13 +215,18 @@ def main():
         articles_file(os.path.join(inbox, "articles.jsonl"), args.articles)
         print(f"{args.articles} articles, {os.path.getsize(os.path.join(inbox, 'articles.jsonl')) / 1e6:.1f} MB; "
               f"load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
-        local, ingest, cluster = [], [], {1: [], 2: []}
+        local, local_cpu, ingest = [], [], []
+        cluster, cluster_cpu, server_cpus = {1: [], 2: []}, {1: [], 2: []}, {1: [], 2: []}
         for run in range(args.repeats):
-            local.append(run_local(args, work, inbox, run))
+            elapsed, cpu = run_local(args, work, inbox, run)
+            local.append(elapsed)
+            local_cpu.append(cpu)
             for workers in cluster:
-                published, elapsed = run_cluster(args, work, inbox, workers, run)
+                published, elapsed, cpu, server = run_cluster(args, work, inbox, workers, run)
                 ingest.append(published)
                 cluster[workers].append(elapsed)
+                cluster_cpu[workers].append(cpu)
+                server_cpus[workers].append(server)
             print(f"run {run + 1}: local {local[-1]:.2f} s, "
                   + ", ".join(f"{w} worker(s) {t[-1]:.2f} s" for w, t in cluster.items())
                   + f"; load average {os.getloadavg()[0]:.1f}", flush=True)
@@ -201,15 +234,21 @@ def main():
         def rate(seconds):
             return args.articles / statistics.median(seconds)
 
+        def per_article(seconds):
+            return statistics.median(seconds) / args.articles * 1e6
+
         print(f"local replay (dir -> enrich -> jsonl): median {statistics.median(local):.2f} s, "
-              f"{rate(local):,.0f} articles/s")
+              f"{rate(local):,.0f} articles/s; CPU {per_article(local_cpu):,.0f} µs per article")
         print(f"ingest (dir -> nats, work queue): median {statistics.median(ingest):.2f} s, "
               f"{rate(ingest):,.0f} articles/s")
         for workers, seconds in cluster.items():
             print(f"{workers} worker(s) (nats -> enrich -> jsonl): median {statistics.median(seconds):.2f} s, "
-                  f"{rate(seconds):,.0f} articles/s")
-        overhead = (statistics.median(cluster[1]) - statistics.median(local)) / args.articles
-        print(f"JetStream overhead, 1 worker against the local replay: {overhead * 1e6:,.0f} µs per article")
+                  f"{rate(seconds):,.0f} articles/s; CPU {per_article(cluster_cpu[workers]):,.0f} µs "
+                  f"per article in the workers, {per_article(server_cpus[workers]):,.0f} in nats-server")
+        overhead = per_article(cluster[1]) - per_article(local)
+        cpu_overhead = per_article(cluster_cpu[1]) - per_article(local_cpu)
+        print(f"JetStream overhead, 1 worker against the local replay: {overhead:,.0f} µs wall, "
+              f"{cpu_overhead:,.0f} µs CPU per article (plus nats-server's)")
         print(f"load average at end {os.getloadavg()[0]:.1f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
