@@ -255,6 +255,18 @@ pub fn nats_available() -> bool {
     service_available("NATS JetStream", "127.0.0.1:4222")
 }
 
+/// Deletes a stream of the NATS server on 127.0.0.1:4222, if it is there.
+pub fn delete_stream(name: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = async_nats::connect("nats://127.0.0.1:4222").await.unwrap();
+        let _ = async_nats::jetstream::new(client).delete_stream(name).await;
+    });
+}
+
 /// Runs one query on the test database and returns the first column of
 /// every row as text.
 pub fn postgres_query(sql: &str) -> Vec<String> {
