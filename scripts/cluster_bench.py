@@ -158,7 +158,7 @@ stream = "{stream}"
 subjects = ["{subject}"]
 retention = "work_queue"
 consumer = "bench"
-batch = 50
+batch = {args.batch}
 max_ack_pending = 1000
 [transforms.enrich]
 type = "enrich"
@@ -200,6 +200,7 @@ def main():
     ap.add_argument("--binary", default="target/release/newsflow")
     ap.add_argument("--articles", type=int, default=3000)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--batch", type=int, default=50, help="the workers' pull batch (`batch`)")
     args = ap.parse_args()
     if not os.path.exists(args.binary):
         sys.exit(f"{args.binary} is missing: cargo build --release")
