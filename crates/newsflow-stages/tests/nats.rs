@@ -13,7 +13,7 @@ use newsflow_core::{
     StageCounters,
 };
 use newsflow_stages::sinks::nats::{NatsSinkConfig, RECORD_HEADER};
-use newsflow_stages::sources::nats::{NatsSourceConfig, Retention};
+use newsflow_stages::sources::nats::NatsSourceConfig;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Child, Command};
@@ -616,7 +616,7 @@ async fn a_work_queue_stream_is_created_and_another_retention_refused() {
 
     // Read with the same retention: acknowledged, and so gone from the stream.
     let mut config = source_config(&url, &stream, &subject, "workers");
-    config.retention = Some(Retention::WorkQueue);
+    config.retention = serde_json::from_str("\"work_queue\"").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut source = start_source(&config, dir.path());
     let event = source.next_article().await;
@@ -627,7 +627,7 @@ async fn a_work_queue_stream_is_created_and_another_retention_refused() {
     source.stop().await;
 
     // Another retention is a configuration error, for the source and the sink.
-    config.retention = Some(Retention::Limits);
+    config.retention = serde_json::from_str("\"limits\"").unwrap();
     let source = start_source(&config, dir.path());
     let error = tokio::time::timeout(Duration::from_secs(10), source.task)
         .await
