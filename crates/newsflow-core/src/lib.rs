@@ -18,7 +18,7 @@ pub use build::{BuildContext, Counter, Gauge, Health};
 pub use checkpoint::{Checkpoints, Settled};
 pub use delivery::{Delivery, Outcome};
 pub use record::{
-    DeadLetter, DeadLetterEvent, Event, RawEncoding, Record, DEFAULT_MAX_ARTICLE_BYTES,
+    Batch, DeadLetter, DeadLetterEvent, Event, RawEncoding, Record, DEFAULT_MAX_ARTICLE_BYTES,
     OVERSIZED_RAW_KEPT,
 };
 pub use registry::{FieldError, Registry, SinkConfig, SourceConfig, TransformConfig};

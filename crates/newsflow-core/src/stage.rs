@@ -4,7 +4,7 @@
 //! transform maps one article, a sink writes batches of [`Record`]s. The
 //! runtime wires them.
 
-use crate::{Article, DeadLetter, DeadLetterEvent, Delivery, Event, Outcome, Record};
+use crate::{Article, Batch, DeadLetter, DeadLetterEvent, Delivery, Event, Outcome};
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
@@ -166,11 +166,11 @@ pub struct Misconfigured(pub String);
 
 /// Writes records somewhere.
 ///
-/// The runtime batches records, calls [`write`](Sink::write), then
-/// [`flush`](Sink::flush); only after `flush` returns are the articles
-/// reported delivered, so `flush` must make them durable. When either fails,
-/// the sink drops what it holds of the batch: a retry passes the batch again
-/// (without the records it refused, when it named them).
+/// The runtime batches records and calls [`write_batch`](Sink::write_batch);
+/// the articles are reported delivered once it returns `Ok`, so it must make
+/// them durable. When it fails, nothing of the batch counts as written: a
+/// retry passes the batch again (without the records it refused, when it
+/// named them). At the end of a run [`finish`](Sink::finish) is called once.
 #[async_trait]
 pub trait Sink: Send {
     /// Connects and prepares the target (creating or migrating its tables)
@@ -181,10 +181,17 @@ pub trait Sink: Send {
         Ok(())
     }
 
-    /// Writes a batch (it may be buffered until `flush`).
-    async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError>;
-    /// Makes everything written so far durable.
-    async fn flush(&mut self) -> Result<(), SinkError>;
+    /// Writes a batch durably. The batch is shared: a sink that hands it to
+    /// another thread (a blocking database call) clones a pointer, not the
+    /// records.
+    async fn write_batch(&mut self, batch: &Batch) -> Result<(), SinkError>;
+
+    /// What the sink must do when the run ends, after its last batch (an
+    /// overwriting sink empties its output even when no batch came).
+    /// Retried like a write. Nothing to do by default.
+    async fn finish(&mut self) -> Result<(), SinkError> {
+        Ok(())
+    }
 }
 
 /// Per-stage counts, read for the end-of-run summary and metrics.

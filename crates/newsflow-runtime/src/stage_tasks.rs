@@ -4,7 +4,7 @@ use crate::config::SinkSpec;
 use crate::histogram::Histogram;
 use futures::StreamExt;
 use newsflow_core::{
-    Backoff, BoxError, DeadLetter, DeadLetterEvent, DeadLetters, Delays, Delivery, Event,
+    Backoff, Batch, BoxError, DeadLetter, DeadLetterEvent, DeadLetters, Delays, Delivery, Event,
     Misconfigured, Output, Record, Rejection, Sink, SinkError, SinkErrorKind, StageCounters,
     Transform,
 };
@@ -191,7 +191,7 @@ async fn run_sink<T: SinkItem>(
     rejects: Option<&(String, DeadLetters)>,
 ) -> Result<(), SinkError> {
     tokio::select! {
-        started = start_with_retry(sink) => started?,
+        started = retry(sink, SinkCall::Start) => started?,
         // A sink that cannot start has nothing to drain once its input has
         // closed empty: do not hold up a stop.
         () = closed_and_empty(rx) => {}
@@ -230,9 +230,9 @@ async fn run_sink<T: SinkItem>(
             oldest = None;
         }
         if closed {
-            // A final flush even when the last batch was empty: the sink may
-            // hold work of its own (an overwrite that has not happened yet).
-            return write_with_retry(sink, &[]).await;
+            // Even when no batch came: the sink may have work of its own
+            // (an overwrite that has not happened yet).
+            return retry(sink, SinkCall::Finish).await;
         }
     }
 }
@@ -250,8 +250,10 @@ async fn deliver(
 ) -> Result<(), SinkError> {
     while !records.is_empty() {
         let started = Instant::now();
-        let written = write_with_retry(sink, records).await;
+        let batch = Batch::from(std::mem::take(records));
+        let written = retry(sink, SinkCall::Write(&batch)).await;
         latency.record(started.elapsed());
+        *records = batch.into_records();
         let e = match written {
             Ok(()) => {
                 counters.add_emitted(records.len() as u64);
@@ -317,34 +319,28 @@ async fn wait_to_retry(delays: &mut Delays, what: &str, error: &SinkError) {
     tokio::time::sleep(wait).await;
 }
 
-/// Starts a sink (connecting, creating its tables), retrying failures that
-/// may pass until it succeeds or a failure that cannot pass comes.
-async fn start_with_retry(sink: &mut dyn Sink) -> Result<(), SinkError> {
-    let mut delays = Backoff::STANDARD.delays();
-    loop {
-        match sink.start().await {
-            Ok(()) => return Ok(()),
-            Err(e) if e.kind == SinkErrorKind::Retryable => {
-                wait_to_retry(&mut delays, "starting the sink", &e).await
-            }
-            Err(e) => return Err(e),
-        }
-    }
+/// A call the runtime makes on a sink.
+#[derive(Clone, Copy)]
+enum SinkCall<'a> {
+    Start,
+    Write(&'a Batch),
+    Finish,
 }
 
-/// Writes and flushes a batch, retrying failures that may pass until it
-/// succeeds or a failure that cannot pass comes.
-async fn write_with_retry(sink: &mut dyn Sink, records: &[Record]) -> Result<(), SinkError> {
+/// Makes a sink call, retrying failures that may pass until it succeeds or
+/// a failure that cannot pass comes.
+async fn retry(sink: &mut dyn Sink, call: SinkCall<'_>) -> Result<(), SinkError> {
     let mut delays = Backoff::STANDARD.delays();
     loop {
-        let result = match sink.write(records).await {
-            Ok(()) => sink.flush().await,
-            Err(e) => Err(e),
+        let (result, what) = match call {
+            SinkCall::Start => (sink.start().await, "starting the sink"),
+            SinkCall::Write(batch) => (sink.write_batch(batch).await, "sink write"),
+            SinkCall::Finish => (sink.finish().await, "finishing the sink"),
         };
         match result {
             Ok(()) => return Ok(()),
             Err(e) if e.kind == SinkErrorKind::Retryable => {
-                wait_to_retry(&mut delays, "sink write", &e).await
+                wait_to_retry(&mut delays, what, &e).await
             }
             Err(e) => return Err(e),
         }

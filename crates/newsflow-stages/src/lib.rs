@@ -27,6 +27,7 @@ pub fn registry() -> Registry {
         .add_sink::<sinks::jsonl::JsonlConfig>("jsonl")
         .add_sink::<sinks::nats::NatsSinkConfig>("nats")
         .add_sink::<sinks::postgres::PostgresConfig>("postgres")
+        .add_sink::<sinks::redis::RedisConfig>("redis")
         .add_sink::<sinks::sqlite::SqliteConfig>("sqlite")
         .add_sink::<sinks::stdout::StdoutConfig>("stdout");
     registry

@@ -2,7 +2,9 @@
 
 mod sql_support;
 
-use newsflow_core::{Article, BuildContext, DeadLetter, Record, Sink, SinkConfig, SinkErrorKind};
+use newsflow_core::{
+    Article, Batch, BuildContext, DeadLetter, Record, Sink, SinkConfig, SinkErrorKind,
+};
 use newsflow_stages::sinks::schema::SQLITE_TABLES;
 use newsflow_stages::sinks::sqlite::{load_article, open, SqliteConfig};
 use rusqlite::Connection;
@@ -19,8 +21,9 @@ fn sink(path: &Path) -> Box<dyn Sink> {
 }
 
 async fn write(sink: &mut dyn Sink, records: &[Record]) {
-    sink.write(records).await.unwrap();
-    sink.flush().await.unwrap();
+    sink.write_batch(&Batch::from(records.to_vec()))
+        .await
+        .unwrap();
 }
 
 fn count(conn: &Connection, table: &str) -> i64 {
@@ -160,10 +163,10 @@ async fn a_failed_flush_drops_the_batch_it_held() {
     // Another connection holds the write lock past the busy timeout.
     let blocker = Connection::open(&path).unwrap();
     blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
-    sink.write(&[Record::Article(rich_article("a"))])
+    let err = sink
+        .write_batch(&Batch::from(vec![Record::Article(rich_article("a"))]))
         .await
-        .unwrap();
-    let err = sink.flush().await.unwrap_err();
+        .unwrap_err();
     assert_eq!(err.kind, SinkErrorKind::Retryable, "{}", err.message);
     blocker.execute_batch("ROLLBACK").unwrap();
     // The runtime passes the batch again; nothing is doubled.

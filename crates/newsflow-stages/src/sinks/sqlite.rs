@@ -17,7 +17,8 @@ use super::schema::{
 use super::Bisection;
 use chrono::{DateTime, Utc};
 use newsflow_core::{
-    Article, BoxError, BuildContext, Record, Refusal, Sink, SinkConfig, SinkError, SinkErrorKind,
+    Article, Batch, BoxError, BuildContext, Record, Refusal, Sink, SinkConfig, SinkError,
+    SinkErrorKind,
 };
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 use serde::Deserialize;
@@ -44,7 +45,6 @@ impl SinkConfig for SqliteConfig {
         Ok(Box::new(SqliteSink {
             conn: Arc::new(Mutex::new(conn)),
             path: self.path.clone(),
-            pending: Vec::new(),
         }))
     }
 }
@@ -121,20 +121,14 @@ fn migrate(conn: &mut Connection, migrations: &[Migration]) -> Result<(), BoxErr
 struct SqliteSink {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
-    /// Records written since the last flush.
-    pending: Vec<Record>,
 }
 
 #[async_trait::async_trait]
 impl Sink for SqliteSink {
-    async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError> {
-        self.pending.extend_from_slice(batch);
-        Ok(())
-    }
-
-    async fn flush(&mut self) -> Result<(), SinkError> {
-        // Taken whatever happens: a failed batch is passed again by the retry.
-        let records = std::mem::take(&mut self.pending);
+    async fn write_batch(&mut self, batch: &Batch) -> Result<(), SinkError> {
+        // The database call blocks: it runs on a blocking thread, with the
+        // batch shared, not copied.
+        let records = batch.clone();
         if records.is_empty() {
             return Ok(());
         }

@@ -20,7 +20,9 @@ mod store;
 use super::schema::Rows;
 pub use load::load_article;
 use migrate::{latest_version, migrate};
-use newsflow_core::{BoxError, BuildContext, Health, Record, Refusal, Sink, SinkConfig, SinkError};
+use newsflow_core::{
+    Batch, BoxError, BuildContext, Health, Record, Refusal, Sink, SinkConfig, SinkError,
+};
 use serde::Deserialize;
 use std::fmt;
 use std::num::NonZeroU64;
@@ -145,7 +147,6 @@ impl SinkConfig for PostgresConfig {
             timeout,
             health: cx.health.clone(),
             session: None,
-            pending: Vec::new(),
         }))
     }
 }
@@ -157,8 +158,6 @@ struct PostgresSink {
     health: Health,
     /// The open connection, if any; dropped on a connection failure.
     session: Option<Session>,
-    /// Records written since the last flush.
-    pending: Vec<Record>,
 }
 
 /// A connection and the task driving its socket.
@@ -192,7 +191,7 @@ impl From<tokio_postgres::Error> for Failure {
 
 #[async_trait::async_trait]
 impl Sink for PostgresSink {
-    async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError> {
+    async fn write_batch(&mut self, batch: &Batch) -> Result<(), SinkError> {
         // PostgreSQL text cannot hold U+0000: such an article would be
         // refused on every retry, so refuse it now, naming it.
         let refused: Vec<Refusal> = batch
@@ -219,8 +218,30 @@ impl Sink for PostgresSink {
             );
             return Err(SinkError::refused(message, refused));
         }
-        self.pending.extend_from_slice(batch);
-        Ok(())
+        let records: &[Record] = batch;
+        let rows = Rows::of(records);
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let letters: Vec<LetterRow> = rows.dead_letters.iter().map(|d| LetterRow::of(d)).collect();
+        let attempt = tokio::time::timeout(self.timeout, async {
+            let client = &mut self.session().await?.client;
+            let tx = client.transaction().await?;
+            match store(&tx, &rows, &letters).await {
+                Ok(()) => Ok(tx.commit().await?),
+                Err(Failure::Postgres(e)) if is_data_error(&e) => {
+                    tx.rollback().await?;
+                    Err(Failure::Refused(e, find_refused(client, records).await?))
+                }
+                Err(failure) => Err(failure),
+            }
+        })
+        .await;
+        match attempt {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(failure)) => Err(self.failed(failure)),
+            Err(_) => Err(self.timed_out()),
+        }
     }
 
     async fn start(&mut self) -> Result<(), SinkError> {
@@ -244,34 +265,6 @@ impl Sink for PostgresSink {
                 Ok(())
             }
             Err(failure) => Err(self.failed(failure)),
-        }
-    }
-
-    async fn flush(&mut self) -> Result<(), SinkError> {
-        // Taken whatever happens: a failed batch is passed again by the retry.
-        let records = std::mem::take(&mut self.pending);
-        let rows = Rows::of(&records);
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let letters: Vec<LetterRow> = rows.dead_letters.iter().map(|d| LetterRow::of(d)).collect();
-        let attempt = tokio::time::timeout(self.timeout, async {
-            let client = &mut self.session().await?.client;
-            let tx = client.transaction().await?;
-            match store(&tx, &rows, &letters).await {
-                Ok(()) => Ok(tx.commit().await?),
-                Err(Failure::Postgres(e)) if is_data_error(&e) => {
-                    tx.rollback().await?;
-                    Err(Failure::Refused(e, find_refused(client, &records).await?))
-                }
-                Err(failure) => Err(failure),
-            }
-        })
-        .await;
-        match attempt {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(failure)) => Err(self.failed(failure)),
-            Err(_) => Err(self.timed_out()),
         }
     }
 }
