@@ -615,8 +615,9 @@ async fn a_work_queue_stream_is_created_and_another_retention_refused() {
         info.config.retention,
         jetstream::stream::RetentionPolicy::WorkQueue
     );
-    sink.write(&articles(&["w1"])).await.unwrap();
-    sink.flush().await.unwrap();
+    sink.write_batch(&Batch::from(articles(&["w1"])))
+        .await
+        .unwrap();
 
     // Read with the same retention: acknowledged, and so gone from the stream.
     let mut config = source_config(&url, &stream, &subject, "workers");
