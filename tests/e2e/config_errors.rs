@@ -3,7 +3,9 @@
 //! 78 (EX_CONFIG), so a supervisor does not restart it in a loop, and with
 //! one error line naming the stage and the cause.
 
-use crate::{free_port, postgres_available, run_config, stderr, write_config};
+use crate::{
+    delete_stream, free_port, nats_available, postgres_available, run_config, stderr, write_config,
+};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::time::Duration;
@@ -119,23 +121,6 @@ fn a_webhook_answering_401_exits_78() {
     );
 }
 
-/// Whether NATS answers on 127.0.0.1:4222 (as `postgres_available`).
-fn nats_available() -> bool {
-    match std::net::TcpStream::connect_timeout(
-        &"127.0.0.1:4222".parse().unwrap(),
-        Duration::from_secs(2),
-    ) {
-        Ok(_) => true,
-        Err(e) if std::env::var("NEWSFLOW_REQUIRE_SERVICES").is_ok_and(|v| v == "1") => {
-            panic!("NATS is required (NEWSFLOW_REQUIRE_SERVICES=1) but unavailable: {e}")
-        }
-        Err(e) => {
-            eprintln!("SKIPPED: NATS on 127.0.0.1:4222 is unavailable: {e}");
-            false
-        }
-    }
-}
-
 #[test]
 fn an_unknown_nats_stream_exits_78() {
     if !nats_available() {
@@ -151,4 +136,33 @@ fn an_unknown_nats_stream_exits_78() {
         dir = dir.path().display()
     );
     exits_78_with_one_error(dir.path(), &config, "sources.bus", &stream);
+}
+
+#[test]
+fn a_stream_with_another_retention_exits_78() {
+    if !nats_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let stream = format!("NEWSFLOW_RETENTION_{}_{}", std::process::id(), free_port());
+    let sink = |retention: &str| {
+        format!(
+            "type = \"nats\"\nsubject = \"{}\"\nstream = \"{stream}\"\n\
+             create_stream = true\nretention = \"{retention}\"\n",
+            stream.to_lowercase()
+        )
+    };
+    // Created with `limits`...
+    let created = run_config(&write_config(
+        dir.path(),
+        &sink_config(dir.path(), &sink("limits")),
+    ));
+    let result = std::panic::catch_unwind(|| {
+        assert_eq!(created.status.code(), Some(0), "{}", stderr(&created));
+        // ...it cannot serve as a work queue.
+        let config = sink_config(dir.path(), &sink("work_queue"));
+        exits_78_with_one_error(dir.path(), &config, "sinks.out", "has retention `limits`");
+    });
+    delete_stream(&stream);
+    result.unwrap();
 }

@@ -1,5 +1,5 @@
-//! Every example config under `examples/` is valid and wires the stage
-//! types it says it does.
+//! Every example config under `examples/` and `examples/cluster/` is valid
+//! and wires the stage types it says it does.
 
 use crate::{newsflow, repo, stderr};
 use std::path::{Path, PathBuf};
@@ -60,6 +60,23 @@ const EXPECTED: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "cluster/ingest.toml",
+        &[
+            "source     inbox (dir)",
+            "sink       raw (nats) <- inbox",
+            "dead letter (jsonl)",
+        ],
+    ),
+    (
+        "cluster/worker.toml",
+        &[
+            "source     raw (nats)",
+            "transform  enrich (enrich) <- raw",
+            "sink       db (postgres) <- enrich",
+            "dead letter (postgres)",
+        ],
+    ),
+    (
         "http-push-to-webhook.toml",
         &[
             "source     push (http)",
@@ -70,12 +87,16 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// The `*.toml` files under `examples/`, sorted.
+/// The `*.toml` files under `examples/` and `examples/cluster/`, sorted.
 fn example_configs() -> Vec<PathBuf> {
-    let dir = repo().join("examples");
-    let mut configs: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.unwrap().path())
+    let mut configs: Vec<PathBuf> = ["examples", "examples/cluster"]
+        .into_iter()
+        .flat_map(|dir| {
+            let dir = repo().join(dir);
+            std::fs::read_dir(&dir)
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .map(|entry| entry.unwrap().path())
+        })
         .filter(|path| path.extension().is_some_and(|e| e == "toml"))
         .collect();
     configs.sort();
@@ -124,9 +145,15 @@ fn stages_written_in(config: &Path) -> Vec<String> {
 #[test]
 fn every_example_config_is_valid_and_names_its_stages() {
     let configs = example_configs();
+    let examples = repo().join("examples");
     let names: Vec<String> = configs
         .iter()
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .map(|p| {
+            p.strip_prefix(&examples)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     for (name, _) in EXPECTED {
         assert!(

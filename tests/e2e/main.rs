@@ -1,6 +1,7 @@
 //! End-to-end tests: they run the built `newsflow` binary.
 
 mod bad_input;
+mod cluster;
 mod config_errors;
 mod config_tests;
 mod crash;
@@ -230,23 +231,42 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Whether PostgreSQL answers on 127.0.0.1:5432. When it does not, the test
-/// skips with the reason printed, unless `NEWSFLOW_REQUIRE_SERVICES=1`, when
-/// it fails.
-pub fn postgres_available() -> bool {
-    match std::net::TcpStream::connect_timeout(
-        &"127.0.0.1:5432".parse().unwrap(),
-        Duration::from_secs(2),
-    ) {
+/// Whether `service` answers on `address`. When it does not, the test
+/// skips with the reason printed, unless `NEWSFLOW_REQUIRE_SERVICES=1`,
+/// when it fails.
+fn service_available(service: &str, address: &str) -> bool {
+    match std::net::TcpStream::connect_timeout(&address.parse().unwrap(), Duration::from_secs(2)) {
         Ok(_) => true,
         Err(e) if std::env::var("NEWSFLOW_REQUIRE_SERVICES").is_ok_and(|v| v == "1") => {
-            panic!("PostgreSQL is required (NEWSFLOW_REQUIRE_SERVICES=1) but unavailable: {e}")
+            panic!("{service} is required (NEWSFLOW_REQUIRE_SERVICES=1) but unavailable: {e}")
         }
         Err(e) => {
-            eprintln!("SKIPPED: PostgreSQL on 127.0.0.1:5432 is unavailable: {e}");
+            eprintln!("SKIPPED: {service} on {address} is unavailable: {e}");
             false
         }
     }
+}
+
+/// Whether PostgreSQL answers on 127.0.0.1:5432 (see [`service_available`]).
+pub fn postgres_available() -> bool {
+    service_available("PostgreSQL", "127.0.0.1:5432")
+}
+
+/// Whether NATS answers on 127.0.0.1:4222 (see [`service_available`]).
+pub fn nats_available() -> bool {
+    service_available("NATS JetStream", "127.0.0.1:4222")
+}
+
+/// Deletes a stream of the NATS server on 127.0.0.1:4222, if it is there.
+pub fn delete_stream(name: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = async_nats::connect("nats://127.0.0.1:4222").await.unwrap();
+        let _ = async_nats::jetstream::new(client).delete_stream(name).await;
+    });
 }
 
 /// Runs one query on the test database and returns the first column of

@@ -77,6 +77,10 @@ pub struct BuildContext {
     /// For a transform: articles passed on without its work (an article in
     /// a language it does not enrich).
     pub skipped: Counter,
+    /// For a source whose server redelivers: messages received again after
+    /// a delivery that was not acknowledged (a worker died, an ack wait
+    /// passed). Each is a duplicate the sinks absorb by article id.
+    pub redelivered: Counter,
 }
 
 impl BuildContext {
@@ -90,6 +94,7 @@ impl BuildContext {
             health: Health::default(),
             backlog: Gauge::default(),
             skipped: Counter::default(),
+            redelivered: Counter::default(),
         }
     }
 

@@ -140,6 +140,16 @@ impl Collector for Pipeline {
                 .encode(metric.encode_family(&stage(snapshot))?)?;
         }
         let mut metric = encoder.encode_descriptor(
+            "newsflow_source_redelivered",
+            "Messages a source's server delivered again after an unacknowledged delivery (duplicates the sinks absorb).",
+            None,
+            MetricType::Counter,
+        )?;
+        for (snapshot, _) in view.stages.iter().filter(|(s, _)| s.kind == "source") {
+            ConstCounter::new(snapshot.redelivered)
+                .encode(metric.encode_family(&stage(snapshot))?)?;
+        }
+        let mut metric = encoder.encode_descriptor(
             "newsflow_transform_skipped",
             "Articles a transform passed on without its work (in a language it does not enrich).",
             None,
@@ -338,6 +348,7 @@ mod tests {
             "newsflow_build_info{version=\"",
             "newsflow_reloads_total{result=\"applied\"} 0\n",
             "newsflow_source_backlog{stage=\"sources.in\"} 0\n",
+            "newsflow_source_redelivered_total{stage=\"sources.in\"} 0\n",
         ] {
             assert!(text.contains(name), "no {name:?} in\n{text}");
         }

@@ -28,6 +28,7 @@ struct Stage {
     health: Health,
     backlog: Gauge,
     skipped: Counter,
+    redelivered: Counter,
     counters: Arc<StageCounters>,
     latency: Arc<Histogram>,
     queue: Option<mpsc::WeakSender<Event>>,
@@ -56,6 +57,8 @@ pub struct StageSnapshot {
     pub backlog: u64,
     /// For a transform: articles passed on without its work.
     pub skipped: u64,
+    /// For a source: messages its server delivered again.
+    pub redelivered: u64,
 }
 
 fn kind_rank(kind: &str) -> u8 {
@@ -96,6 +99,7 @@ impl Status {
             health: cx.health.clone(),
             backlog: cx.backlog.clone(),
             skipped: cx.skipped.clone(),
+            redelivered: cx.redelivered.clone(),
             counters,
             latency,
             queue,
@@ -206,6 +210,7 @@ impl Stage {
                 .map(|tx| (tx.max_capacity() - tx.capacity(), tx.max_capacity())),
             backlog: self.backlog.get(),
             skipped: self.skipped.get(),
+            redelivered: self.redelivered.get(),
         }
     }
 }

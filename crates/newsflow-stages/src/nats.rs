@@ -1,7 +1,8 @@
 //! What the NATS source and sink share: the default server, the checks of
-//! addresses, names and subjects, and the connection that keeps a stage's
-//! health in step with it.
+//! addresses, names and subjects, a stream's retention policy, and the
+//! connection that keeps a stage's health in step with it.
 
+use async_nats::jetstream;
 use newsflow_core::{BoxError, Health};
 use serde::Deserialize;
 use std::fmt;
@@ -126,6 +127,78 @@ fn check_subject(subject: &str, wildcards: bool) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// A stream's retention policy: when the server deletes its messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Retention {
+    /// Kept up to the stream's limits (age, count, bytes), whoever read them.
+    Limits,
+    /// Kept until every consumer present has acknowledged them.
+    Interest,
+    /// A work queue: deleted once one consumer acknowledges (or terminates)
+    /// them. The stream takes one consumer per subject, which processes share.
+    WorkQueue,
+}
+
+impl Retention {
+    const ALL: [Retention; 3] = [Retention::Limits, Retention::Interest, Retention::WorkQueue];
+
+    fn policy(self) -> jetstream::stream::RetentionPolicy {
+        use jetstream::stream::RetentionPolicy;
+        match self {
+            Retention::Limits => RetentionPolicy::Limits,
+            Retention::Interest => RetentionPolicy::Interest,
+            Retention::WorkQueue => RetentionPolicy::WorkQueue,
+        }
+    }
+
+    /// The name the config gives it.
+    fn name(self) -> &'static str {
+        match self {
+            Retention::Limits => "limits",
+            Retention::Interest => "interest",
+            Retention::WorkQueue => "work_queue",
+        }
+    }
+}
+
+/// The settings of a stream a stage creates when it is missing: `subjects`
+/// captured, kept by `retention` (limits when unset).
+pub(crate) fn stream_config(
+    name: &str,
+    subjects: Vec<String>,
+    retention: Option<Retention>,
+) -> jetstream::stream::Config {
+    jetstream::stream::Config {
+        name: name.to_owned(),
+        subjects,
+        retention: retention.unwrap_or(Retention::Limits).policy(),
+        ..Default::default()
+    }
+}
+
+/// Why a stream found on the server cannot be used: its retention is not
+/// the one configured (a stream's retention cannot be changed).
+pub(crate) fn wrong_retention(
+    stream: &jetstream::stream::Stream,
+    wanted: Option<Retention>,
+) -> Option<String> {
+    let wanted = wanted?;
+    let config = &stream.cached_info().config;
+    (config.retention != wanted.policy()).then(|| {
+        let found = Retention::ALL
+            .into_iter()
+            .find(|r| r.policy() == config.retention)
+            .map_or("unknown", Retention::name);
+        format!(
+            "the stream {} has retention `{found}`, not the configured `retention = \"{}\"`; \
+             a stream's retention cannot be changed: delete the stream or change `retention`",
+            config.name,
+            wanted.name()
+        )
+    })
+}
+
 /// Connects to `url`, keeping `health` in step with the connection (the
 /// client reconnects by itself after that).
 pub(crate) async fn connect(
@@ -179,5 +252,11 @@ mod tests {
         assert!(serde_json::from_str::<SubjectFilter>("\"news.*\"").is_ok());
         assert!(serde_json::from_str::<ServerUrl>("\"http://[::1\"").is_err());
         assert_eq!(&*ServerUrl::default(), DEFAULT_URL);
+        assert_eq!(
+            serde_json::from_str::<Retention>("\"work_queue\"").unwrap(),
+            Retention::WorkQueue
+        );
+        let refused = serde_json::from_str::<Retention>("\"workqueue\"").unwrap_err();
+        assert!(refused.to_string().contains("`work_queue`"), "{refused}");
     }
 }

@@ -586,6 +586,73 @@ async fn a_subject_of_another_stream_stops_the_sink() {
     assert_eq!(stream_messages(&js, &owner).await, 0);
 }
 
+#[tokio::test]
+async fn a_work_queue_stream_is_created_and_another_retention_refused() {
+    if !shared_server() {
+        return;
+    }
+    let url = format!("nats://{SHARED_SERVER}");
+    let js = jetstream_at(&url).await;
+    let stream = unique("WORKQ");
+    let subject = format!("{stream}.raw");
+    let sink_with = |retention: &str| -> NatsSinkConfig {
+        serde_json::from_value(serde_json::json!({
+            "url": url, "subject": subject, "stream": stream,
+            "create_stream": true, "retention": retention,
+        }))
+        .unwrap()
+    };
+    let mut sink = build_sink(&sink_with("work_queue"));
+    sink.start().await.unwrap();
+    let info = js
+        .get_stream(&stream)
+        .await
+        .unwrap()
+        .get_info()
+        .await
+        .unwrap();
+    assert_eq!(
+        info.config.retention,
+        jetstream::stream::RetentionPolicy::WorkQueue
+    );
+    sink.write_batch(&Batch::from(articles(&["w1"])))
+        .await
+        .unwrap();
+
+    // Read with the same retention: acknowledged, and so gone from the stream.
+    let mut config = source_config(&url, &stream, &subject, "workers");
+    config.retention = serde_json::from_str("\"work_queue\"").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut source = start_source(&config, dir.path());
+    let event = source.next_article().await;
+    assert_eq!(event.article.id, "w1");
+    event.delivery.delivered();
+    wait_all_acknowledged(&js, &stream, "workers").await;
+    assert_eq!(stream_messages(&js, &stream).await, 0);
+    source.stop().await;
+
+    // Another retention is a configuration error, for the source and the sink.
+    config.retention = serde_json::from_str("\"limits\"").unwrap();
+    let source = start_source(&config, dir.path());
+    let error = tokio::time::timeout(Duration::from_secs(10), source.task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap_err();
+    assert!(error.is::<newsflow_core::Misconfigured>(), "{error}");
+    assert!(
+        error.to_string().contains("has retention `work_queue`"),
+        "{error}"
+    );
+    let error = build_sink(&sink_with("interest"))
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, SinkErrorKind::Fatal, "{}", error.message);
+    assert!(error.message.contains("retention"), "{}", error.message);
+    js.delete_stream(&stream).await.unwrap();
+}
+
 /// A nats-server of the test's own, on a free port, stopped when dropped.
 struct PrivateServer {
     child: Option<Child>,

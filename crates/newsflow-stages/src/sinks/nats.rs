@@ -17,7 +17,7 @@
 //! first flush; while the server is unreachable flushes fail as retryable and
 //! the client reconnects.
 
-use crate::nats::{connect, Name, ServerUrl, Subject};
+use crate::nats::{connect, stream_config, wrong_retention, Name, Retention, ServerUrl, Subject};
 use async_nats::jetstream::{
     self,
     context::{PublishError, PublishErrorKind},
@@ -68,6 +68,12 @@ pub struct NatsSinkConfig {
     /// false; needs `stream`).
     #[serde(default)]
     pub create_stream: bool,
+    /// `stream`'s retention policy: `limits`, `interest` or `work_queue` (a
+    /// stream workers share, each message deleted once one acknowledges it).
+    /// A stream created by `create_stream` gets it (`limits` when unset); a
+    /// stream found with another stops the run. Needs `stream`.
+    #[serde(default)]
+    pub retention: Option<Retention>,
 }
 
 impl SinkConfig for NatsSinkConfig {
@@ -76,6 +82,12 @@ impl SinkConfig for NatsSinkConfig {
             return Err(FieldError {
                 path: "create_stream".into(),
                 message: "`create_stream` needs `stream`: the name of the stream to create".into(),
+            });
+        }
+        if self.retention.is_some() && self.stream.is_none() {
+            return Err(FieldError {
+                path: "retention".into(),
+                message: "`retention` needs `stream`: the stream it applies to".into(),
             });
         }
         Ok(())
@@ -246,17 +258,30 @@ impl NatsSink {
             SinkError::retryable(format!("cannot reach the NATS server {url}: {e}")).with_source(e)
         })?;
         let js = jetstream::new(client.clone());
-        if let (true, Some(stream)) = (self.config.create_stream, &self.config.stream) {
-            js.get_or_create_stream(jetstream::stream::Config {
-                name: stream.to_string(),
-                subjects: vec![self.config.subject.to_string()],
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| {
-                SinkError::retryable(format!("cannot create the stream {stream}: {e}"))
-                    .with_source(e)
-            })?;
+        if let Some(stream) = &self.config.stream {
+            let found = if self.config.create_stream {
+                let config = stream_config(
+                    stream,
+                    vec![self.config.subject.to_string()],
+                    self.config.retention,
+                );
+                Some(js.get_or_create_stream(config).await.map_err(|e| {
+                    SinkError::retryable(format!("cannot create the stream {stream}: {e}"))
+                        .with_source(e)
+                })?)
+            } else if self.config.retention.is_some() {
+                Some(js.get_stream(&**stream).await.map_err(|e| {
+                    SinkError::retryable(format!("cannot read the stream {stream}: {e}"))
+                        .with_source(e)
+                })?)
+            } else {
+                // Nothing to check: publishing finds out whether it exists.
+                None
+            };
+            let retention = self.config.retention;
+            if let Some(problem) = found.and_then(|s| wrong_retention(&s, retention)) {
+                return Err(SinkError::misconfigured(problem));
+            }
         }
         self.connection = Some((client.clone(), js.clone()));
         self.health.set_ready(true);
@@ -480,5 +505,10 @@ mod tests {
             build(serde_json::json!({"subject": "news.enriched", "create_stream": true})).is_err()
         );
         assert!(build(serde_json::json!({"subject": "n", "stream": "bad.name"})).is_err());
+        assert!(build(serde_json::json!({"subject": "n", "retention": "work_queue"})).is_err());
+        assert!(build(
+            serde_json::json!({"subject": "n", "stream": "S", "retention": "work_queue"})
+        )
+        .is_ok());
     }
 }

@@ -17,14 +17,22 @@
 //! While the pipeline holds a message (a sink retrying a batch, for example),
 //! the source tells the server the work is in progress every half
 //! `ack_wait_secs`, so slow sinks do not cause redeliveries.
+//!
+//! Several processes may share one durable consumer: the server hands each
+//! message to one of them (a work queue), and redelivers to the others what a
+//! process that died held. Each message received again is counted
+//! (`newsflow_source_redelivered_total`).
 
-use crate::nats::{connect, Name, ServerUrl, SubjectFilter};
+use crate::nats::{
+    connect, stream_config, wrong_retention, Name, Retention, ServerUrl, SubjectFilter,
+};
 use async_nats::jetstream::{self, consumer::pull, AckKind};
 use futures::StreamExt;
 use newsflow_core::codec;
 use newsflow_core::{
-    Article, Backoff, BoxError, BuildContext, Checkpoints, DeadLetter, Delivery, FieldError, Gauge,
-    Health, Misconfigured, Outcome, Settled, Source, SourceConfig, SourceContext,
+    Article, Backoff, BoxError, BuildContext, Checkpoints, Counter, DeadLetter, Delivery,
+    FieldError, Gauge, Health, Misconfigured, Outcome, Settled, Source, SourceConfig,
+    SourceContext,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -93,6 +101,11 @@ pub struct NatsSourceConfig {
     /// (default false: a missing stream stops the source with an error).
     #[serde(default)]
     pub create_stream: bool,
+    /// The stream's retention policy: `limits`, `interest` or `work_queue`.
+    /// A stream created by `create_stream` gets it (`limits` when unset); a
+    /// stream found with another is refused. Unset, any will do.
+    #[serde(default)]
+    pub retention: Option<Retention>,
     /// The durable consumer's name: the server remembers what it has
     /// acknowledged under this name across restarts. It is created when
     /// missing and its settings updated to these options.
@@ -137,6 +150,7 @@ impl SourceConfig for NatsSourceConfig {
             config: self.clone(),
             health: cx.health.clone(),
             backlog: cx.backlog.clone(),
+            redelivered: cx.redelivered.clone(),
         }))
     }
 }
@@ -151,6 +165,8 @@ struct NatsSource {
     health: Health,
     /// Messages the server holds for the consumer and has not delivered yet.
     backlog: Gauge,
+    /// Messages received again.
+    redelivered: Counter,
 }
 
 /// What the source tracks while messages are in the pipeline: each held
@@ -254,11 +270,11 @@ impl NatsSource {
     ) -> Result<Result<jetstream::consumer::PullConsumer, BoxError>, BoxError> {
         let config = &self.config;
         let stream = if config.create_stream {
-            js.get_or_create_stream(jetstream::stream::Config {
-                name: config.stream.to_string(),
-                subjects: config.subjects.iter().map(|s| s.to_string()).collect(),
-                ..Default::default()
-            })
+            js.get_or_create_stream(stream_config(
+                &config.stream,
+                config.subjects.iter().map(|s| s.to_string()).collect(),
+                config.retention,
+            ))
             .await
             .map_err(|e| format!("cannot create the stream {}: {e}", config.stream))
         } else {
@@ -278,6 +294,9 @@ impl NatsSource {
             Ok(stream) => stream,
             Err(e) => return Ok(Err(e.into())),
         };
+        if let Some(problem) = wrong_retention(&stream, config.retention) {
+            return Err(Box::new(Misconfigured(problem)));
+        }
         let (filter_subject, filter_subjects) = match config.subjects.as_slice() {
             // One subject goes in the field every server version knows.
             [one] => (one.to_string(), Vec::new()),
@@ -398,6 +417,9 @@ impl NatsSource {
         // without asking the server.
         if let Some(info) = &info {
             self.backlog.set(info.pending);
+            if info.delivered > 1 {
+                self.redelivered.add(1);
+            }
         }
         let (message, acker) = message.split();
         let location = || match sequence {
@@ -539,6 +561,8 @@ mod tests {
         assert!(build(serde_json::json!({"ack_wait_secs": 0})).is_err());
         assert!(build(serde_json::json!({"ack_wait_secs": u64::MAX})).is_err());
         assert!(build(serde_json::json!({"subjects": ["a..b"]})).is_err());
+        assert!(build(serde_json::json!({"retention": "work_queue"})).is_ok());
+        assert!(build(serde_json::json!({"retention": "workqueue"})).is_err());
         assert!(serde_json::from_value::<NatsSourceConfig>(
             serde_json::json!({"stream": "S", "consumer": "c", "bogus": 1})
         )
