@@ -401,3 +401,77 @@ fn a_fetch_stage_with_a_zero_limit_or_a_bad_user_agent_is_refused() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("transform  fetch (fetch) <- enrich"), "{out}");
 }
+
+/// Value checks `run` would make at build (counts of zero, addresses,
+/// names, headers, one option needing another) are refused by `validate`
+/// itself, with the key and its line: no connection is tried.
+#[test]
+fn value_checks_are_refused_by_validate_with_their_line() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "[sources.news]\ntype = \"feed\"\nurls = [\"https://a.test/rss\"]\ninterval_secs = 0",
+            "news",
+            &["pipeline.toml:4: sources.news.interval_secs", "nonzero"],
+        ),
+        (
+            "[sources.news]\ntype = \"feed\"\nurls = [\"ftp://a.test/rss\"]",
+            "news",
+            &["sources.news.urls", "must be http:// or https://"],
+        ),
+        (
+            "[sources.news]\ntype = \"feed\"\nurls = [\"https://a.test/rss\", \"https://a.test/rss\"]",
+            "news",
+            &["sources.news.urls", "listed twice"],
+        ),
+        (
+            "[sources.bus]\ntype = \"nats\"\nstream = \"A.B\"\nconsumer = \"c\"",
+            "bus",
+            &["pipeline.toml:3: sources.bus.stream", "NATS names cannot hold"],
+        ),
+        (
+            "[sources.bus]\ntype = \"nats\"\nstream = \"S\"\nconsumer = \"c\"\nack_wait_secs = 0",
+            "bus",
+            &["pipeline.toml:5: sources.bus.ack_wait_secs", "from 1 to 86400"],
+        ),
+        (
+            "[sources.bus]\ntype = \"nats\"\nstream = \"S\"\nconsumer = \"c\"\ncreate_stream = true",
+            "bus",
+            &["sources.bus.create_stream", "needs `subjects`"],
+        ),
+        (
+            "[sources.push]\ntype = \"http\"\naddress = \"127.0.0.1:0\"\nmax_connections = 0",
+            "push",
+            &["pipeline.toml:4: sources.push.max_connections", "nonzero"],
+        ),
+    ];
+    for (source, name, expected) in cases {
+        let config = format!(
+            "{source}\n\n[sinks.out]\ntype = \"jsonl\"\ninputs = [\"{name}\"]\npath = \"out/a.jsonl\"\n"
+        );
+        assert_refused(&config, expected);
+    }
+    let sinks: &[(&str, &[&str])] = &[
+        (
+            "type = \"http\"\ninputs = [\"fixtures\"]\nurl = \"http://h.test/\"\nheaders = { \"bad name\" = \"x\" }",
+            &["sinks.hook.headers", "is not a header name"],
+        ),
+        (
+            "type = \"postgres\"\ninputs = [\"fixtures\"]\nurl = \"postgres://h/db?sslmode=require\"",
+            &["sinks.hook.url", "sslmode=require"],
+        ),
+        (
+            "type = \"nats\"\ninputs = [\"fixtures\"]\nsubject = \"news.*\"",
+            &["sinks.hook.subject", "a publish subject cannot"],
+        ),
+        (
+            "type = \"redis\"\ninputs = [\"fixtures\"]\nurl = \"http://h\"",
+            &["sinks.hook.url", "not a Redis address"],
+        ),
+    ];
+    for (sink, expected) in sinks {
+        let config = format!(
+            "[sources.fixtures]\ntype = \"dir\"\npath = \"fixtures/articles\"\n\n[sinks.hook]\n{sink}\n"
+        );
+        assert_refused(&config, expected);
+    }
+}
