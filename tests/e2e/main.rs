@@ -11,6 +11,8 @@ mod examples;
 mod extract;
 mod graph;
 mod http_source;
+mod observe;
+mod page;
 mod replay;
 mod shutdown;
 mod validate;

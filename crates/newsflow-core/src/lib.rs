@@ -7,6 +7,7 @@ mod article;
 mod backoff;
 mod build;
 mod delivery;
+mod observe;
 mod record;
 mod registry;
 mod stage;
@@ -15,6 +16,7 @@ pub use article::{parse_date, Article, ArticleError, MAX_ID_BYTES};
 pub use backoff::{Backoff, Delays};
 pub use build::{BuildContext, Counter, Gauge, Health};
 pub use delivery::{Delivery, Outcome};
+pub use observe::{Batch, Cursor, Tap};
 pub use record::{
     DeadLetter, DeadLetterEvent, Event, RawEncoding, Record, DEFAULT_MAX_ARTICLE_BYTES,
     OVERSIZED_RAW_KEPT,

@@ -1,14 +1,21 @@
 //! The daemon's HTTP endpoint: `/metrics` (Prometheus), `/health` (the
-//! process is alive) and `/ready` (every stage can do its job, and the
-//! pipeline is not draining).
+//! process is alive), `/ready` (every stage can do its job, and the
+//! pipeline is not draining), the page at `/` and the observer streams
+//! under `/api/` (see [`crate::observe`]).
+//!
+//! With `[api] token` set, every path but `/health` wants the token, as a
+//! bearer header or (for a browser's EventSource, which cannot send one) a
+//! `token` query parameter.
 
 use crate::config::{ApiOptions, ConfigError, ParsedConfig, Problem};
 use crate::status::Status;
-use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// A running API server.
@@ -41,11 +48,19 @@ pub(crate) async fn serve(
                 message: format!("cannot listen on {}: {e}", options.address),
             }],
         })?;
-    tracing::info!(address = %options.address, "serving /metrics, /health and /ready");
-    let app = Router::new()
+    let token = resolve_token(options, config)?;
+    tracing::info!(address = %options.address, token = token.is_some(), "serving the page at /, /metrics, /health and /ready");
+    let guarded = Router::new()
         .route("/metrics", get(metrics))
-        .route("/health", get(health))
         .route("/ready", get(ready))
+        .merge(crate::observe::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(token),
+            require_token,
+        ));
+    let app = Router::new()
+        .route("/health", get(health))
+        .merge(guarded)
         .with_state(status);
     let stop = CancellationToken::new();
     let stopped = stop.clone();
@@ -58,6 +73,76 @@ pub(crate) async fn serve(
         }
     });
     Ok(Api { stop, task })
+}
+
+/// The token `options` asks for, read from the environment for `token_env`.
+fn resolve_token(
+    options: &ApiOptions,
+    config: &ParsedConfig,
+) -> Result<Option<String>, ConfigError> {
+    let Some(name) = &options.token_env else {
+        return Ok(options.token.clone());
+    };
+    match std::env::var(name) {
+        Ok(token) if !token.is_empty() => Ok(Some(token)),
+        _ => Err(ConfigError {
+            file: config.file.clone(),
+            problems: vec![Problem {
+                key: "api.token_env".into(),
+                line: config.line_of("api.token_env"),
+                message: format!("the environment variable {name} is not set or empty"),
+            }],
+        }),
+    }
+}
+
+/// Refuses a request without the configured token (401, saying how to send
+/// it); lets everything through when no token is configured.
+async fn require_token(
+    State(expected): State<Arc<Option<String>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(expected) = expected.as_deref() else {
+        return next.run(request).await;
+    };
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.get(..7)
+                .filter(|s| s.eq_ignore_ascii_case("bearer "))
+                .map(|_| &v[7..])
+        });
+    let query = request.uri().query().unwrap_or("");
+    let in_query = url_param(query, "token");
+    let given = bearer.map(str::to_owned).or(in_query);
+    if given.is_some_and(|t| constant_time_eq(t.as_bytes(), expected.as_bytes())) {
+        return next.run(request).await;
+    }
+    tracing::warn!(path = %request.uri().path(), "API request refused: missing or wrong token");
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        "missing or wrong token: send `Authorization: Bearer TOKEN`, or add `?token=TOKEN` to the URL\n",
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+/// The first value of `name` in a URL query string, percent-decoded.
+pub(crate) fn url_param(query: &str, name: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
+    pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+/// Compares without stopping at the first difference, so the time taken does
+/// not tell an attacker how much of a guessed token was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn metrics(State(status): State<Status>) -> impl IntoResponse {
