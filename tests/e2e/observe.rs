@@ -63,7 +63,10 @@ pub fn push(address: &str, body: &str) {
         if code == 200 || code == 202 {
             return;
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "push answered {code}");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "push answered {code}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -72,7 +75,10 @@ pub fn push(address: &str, body: &str) {
 pub fn wait_for_api(address: &str, path: &str) {
     let started = Instant::now();
     while TcpStream::connect(address).is_err() || http_get(address, path).0 != 200 {
-        assert!(started.elapsed() < Duration::from_secs(60), "{address}{path} not up");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{address}{path} not up"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -98,46 +104,80 @@ fn finish(child: Child) -> (Option<i32>, String, String) {
     )
 }
 
-/// Reads standard error until a line containing `text` (tap says it is
-/// attached), returning what it read.
-fn wait_for_stderr(child: &mut Child, text: &str) -> String {
+/// Reads standard error until it says `text` (tap says it is attached);
+/// the rest is read on in the background (a closed pipe would fail the
+/// command's next message) and returned, with what came before, on join.
+fn wait_for_stderr(child: &mut Child, text: &str) -> std::thread::JoinHandle<String> {
     let mut stderr = child.stderr.take().unwrap();
     let mut seen = Vec::new();
     let mut byte = [0u8; 1];
     while !String::from_utf8_lossy(&seen).contains(text) {
         if stderr.read(&mut byte).unwrap() == 0 {
-            break;
+            panic!("no {text:?} in {}", String::from_utf8_lossy(&seen));
         }
         seen.push(byte[0]);
     }
-    String::from_utf8_lossy(&seen).into_owned()
+    std::thread::spawn(move || {
+        let _ = stderr.read_to_end(&mut seen);
+        String::from_utf8_lossy(&seen).into_owned()
+    })
 }
 
 #[test]
 fn tap_prints_the_articles_leaving_a_stage_as_json_lines() {
     let dir = tempfile::tempdir().unwrap();
-    let (api, push_at) = (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()));
-    let daemon = start(&write_config(dir.path(), &observed_config(dir.path(), &api, &push_at, "s3cret")));
+    let (api, push_at) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let daemon = start(&write_config(
+        dir.path(),
+        &observed_config(dir.path(), &api, &push_at, "s3cret"),
+    ));
     wait_for_api(&api, "/health");
     let mut child = Command::new(env!("CARGO_BIN_EXE_newsflow"))
-        .args(["tap", "--api", &api, "transforms.enrich", "--fields", "id,entities", "--limit", "2"])
+        .args([
+            "tap",
+            "--api",
+            &api,
+            "transforms.enrich",
+            "--fields",
+            "id,entities",
+            "--limit",
+            "2",
+        ])
         .env("NEWSFLOW_API_TOKEN", "s3cret")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let said = wait_for_stderr(&mut child, "tapping transforms.enrich");
-    assert!(said.contains("tapping"), "{said}");
     push(&push_at, &format!("{}\n{}", seed_json("a"), seed_json("b")));
-    let (code, out, err) = finish(child);
+    let (code, out, _) = finish(child);
+    let err = said.join().unwrap();
     assert_eq!(code, Some(0), "{err}");
-    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2, "{out}");
-    assert_eq!((lines[0]["id"].as_str(), lines[1]["id"].as_str()), (Some("a"), Some("b")));
+    assert_eq!(
+        (lines[0]["id"].as_str(), lines[1]["id"].as_str()),
+        (Some("a"), Some("b"))
+    );
     let object = lines[0].as_object().unwrap();
-    assert_eq!(object.keys().collect::<Vec<_>>(), ["entities", "id"], "only the fields asked for");
+    assert_eq!(
+        object.keys().collect::<Vec<_>>(),
+        ["entities", "id"],
+        "only the fields asked for"
+    );
     let entities = lines[0]["entities"].as_array().unwrap();
-    assert!(entities.iter().any(|e| e["name"] == "Recep Tayyip Erdoğan" && e["type"] == "PER"), "{out}");
+    assert!(
+        entities
+            .iter()
+            .any(|e| e["name"] == "Recep Tayyip Erdoğan" && e["type"] == "PER"),
+        "{out}"
+    );
     wait_for_lines(&dir.path().join("out.jsonl"), 2);
     stop(daemon);
 }
@@ -145,8 +185,14 @@ fn tap_prints_the_articles_leaving_a_stage_as_json_lines() {
 #[test]
 fn bad_observers_get_a_clear_message_and_leave_the_pipeline_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let (api, push_at) = (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()));
-    let daemon = start(&write_config(dir.path(), &observed_config(dir.path(), &api, &push_at, "s3cret")));
+    let (api, push_at) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let daemon = start(&write_config(
+        dir.path(),
+        &observed_config(dir.path(), &api, &push_at, "s3cret"),
+    ));
     wait_for_api(&api, "/health");
     let cases: [(&[&str], &str); 4] = [
         (&["--token", "s3cret", "sinks.nope"], "unknown stage `sinks.nope`; the stages are: sources.push, transforms.enrich, sinks.out, dead_letter"),
@@ -157,30 +203,54 @@ fn bad_observers_get_a_clear_message_and_leave_the_pipeline_alone() {
     for (args, message) in cases {
         let (code, out, err) = finish(tap(&[&["--api", &api], args].concat()));
         assert_eq!(code, Some(1), "{args:?}: {err}");
-        assert!(err.contains(message), "{args:?}: wanted {message:?} in {err}");
+        assert!(
+            err.contains(message),
+            "{args:?}: wanted {message:?} in {err}"
+        );
         assert!(out.is_empty(), "{out}");
     }
     // The page and the raw API say the same to a browser without the token.
     let (code, body) = http_get(&api, "/api/tap?stage=sinks.out&token=wrong");
     assert_eq!(code, 401);
-    assert!(body.contains("`Authorization: Bearer TOKEN`, or add `?token=TOKEN`"), "{body}");
+    assert!(
+        body.contains("`Authorization: Bearer TOKEN`, or add `?token=TOKEN`"),
+        "{body}"
+    );
     assert_eq!(http_get(&api, "/").0, 401);
     assert_eq!(http_get(&api, "/?token=s3cret").0, 200);
     assert_eq!(http_get(&api, "/health").0, 200, "liveness needs no token");
     // An API that is not running.
     let nothing = format!("127.0.0.1:{}", free_port());
     for command in ["tap", "top"] {
-        let output = newsflow().args([command, "--api", &nothing]).output().unwrap();
+        let output = newsflow()
+            .args([command, "--api", &nothing])
+            .output()
+            .unwrap();
         let err = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{err}");
-        assert!(err.contains(&format!("no newsflow API answers at http://{nothing}")), "{err}");
-        assert!(err.contains("Connection refused") || err.contains("connection refused"), "{err}");
+        assert!(
+            err.contains(&format!("no newsflow API answers at http://{nothing}")),
+            "{err}"
+        );
+        assert!(
+            err.contains("Connection refused") || err.contains("connection refused"),
+            "{err}"
+        );
     }
     // A tap that disconnects after one record.
-    let mut child = tap(&["--api", &api, "--token", "s3cret", "sinks.out", "--limit", "1"]);
-    wait_for_stderr(&mut child, "tapping sinks.out");
+    let mut child = tap(&[
+        "--api",
+        &api,
+        "--token",
+        "s3cret",
+        "sinks.out",
+        "--limit",
+        "1",
+    ]);
+    let said = wait_for_stderr(&mut child, "tapping sinks.out");
     push(&push_at, &seed_json("one"));
-    let (code, out, err) = finish(child);
+    let (code, out, _) = finish(child);
+    let err = said.join().unwrap();
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(out.lines().count(), 1);
     // The pipeline went on as if nobody had looked.
@@ -201,43 +271,67 @@ fn stalled_reader(address: &str, path: &str) -> TcpStream {
 #[test]
 fn stalled_observers_neither_slow_delivery_nor_hold_acknowledgements() {
     let dir = tempfile::tempdir().unwrap();
-    let (api, push_at) = (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()));
+    let (api, push_at) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
     let config = http_push_config(dir.path(), &api, &push_at, 1000, "ack = \"delivered\"");
     let daemon = start(&write_config(dir.path(), &config));
     wait_for_api(&api, "/health");
     // A stuck browser: the page, its stats and two taps, opened and never read.
-    let mut stalled: Vec<TcpStream> = ["/", "/api/events", "/api/tap?stage=sources.push&recent=true"]
-        .iter()
-        .map(|path| stalled_reader(&api, path))
-        .collect();
+    let mut stalled: Vec<TcpStream> = [
+        "/",
+        "/api/events",
+        "/api/tap?stage=sources.push&recent=true",
+    ]
+    .iter()
+    .map(|path| stalled_reader(&api, path))
+    .collect();
     stalled.push(stalled_reader(&api, "/api/tap?stage=sinks.out"));
-    // Far more than the sockets' buffers hold: 4,000 articles of 4 kB.
+    // Far more than the sockets' buffers hold: 4,000 articles of 4 kB, in batches of 200.
     let filler = "word ".repeat(800);
-    let batches = 8;
+    let batches = 20;
     for batch in 0..batches {
-        let lines: Vec<String> = (0..500)
-            .map(|i| serde_json::json!({"id": format!("{batch}-{i:03}"), "body": filler}).to_string())
+        let lines: Vec<String> = (0..200)
+            .map(|i| {
+                serde_json::json!({"id": format!("{batch}-{i:03}"), "body": filler}).to_string()
+            })
             .collect();
         push(&push_at, &lines.join("\n"));
     }
     // Each push was answered only once its articles were written (`ack =
     // "delivered"`): the stalled readers held no acknowledgement back.
-    wait_for_lines(&dir.path().join("out.jsonl"), batches * 500);
+    wait_for_lines(&dir.path().join("out.jsonl"), batches * 200);
     // The stalled tap, read at last, was told what it missed.
-    let mut tap = stalled.pop().unwrap();
-    tap.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut behind = stalled.pop().unwrap();
+    behind
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     let mut seen = Vec::new();
     let mut chunk = [0u8; 65536];
     while !String::from_utf8_lossy(&seen).contains("event: skipped") {
-        let n = tap.read(&mut chunk).expect("the stalled tap reads on");
+        let n = behind.read(&mut chunk).expect("the stalled tap reads on");
         assert!(n > 0, "the stream ended without a skipped event");
         seen.extend_from_slice(&chunk[..n]);
     }
-    drop(stalled);
-    drop(tap);
     push(&push_at, r#"{"id":"after","body":"Two boats."}"#);
-    wait_for_lines(&dir.path().join("out.jsonl"), batches * 500 + 1);
+    wait_for_lines(&dir.path().join("out.jsonl"), batches * 200 + 1);
+    // A stop is not held up by readers, stalled or attached: the stalled
+    // ones are cut off, an attached tap hears that the pipeline stopped.
+    let mut attached = tap(&["--api", &api, "sinks.out"]);
+    let said = wait_for_stderr(&mut attached, "tapping sinks.out");
+    let stopping = Instant::now();
     stop(daemon);
+    assert!(
+        stopping.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        stopping.elapsed()
+    );
+    let (code, _, _) = finish(attached);
+    let err = said.join().unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("the pipeline stopped"), "{err}");
+    drop((stalled, behind));
 }
 
 /// Whether tmux is here to run `newsflow top` in; skips with the reason
@@ -261,35 +355,80 @@ fn top_shows_each_stage_with_its_counts_in_a_terminal() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (api, push_at) = (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()));
-    let daemon = start(&write_config(dir.path(), &observed_config(dir.path(), &api, &push_at, "s3cret")));
+    let (api, push_at) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let daemon = start(&write_config(
+        dir.path(),
+        &observed_config(dir.path(), &api, &push_at, "s3cret"),
+    ));
     wait_for_api(&api, "/health");
-    push(&push_at, &format!("{}\n{}\n{}", seed_json("a"), seed_json("b"), seed_json("c")));
+    push(
+        &push_at,
+        &format!("{}\n{}\n{}", seed_json("a"), seed_json("b"), seed_json("c")),
+    );
     wait_for_lines(&dir.path().join("out.jsonl"), 3);
     let session = format!("newsflow-top-{}", std::process::id());
-    let tmux = |args: &[&str]| Command::new("tmux").args(["-L", &session]).args(args).output().unwrap();
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .args(["-L", &session])
+            .args(args)
+            .output()
+            .unwrap()
+    };
     let top = format!(
         "NEWSFLOW_API_TOKEN=s3cret {} top --api {api}",
         env!("CARGO_BIN_EXE_newsflow")
     );
-    assert!(tmux(&["new-session", "-d", "-s", &session, "-x", "140", "-y", "20", &top]).status.success());
+    assert!(tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "140",
+        "-y",
+        "20",
+        &top
+    ])
+    .status
+    .success());
     let started = Instant::now();
     let screen = loop {
-        let screen = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout).into_owned();
-        let row = screen.lines().find(|l| l.contains("sinks.out")).unwrap_or("");
+        let screen = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout)
+            .into_owned();
+        let row = screen
+            .lines()
+            .find(|l| l.contains("sinks.out"))
+            .unwrap_or("");
         if row.split_whitespace().filter(|w| *w == "3").count() >= 2 {
             break screen;
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "top never showed 3 in and out:\n{screen}");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "top never showed 3 in and out:\n{screen}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     };
-    for text in ["newsflow top", "ready", "sources.push", "transforms.enrich", "dead_letter", "QUEUE", "0/"] {
+    for text in [
+        "newsflow top",
+        "ready",
+        "sources.push",
+        "transforms.enrich",
+        "dead_letter",
+        "QUEUE",
+        "0/",
+    ] {
         assert!(screen.contains(text), "no {text:?} on\n{screen}");
     }
     tmux(&["send-keys", "-t", &session, "q"]);
     let started = Instant::now();
     while tmux(&["has-session", "-t", &session]).status.success() {
-        assert!(started.elapsed() < Duration::from_secs(10), "top did not quit on q");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "top did not quit on q"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     stop(daemon);

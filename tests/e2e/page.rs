@@ -17,7 +17,8 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
     if chromium.exists() && driver.exists() {
         return Some((chromium, driver));
     }
-    let why = "chromium or chromedriver is not installed (apt-get install chromium chromium-driver)";
+    let why =
+        "chromium or chromedriver is not installed (apt-get install chromium chromium-driver)";
     if std::env::var("NEWSFLOW_REQUIRE_SERVICES").is_ok_and(|v| v == "1") {
         panic!("a browser is required (NEWSFLOW_REQUIRE_SERVICES=1): {why}");
     }
@@ -44,7 +45,10 @@ async fn wait_for(client: &Client, what: &str, script: &str) -> Value {
             return value;
         }
         let page = client.source().await.unwrap_or_default();
-        assert!(started.elapsed() < Duration::from_secs(30), "{what}: not within 30 s; the page:\n{page}");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{what}: not within 30 s; the page:\n{page}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -70,8 +74,14 @@ fn the_page_shows_the_pipeline_and_a_seed_article_highlighted() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let (api, push_at) = (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()));
-    let daemon = start(&write_config(dir.path(), &observed_config(dir.path(), &api, &push_at, "s3cret")));
+    let (api, push_at) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let daemon = start(&write_config(
+        dir.path(),
+        &observed_config(dir.path(), &api, &push_at, "s3cret"),
+    ));
     wait_for_api(&api, "/health");
     push(&push_at, &seed_json("seed-001"));
     wait_for_lines(&dir.path().join("out.jsonl"), 1);
@@ -86,7 +96,10 @@ fn the_page_shows_the_pipeline_and_a_seed_article_highlighted() {
             .unwrap(),
     );
     let profile = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let mut capabilities = serde_json::Map::new();
         let args = [
@@ -116,9 +129,9 @@ fn the_page_shows_the_pipeline_and_a_seed_article_highlighted() {
         client.goto(&format!("http://{api}/?token=s3cret")).await.unwrap();
 
         // The pipeline view: every stage drawn, with the seed counted through.
-        let counts = wait_for(&client, "the sink counted the seed", r#"
+        let counts = wait_for(&client, "the sink counted the seed", r##"
             const t = document.getElementById("node-sinks.out")?.querySelector(".counts")?.textContent;
-            return t && t.startsWith("1 in · 1 out") ? t : null;"#).await;
+            return t && t.startsWith("1 in · 1 out") ? t : null;"##).await;
         assert!(counts.as_str().unwrap().contains("ready"), "{counts}");
         for key in ["sources.push", "transforms.enrich", "dead_letter"] {
             let found = client.execute(&format!("return !!document.getElementById('node-{key}')"), vec![]).await.unwrap();
@@ -133,15 +146,15 @@ fn the_page_shows_the_pipeline_and_a_seed_article_highlighted() {
         let item = wait_for(&client, "the seed in the list", "return document.querySelector('#list li')?.textContent").await;
         assert!(item.as_str().unwrap().contains("seed-001"), "{item}");
         client.find(Locator::Css("#list li")).await.unwrap().click().await.unwrap();
-        let person = wait_for(&client, "Erdoğan marked", r#"
+        let person = wait_for(&client, "Erdoğan marked", r##"
             const m = [...document.querySelectorAll("#doc .body mark.ent")].find(m => m.textContent === "Recep Tayyip Erdoğan");
-            return m && [m.dataset.type, m.title, getComputedStyle(m).backgroundColor];"#).await;
+            return m && [m.dataset.type, m.title, getComputedStyle(m).backgroundColor];"##).await;
         assert_eq!(person[0], "PER", "{person}");
         assert!(person[1].as_str().unwrap().starts_with("Recep Tayyip Erdoğan · PER · confidence 0."), "{person}");
         assert_ne!(person[2], "rgba(0, 0, 0, 0)", "not highlighted: {person}");
-        let figure = wait_for(&client, "the death toll marked", r#"
+        let figure = wait_for(&client, "the death toll marked", r##"
             const m = [...document.querySelectorAll("#doc .body mark.fig")].find(m => m.textContent === "at least 34,049");
-            return m && [m.dataset.kind, m.dataset.event, m.title];"#).await;
+            return m && [m.dataset.kind, m.dataset.event, m.title];"##).await;
         assert_eq!((figure[0].as_str(), figure[1].as_str()), (Some("count"), Some("killed")), "{figure}");
         assert!(figure[2].as_str().unwrap().contains("value 34049 · kind count · qualifier at_least · event killed"), "{figure}");
         let side = client.find(Locator::Id("side")).await.unwrap().text().await.unwrap();

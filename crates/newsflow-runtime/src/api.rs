@@ -26,11 +26,21 @@ pub(crate) struct Api {
 
 impl Api {
     /// Stops serving (after the run, so `/ready` says 503 while draining).
-    pub(crate) async fn stop(self) {
+    /// Observer streams end at once; a client that does not read its end
+    /// (a stalled browser) is cut off after a moment rather than waited for.
+    pub(crate) async fn stop(mut self) {
         self.stop.cancel();
-        let _ = self.task.await;
+        if tokio::time::timeout(STOP_GRACE, &mut self.task)
+            .await
+            .is_err()
+        {
+            self.task.abort();
+        }
     }
 }
+
+/// How long a stop waits for clients to take the end of their streams.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Binds `options.address` and serves `status` there until stopped.
 pub(crate) async fn serve(
@@ -50,10 +60,12 @@ pub(crate) async fn serve(
         })?;
     let token = resolve_token(options, config)?;
     tracing::info!(address = %options.address, token = token.is_some(), "serving the page at /, /metrics, /health and /ready");
+    let stop = CancellationToken::new();
     let guarded = Router::new()
         .route("/metrics", get(metrics))
         .route("/ready", get(ready))
         .merge(crate::observe::routes())
+        .layer(axum::Extension(stop.clone()))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(token),
             require_token,
@@ -62,7 +74,6 @@ pub(crate) async fn serve(
         .route("/health", get(health))
         .merge(guarded)
         .with_state(status);
-    let stop = CancellationToken::new();
     let stopped = stop.clone();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)

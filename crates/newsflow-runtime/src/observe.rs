@@ -12,12 +12,14 @@ use axum::http::{header, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::Extension;
 use axum::{Json, Router};
 use futures::stream::{self, Stream, StreamExt};
 use newsflow_core::{Record, Tap};
 use serde_json::{json, Value};
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 
 /// How often the stats stream sends.
 const STATS_EVERY: Duration = Duration::from_secs(1);
@@ -89,9 +91,10 @@ async fn stats(State(status): State<Status>) -> Json<Value> {
     Json(stats_json(&status, &status.snapshot(), None))
 }
 
-/// `/api/events`: the stats once a second, with rates.
+/// `/api/events`: the stats once a second, with rates, until the API stops.
 async fn events(
     State(status): State<Status>,
+    Extension(stop): Extension<CancellationToken>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let ticks = stream::unfold(
         (status, None::<(Vec<StageSnapshot>, Instant)>),
@@ -108,7 +111,7 @@ async fn events(
             Some((Ok(event), (status, Some((now, Instant::now())))))
         },
     );
-    Sse::new(ticks).keep_alive(KeepAlive::default())
+    Sse::new(ticks.take_until(stop.cancelled_owned())).keep_alive(KeepAlive::default())
 }
 
 /// `/api/tap` parameters.
@@ -124,7 +127,11 @@ struct TapQuery {
 /// `/api/tap?stage=KEY[,KEY]`: the records leaving those stages, one
 /// `record` event each (`{"stage", "record"}`), and a `skipped` event
 /// (`{"stage", "skipped"}`) when this client fell behind and records went by.
-async fn tap(State(status): State<Status>, Query(query): Query<TapQuery>) -> Response {
+async fn tap(
+    State(status): State<Status>,
+    Extension(stop): Extension<CancellationToken>,
+    Query(query): Query<TapQuery>,
+) -> Response {
     let known: Vec<String> = status.topology().into_iter().map(|n| n.key).collect();
     let wanted: Vec<String> = match query.stage.as_deref() {
         None | Some("") => {
@@ -156,7 +163,8 @@ async fn tap(State(status): State<Status>, Query(query): Query<TapQuery>) -> Res
     // A first comment sends the headers at once: the client knows it is
     // attached before any record comes.
     let attached = stream::once(async { Ok(Event::default().comment("attached")) });
-    Sse::new(attached.chain(stream::select_all(streams)))
+    let records = stream::select_all(streams).take_until(stop.cancelled_owned());
+    Sse::new(attached.chain(records))
         .keep_alive(KeepAlive::default())
         .into_response()
 }
