@@ -166,7 +166,7 @@ fn the_page_shows_the_pipeline_and_a_seed_article_highlighted() {
         client.execute("const n = document.getElementById('f-name'); n.value = 'no such name'; n.oninput();", vec![]).await.unwrap();
         let kept = client.execute("return document.querySelectorAll('#list li').length", vec![]).await.unwrap();
         assert_eq!(kept, 0);
-        client.execute("const n = document.getElementById('f-name'); n.value = ''; n.oninput();", vec![]).await.unwrap();
+        client.execute("for (const id of ['f-name', 'f-kind']) { const f = document.getElementById(id); f.value = ''; f.oninput(); }", vec![]).await.unwrap();
         save_screenshot(&client, &screenshot_dir().join("page.png")).await;
         client.close().await.unwrap();
     });

@@ -4,8 +4,8 @@
 //! under `/api/` (see [`crate::observe`]).
 //!
 //! With `[api] token` set, every path but `/health` wants the token, as a
-//! bearer header or (for a browser's EventSource, which cannot send one) a
-//! `token` query parameter.
+//! bearer header, a `token` query parameter (for a browser: its EventSource
+//! cannot send a header) or the cookie a request with that parameter sets.
 
 use crate::config::{ApiOptions, ConfigError, ParsedConfig, Problem};
 use crate::status::Status;
@@ -128,9 +128,27 @@ async fn require_token(
         });
     let query = request.uri().query().unwrap_or("");
     let in_query = url_param(query, "token");
-    let given = bearer.map(str::to_owned).or(in_query);
+    let in_cookie = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| url_param(pair.trim(), COOKIE));
+    let given = bearer.map(str::to_owned).or(in_query.clone()).or(in_cookie);
     if given.is_some_and(|t| constant_time_eq(t.as_bytes(), expected.as_bytes())) {
-        return next.run(request).await;
+        let mut response = next.run(request).await;
+        // A browser that opened `/?token=` keeps the token in a cookie, so
+        // the page's own assets and streams need no token in their URLs.
+        let cookie = in_query
+            .and_then(|t| serde_urlencoded::to_string([(COOKIE, t)]).ok())
+            .and_then(|pair| {
+                HeaderValue::from_str(&format!("{pair}; HttpOnly; SameSite=Strict; Path=/")).ok()
+            });
+        if let Some(cookie) = cookie {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+        }
+        return response;
     }
     tracing::warn!(path = %request.uri().path(), "API request refused: missing or wrong token");
     let mut response = (
@@ -143,6 +161,9 @@ async fn require_token(
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     response
 }
+
+/// The cookie a browser keeps the token in.
+const COOKIE: &str = "newsflow_token";
 
 /// The first value of `name` in a URL query string, percent-decoded.
 pub(crate) fn url_param(query: &str, name: &str) -> Option<String> {

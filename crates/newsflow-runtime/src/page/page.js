@@ -72,23 +72,28 @@ function drawGraph(nodes) {
   g.replaceChildren();
   const marker = svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 6, markerHeight: 6, orient: "auto" });
   marker.append(svg("path", { d: "M0,0 L10,5 L0,10 z", fill: "#78909c" }));
-  g.append(svg("defs")).append(marker);
+  const defs = svg("defs");
+  defs.append(marker);
+  g.append(defs);
   const edge = (from, to, cls) => {
     const a = pos[from], b = pos[to];
     if (!a || !b) return;
-    const x1 = a.x + W, y1 = a.y + H / 2, x2 = b.x, y2 = b.y + H / 2;
-    g.append(svg("path", { class: cls, d: `M${x1},${y1} C${x1 + GX / 2},${y1} ${x2 - GX / 2},${y2} ${x2},${y2}` }));
+    // Stages in one column (a sink above the dead letters) join top to bottom.
+    const d = a.x === b.x
+      ? `M${a.x + W / 2},${a.y + H} L${b.x + W / 2},${b.y}`
+      : `M${a.x + W},${a.y + H / 2} C${a.x + W + GX / 2},${a.y + H / 2} ${b.x - GX / 2},${b.y + H / 2} ${b.x},${b.y + H / 2}`;
+    g.append(svg("path", { class: cls, d }));
   };
   const dead = nodes.find((n) => n.kind === "dead_letter");
   for (const n of nodes) {
     n.inputs.forEach((input) => edge(input, n.key, "edge"));
-    if (dead && n !== dead && n.kind !== "sink") edge(n.key, dead.key, "edge dl");
+    if (dead && n !== dead) edge(n.key, dead.key, "edge dl");
   }
   for (const n of nodes) {
     const { x, y } = pos[n.key];
     const node = svg("g", { class: `node ${n.kind}`, id: `node-${n.key}`, transform: `translate(${x},${y})` });
     node.append(
-      svg("rect", { width: W, height: H }),
+      svg("rect", { width: W, height: H, class: "box" }),
       svg("text", { x: 8, y: 16, class: "name" }, n.kind === "dead_letter" ? "dead letters" : short(n.key)),
       svg("text", { x: 8, y: 31 }, `${n.kind.replace("_", " ")} · ${n.type_name}`),
       svg("text", { x: 8, y: 48, class: "rates" }, "in – /s · out – /s"),
