@@ -433,3 +433,24 @@ fn top_shows_each_stage_with_its_counts_in_a_terminal() {
     }
     stop(daemon);
 }
+
+#[test]
+fn an_api_token_from_an_unset_variable_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (api, push_at) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let config = observed_config(dir.path(), &api, &push_at, "unused").replace(
+        "token = \"unused\"",
+        "token_env = \"NEWSFLOW_TEST_NO_SUCH_TOKEN\"",
+    );
+    let output = crate::run_config(&write_config(dir.path(), &config));
+    let err = crate::stderr(&output);
+    assert_eq!(output.status.code(), Some(78), "{err}");
+    assert!(err.contains("api.token_env"), "{err}");
+    assert!(
+        err.contains("NEWSFLOW_TEST_NO_SUCH_TOKEN is not set or empty"),
+        "{err}"
+    );
+}
