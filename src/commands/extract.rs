@@ -1,7 +1,7 @@
 //! `newsflow extract`: enriches one article and prints it.
 
 use anyhow::Context;
-use newsflow_core::{Article, BuildContext, TransformConfig};
+use newsflow_core::{codec, BuildContext, TransformConfig};
 use newsflow_stages::transforms::enrich::EnrichConfig;
 use newsflow_stages::transforms::language::LanguageGate;
 use std::io::Read;
@@ -42,11 +42,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .as_ref()
         .map_or_else(|| "standard input".into(), |p| p.display().to_string());
     // A JSON object is an article; anything else is the body itself.
-    let mut article = if text.trim_start().starts_with('{') {
-        Article::from_json(&text).with_context(|| format!("{origin}: not a valid article"))?
-    } else {
-        Article::from_text(id, text).with_context(|| format!("{origin}: not a valid article"))?
-    };
+    let mut article = codec::decode_json_or_text(id, text.as_bytes())
+        .with_context(|| format!("{origin}: not a valid article"))?;
     // The pipeline's own transform, so an article in another language is
     // skipped here as it is there.
     let enrich = EnrichConfig {

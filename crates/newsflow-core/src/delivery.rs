@@ -8,8 +8,9 @@
 //! [`failed`](Delivery::failed). Dropping a copy without settling it counts
 //! as a failure, so an article lost to a crash or an aborted shutdown is never
 //! reported delivered. When the last copy is gone the callback runs once, with
-//! [`Outcome::Delivered`] only if every copy was delivered. That is the ground
-//! for checkpoints and acknowledgements: a source advances only on `Delivered`.
+//! [`Outcome::Delivered`] or [`Outcome::Rejected`] only if every copy was
+//! settled. That is the ground for checkpoints and acknowledgements: a source
+//! advances only on those two.
 
 use crate::stage::BudgetShare;
 use std::fmt;
@@ -21,14 +22,28 @@ use std::sync::{Arc, Mutex};
 pub enum Outcome {
     /// Every sink the article reached has written it durably.
     Delivered,
+    /// Every copy was settled, and the input went to the dead-letter sink
+    /// (written there durably) instead of, or besides, the sinks: a source
+    /// that can tell its origin so (a message broker) does, never to see
+    /// it again.
+    Rejected,
     /// At least one branch failed or was abandoned.
     Failed,
+}
+
+impl Outcome {
+    /// Settled for good: delivered, or rejected into the dead-letter sink.
+    /// A checkpointing source records these, and reads failed ones again.
+    pub fn is_settled(self) -> bool {
+        self != Outcome::Failed
+    }
 }
 
 type Callback = Box<dyn FnOnce(Outcome) + Send>;
 
 struct Shared {
     failed: AtomicBool,
+    rejected: AtomicBool,
     on_done: Mutex<Option<Callback>>,
     /// The article's bytes in the run's budget, given back when the last
     /// copy is settled.
@@ -45,6 +60,8 @@ impl Drop for Shared {
         if let Some(callback) = callback {
             let outcome = if self.failed.load(Ordering::Acquire) {
                 Outcome::Failed
+            } else if self.rejected.load(Ordering::Acquire) {
+                Outcome::Rejected
             } else {
                 Outcome::Delivered
             };
@@ -76,6 +93,7 @@ impl Delivery {
         Delivery {
             shared: Some(Arc::new(Shared {
                 failed: AtomicBool::new(false),
+                rejected: AtomicBool::new(false),
                 on_done: Mutex::new(Some(Box::new(on_done))),
                 held: Mutex::new(Vec::new()),
             })),
@@ -95,6 +113,7 @@ impl Delivery {
             // still held for the article's journey.
             Arc::new(Shared {
                 failed: AtomicBool::new(false),
+                rejected: AtomicBool::new(false),
                 on_done: Mutex::new(None),
                 held: Mutex::new(Vec::new()),
             })
@@ -118,6 +137,15 @@ impl Delivery {
     pub fn fork(&self) -> Delivery {
         Delivery {
             shared: self.shared.clone(),
+        }
+    }
+
+    /// Marks the article as rejected: its input is on its way to the
+    /// dead-letter sink, and the outcome will be [`Outcome::Rejected`] once
+    /// every copy is settled.
+    pub(crate) fn reject(&self) {
+        if let Some(shared) = &self.shared {
+            shared.rejected.store(true, Ordering::Release);
         }
     }
 
@@ -173,6 +201,20 @@ mod tests {
     fn dropping_an_unsettled_copy_is_a_failure() {
         let (token, rx) = tracked();
         drop(token);
+        assert_eq!(rx.recv().unwrap(), Outcome::Failed);
+    }
+
+    #[test]
+    fn a_dead_lettered_article_is_rejected_unless_a_copy_failed() {
+        let (token, rx) = tracked();
+        token.reject();
+        token.delivered();
+        assert_eq!(rx.recv().unwrap(), Outcome::Rejected);
+        let (token, rx) = tracked();
+        let branch = token.fork();
+        token.reject();
+        token.delivered();
+        branch.failed();
         assert_eq!(rx.recv().unwrap(), Outcome::Failed);
     }
 

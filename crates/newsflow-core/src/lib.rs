@@ -1,20 +1,22 @@
-//! The shared vocabulary of newsflow: the [`Article`] model, [`Delivery`]
-//! tracking, dead letters, one trait per stage kind and the [`Registry`] of
-//! stage types. Stages depend on this crate; they never depend on each other
+//! What every newsflow stage shares: [`Delivery`] tracking, dead letters,
+//! one trait per stage kind and the [`Registry`] of stage types. The
+//! [`Article`] and its annotations come from the vocabulary crate
+//! (`newsflow-article`) and are re-exported here. Stages depend on this crate; they never depend on each other
 //! or on the runtime.
 
-mod article;
 mod backoff;
 mod build;
+mod checkpoint;
+pub mod codec;
 mod delivery;
 mod observe;
 mod record;
 mod registry;
 mod stage;
 
-pub use article::{parse_date, Article, ArticleError, MAX_ID_BYTES};
 pub use backoff::{Backoff, Delays};
 pub use build::{BuildContext, Counter, Gauge, Health};
+pub use checkpoint::{Checkpoints, Settled};
 pub use delivery::{Delivery, Outcome};
 pub use observe::{Batch, Cursor, Tap};
 pub use record::{
@@ -28,7 +30,8 @@ pub use stage::{
     Transform, TrySendError,
 };
 
-/// The enrichment types, re-exported from the extraction crate.
-pub use newsflow_extract::{
-    Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier,
+/// The article and its annotations, re-exported from the vocabulary crate.
+pub use newsflow_article::{
+    parse_date, Article, ArticleError, Entity, EntityType, Figure, FigureKind, FigureValue,
+    Mention, Qualifier, MAX_ID_BYTES,
 };

@@ -12,6 +12,13 @@ pub trait SourceConfig: Debug + Send + Sync {
     /// Builds the source; called for every stage before any of them runs.
     fn build(&self, cx: &BuildContext) -> Result<Box<dyn Source>, BoxError>;
 
+    /// Checks what the field types alone cannot (one field needs another),
+    /// as the config is read, so `validate` refuses it too; the error names
+    /// the field. No I/O here: that is `build`'s.
+    fn check(&self) -> Result<(), FieldError> {
+        Ok(())
+    }
+
     /// Whether the source remembers across restarts what was delivered (a
     /// ledger, acknowledgements) and so never emits it again: a sink behind
     /// it must not start its output afresh. False by default.
@@ -24,12 +31,26 @@ pub trait SourceConfig: Debug + Send + Sync {
 pub trait TransformConfig: Debug + Send + Sync {
     /// Builds the transform; called for every stage before any of them runs.
     fn build(&self, cx: &BuildContext) -> Result<Arc<dyn Transform>, BoxError>;
+
+    /// Checks what the field types alone cannot (one field needs another),
+    /// as the config is read, so `validate` refuses it too; the error names
+    /// the field. No I/O here: that is `build`'s.
+    fn check(&self) -> Result<(), FieldError> {
+        Ok(())
+    }
 }
 
 /// A sink's typed config.
 pub trait SinkConfig: Debug + Send + Sync {
     /// Builds the sink; called for every stage before any of them runs.
     fn build(&self, cx: &BuildContext) -> Result<Box<dyn Sink>, BoxError>;
+
+    /// Checks what the field types alone cannot (one field needs another),
+    /// as the config is read, so `validate` refuses it too; the error names
+    /// the field. No I/O here: that is `build`'s.
+    fn check(&self) -> Result<(), FieldError> {
+        Ok(())
+    }
 
     /// Whether the sink empties its target when it starts (`mode =
     /// "overwrite"`). False by default.
@@ -76,6 +97,16 @@ fn parse<C: DeserializeOwned>(table: serde_json::Value) -> Result<C, FieldError>
 /// assert!(registry.parse_source("nothing", serde_json::json!({"x": 1})).unwrap().is_err());
 /// assert!(registry.parse_source("other", serde_json::json!({})).is_none());
 /// ```
+/// Reads a config, then runs its own cross-field check.
+fn parse_checked<C: DeserializeOwned>(
+    table: serde_json::Value,
+    check: fn(&C) -> Result<(), FieldError>,
+) -> Result<C, FieldError> {
+    let config = parse::<C>(table)?;
+    check(&config)?;
+    Ok(config)
+}
+
 #[derive(Default)]
 pub struct Registry {
     sources: BTreeMap<&'static str, Parser<dyn SourceConfig>>,
@@ -90,7 +121,7 @@ impl Registry {
         type_name: &'static str,
     ) -> &mut Self {
         self.sources.insert(type_name, |v| {
-            parse::<C>(v).map(|c| Box::new(c) as Box<dyn SourceConfig>)
+            parse_checked::<C>(v, C::check).map(|c| Box::new(c) as Box<dyn SourceConfig>)
         });
         self
     }
@@ -101,7 +132,7 @@ impl Registry {
         type_name: &'static str,
     ) -> &mut Self {
         self.transforms.insert(type_name, |v| {
-            parse::<C>(v).map(|c| Box::new(c) as Box<dyn TransformConfig>)
+            parse_checked::<C>(v, C::check).map(|c| Box::new(c) as Box<dyn TransformConfig>)
         });
         self
     }
@@ -112,7 +143,7 @@ impl Registry {
         type_name: &'static str,
     ) -> &mut Self {
         self.sinks.insert(type_name, |v| {
-            parse::<C>(v).map(|c| Box::new(c) as Box<dyn SinkConfig>)
+            parse_checked::<C>(v, C::check).map(|c| Box::new(c) as Box<dyn SinkConfig>)
         });
         self
     }

@@ -560,6 +560,7 @@ impl DeadLetters {
             "input sent to the dead-letter sink"
         );
         self.counters.add_failed(1);
+        delivery.reject();
         self.sender
             .send(DeadLetterEvent { letter, delivery })
             .await

@@ -24,10 +24,10 @@ pub mod numbers;
 pub mod resolve;
 mod types;
 
-pub use types::{
-    Annotations, Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier,
-    TaggedSpan,
+pub use newsflow_article::{
+    Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier,
 };
+pub use types::{Annotations, TaggedSpan};
 
 use std::path::Path;
 

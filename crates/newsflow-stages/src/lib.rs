@@ -2,10 +2,12 @@
 //! `sinks/`, and [`registry`], which names them for the config's `type` key.
 
 mod html_text;
+mod nats;
 mod net;
 pub mod sinks;
 pub mod sources;
 pub mod transforms;
+pub mod values;
 
 use newsflow_core::Registry;
 

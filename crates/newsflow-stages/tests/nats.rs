@@ -853,7 +853,7 @@ async fn a_message_over_max_article_bytes_is_dead_lettered_with_its_start_only()
         .unwrap();
     publish(&js, &subject, &[big.clone(), article_json("small")]).await;
     let mut config = source_config(&url, &stream, &subject, "reader");
-    config.max_article_bytes = 2048;
+    config.max_article_bytes = std::num::NonZeroUsize::new(2048).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut source = start_source(&config, dir.path());
     let letter = source.next_dead_letter().await;

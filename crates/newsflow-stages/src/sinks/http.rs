@@ -15,11 +15,12 @@
 //! so receivers should treat article `id`s as idempotency keys.
 
 use crate::net::{body_excerpt, error_chain, retry_after, Redirects};
+use crate::values::{Headers, HttpUrl};
 use axum::body::Bytes;
 use newsflow_core::{BoxError, BuildContext, Record, Sink, SinkConfig, SinkError};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::num::NonZeroU64;
 use std::time::Duration;
 
 /// `type = "http"` (as a sink).
@@ -27,7 +28,7 @@ use std::time::Duration;
 #[serde(deny_unknown_fields)]
 pub struct WebhookConfig {
     /// Where batches are POSTed (`http://` or `https://`).
-    pub url: String,
+    pub url: HttpUrl,
     /// A bearer token sent as `Authorization: Bearer TOKEN`.
     #[serde(default)]
     pub token: Option<String>,
@@ -37,11 +38,11 @@ pub struct WebhookConfig {
     pub token_env: Option<String>,
     /// Extra headers sent with every request (`{ "X-Api-Key" = "..." }`).
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    pub headers: Headers,
     /// Seconds one request may take, connecting included, before it counts
     /// as failed and is retried (default 30).
     #[serde(default = "default_timeout_secs")]
-    pub timeout_secs: u64,
+    pub timeout_secs: NonZeroU64,
     /// No longer used: the sink made quick retries of its own inside one
     /// flush; the runtime's retries now do all of it. Accepted, with a
     /// warning, so configs that set it still load.
@@ -52,8 +53,8 @@ pub struct WebhookConfig {
     pub retry_backoff_ms: Option<u64>,
 }
 
-fn default_timeout_secs() -> u64 {
-    30
+fn default_timeout_secs() -> NonZeroU64 {
+    NonZeroU64::new(30).expect("not zero")
 }
 
 /// How much of a response body an error message quotes.
@@ -61,31 +62,13 @@ const EXCERPT_BYTES: usize = 2048;
 
 impl SinkConfig for WebhookConfig {
     fn build(&self, _cx: &BuildContext) -> Result<Box<dyn Sink>, BoxError> {
-        let url = reqwest::Url::parse(&self.url)
-            .map_err(|e| format!("`url` {:?} is not a URL: {e}", self.url))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(
-                format!("`url` must be http:// or https://, not {}://", url.scheme()).into(),
-            );
-        }
-        if self.timeout_secs == 0 {
-            return Err("`timeout_secs` must be at least 1".into());
-        }
         if self.max_retries.is_some() || self.retry_backoff_ms.is_some() {
             tracing::warn!(
                 "`max_retries` and `retry_backoff_ms` of an `http` sink are no longer used: \
                  the runtime retries a failed batch (see the README's Sinks section)"
             );
         }
-        let mut headers = HeaderMap::new();
-        for (name, value) in &self.headers {
-            let name = HeaderName::try_from(name.as_str())
-                .map_err(|e| format!("`headers`: {name:?} is not a header name: {e}"))?;
-            let mut value = HeaderValue::try_from(value.as_str())
-                .map_err(|e| format!("`headers.{name}`: not a header value: {e}"))?;
-            value.set_sensitive(true);
-            headers.insert(name, value);
-        }
+        let mut headers = self.headers.map().clone();
         if let Some(token) =
             crate::net::resolve_token(self.token.as_deref(), self.token_env.as_deref())?
         {
@@ -95,10 +78,13 @@ impl SinkConfig for WebhookConfig {
             headers.insert(AUTHORIZATION, value);
         }
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        let client = crate::net::client(Duration::from_secs(self.timeout_secs), Redirects::Refuse)?;
+        let client = crate::net::client(
+            Duration::from_secs(self.timeout_secs.get()),
+            Redirects::Refuse,
+        )?;
         Ok(Box::new(WebhookSink {
             client,
-            url,
+            url: self.url.url().clone(),
             headers,
             body: Vec::new(),
             delivered: false,
@@ -231,19 +217,25 @@ impl Sink for WebhookSink {
 mod tests {
     use super::*;
 
-    fn config(url: &str) -> WebhookConfig {
-        serde_json::from_value(serde_json::json!({ "url": url })).unwrap()
+    fn config(fields: serde_json::Value) -> Result<WebhookConfig, serde_json::Error> {
+        serde_json::from_value(fields)
     }
 
+    /// Refused as the config is read (so by `validate` too), not at build.
     #[test]
-    fn build_checks_the_url_and_headers() {
+    fn the_url_and_headers_are_checked_as_read() {
         let dir = tempfile::tempdir().unwrap();
         let cx = BuildContext::new("sinks.hook", dir.path());
-        assert!(config("http://127.0.0.1:9/hook").build(&cx).is_ok());
-        assert!(config("not a url").build(&cx).is_err());
-        assert!(config("ftp://example.com/x").build(&cx).is_err());
-        let mut bad_header = config("http://127.0.0.1:9/hook");
-        bad_header.headers.insert("bad header".into(), "x".into());
-        assert!(bad_header.build(&cx).is_err());
+        let good = config(serde_json::json!({ "url": "http://127.0.0.1:9/hook" })).unwrap();
+        assert!(good.build(&cx).is_ok());
+        assert!(config(serde_json::json!({ "url": "not a url" })).is_err());
+        assert!(config(serde_json::json!({ "url": "ftp://example.com/x" })).is_err());
+        let bad_header = serde_json::json!({
+            "url": "http://127.0.0.1:9/hook",
+            "headers": { "bad header": "x" },
+        });
+        assert!(config(bad_header).is_err());
+        let zero = serde_json::json!({ "url": "http://127.0.0.1:9/hook", "timeout_secs": 0 });
+        assert!(config(zero).is_err());
     }
 }

@@ -17,7 +17,7 @@
 //! first flush; while the server is unreachable flushes fail as retryable and
 //! the client reconnects.
 
-use crate::sources::nats::{check_name, check_subject, check_url, connect, DEFAULT_URL};
+use crate::nats::{connect, Name, ServerUrl, Subject};
 use async_nats::jetstream::{
     self,
     context::{PublishError, PublishErrorKind},
@@ -25,7 +25,8 @@ use async_nats::jetstream::{
 };
 use futures::stream::{FuturesUnordered, StreamExt};
 use newsflow_core::{
-    BoxError, BuildContext, Health, Record, Refusal, Sink, SinkConfig, SinkError, SinkErrorKind,
+    BoxError, BuildContext, FieldError, Health, Record, Refusal, Sink, SinkConfig, SinkError,
+    SinkErrorKind,
 };
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -47,26 +48,22 @@ const MAX_DEAD_LETTER_ID: usize = 256;
 /// How much of an id or location messages quote.
 const LABEL_CHARS: usize = 80;
 
-fn default_url() -> String {
-    DEFAULT_URL.to_owned()
-}
-
 /// `type = "nats"` (sink).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NatsSinkConfig {
     /// The server, `nats://host:port` (default `nats://127.0.0.1:4222`);
     /// credentials may be given in it (`nats://user:password@host:4222`).
-    #[serde(default = "default_url")]
-    pub url: String,
+    #[serde(default)]
+    pub url: ServerUrl,
     /// The subject to publish to (no wildcards); a JetStream stream must
     /// capture it.
-    pub subject: String,
+    pub subject: Subject,
     /// The stream expected to store the messages: the server refuses them
     /// if `subject` belongs to another stream (which stops the run). Unset,
     /// any stream capturing `subject` will do.
     #[serde(default)]
-    pub stream: Option<String>,
+    pub stream: Option<Name>,
     /// Create `stream`, capturing `subject`, when it does not exist (default
     /// false; needs `stream`).
     #[serde(default)]
@@ -74,15 +71,17 @@ pub struct NatsSinkConfig {
 }
 
 impl SinkConfig for NatsSinkConfig {
-    fn build(&self, cx: &BuildContext) -> Result<Box<dyn Sink>, BoxError> {
-        check_url(&self.url)?;
-        check_subject(&self.subject, false)?;
-        if let Some(stream) = &self.stream {
-            check_name("stream", stream)?;
-        }
+    fn check(&self) -> Result<(), FieldError> {
         if self.create_stream && self.stream.is_none() {
-            return Err("`create_stream` needs `stream`: the name of the stream to create".into());
+            return Err(FieldError {
+                path: "create_stream".into(),
+                message: "`create_stream` needs `stream`: the name of the stream to create".into(),
+            });
         }
+        Ok(())
+    }
+
+    fn build(&self, cx: &BuildContext) -> Result<Box<dyn Sink>, BoxError> {
         // Not ready until connected.
         cx.health.set_ready(false);
         Ok(Box::new(NatsSink {
@@ -251,8 +250,8 @@ impl NatsSink {
         let js = jetstream::new(client.clone());
         if let (true, Some(stream)) = (self.config.create_stream, &self.config.stream) {
             js.get_or_create_stream(jetstream::stream::Config {
-                name: stream.clone(),
-                subjects: vec![self.config.subject.clone()],
+                name: stream.to_string(),
+                subjects: vec![self.config.subject.to_string()],
                 ..Default::default()
             })
             .await
@@ -283,7 +282,7 @@ impl NatsSink {
             ) => SinkError::rejected(message),
             (_, Some(jetstream::ErrorCode::STREAM_NOT_MATCH)) => SinkError::misconfigured(format!(
                 "{message} (the subject is not in the stream {})",
-                self.config.stream.as_deref().unwrap_or("?")
+                self.config.stream.as_deref().map_or("?", |s| s)
             )),
             (PublishErrorKind::StreamNotFound, _) => {
                 SinkError::retryable(format!("{message} (no stream captures {subject})"))
@@ -318,10 +317,13 @@ impl NatsSink {
                 message = message.message_id(id);
             }
             if let Some(stream) = &self.config.stream {
-                message = message.expected_stream(stream);
+                message = message.expected_stream(&**stream);
             }
             let (index, label) = (record.index, record.label);
-            match js.send_publish(self.config.subject.clone(), message).await {
+            match js
+                .send_publish(self.config.subject.to_string(), message)
+                .await
+            {
                 Ok(ack) => acks.push(async move { (index, label, ack.into_future().await) }),
                 Err(e) => refuse(self.publish_error(&label, e), index, &mut refused)?,
             }
@@ -467,12 +469,17 @@ mod tests {
     }
 
     #[test]
-    fn bad_options_are_refused_at_build() {
+    fn bad_options_are_refused() {
+        // Read, checked and built as the runtime does: most values are
+        // refused as they are read.
         let build = |table: serde_json::Value| {
-            let config: NatsSinkConfig = serde_json::from_value(table).unwrap();
+            let config: NatsSinkConfig =
+                serde_json::from_value(table).map_err(|e| e.to_string())?;
+            config.check().map_err(|e| e.message)?;
             config
                 .build(&BuildContext::new("sinks.bus", "/nonexistent"))
                 .map(drop)
+                .map_err(|e| e.to_string())
         };
         assert!(build(serde_json::json!({"subject": "news.enriched"})).is_ok());
         assert!(build(serde_json::json!({"subject": "news.*"})).is_err());

@@ -28,6 +28,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
+use std::num::NonZeroU64;
 use std::str::FromStr;
 use std::time::Duration;
 use tokio_postgres::config::SslMode;
@@ -45,24 +46,73 @@ pub struct PostgresConfig {
     /// The server: a URL (`postgres://user:password@host:5432/database`) or
     /// a `key=value` connection string. TLS is not supported (`sslmode` must
     /// not be `require`): use it on loopback or a trusted network.
-    pub url: String,
+    pub url: ConnectionString,
     /// The schema holding the tables; created if missing. Default `public`.
     #[serde(default = "default_schema")]
-    pub schema: String,
+    pub schema: SchemaName,
     /// Seconds a connection attempt, or one batch's transaction, may take
     /// before it counts as failed (the connection is then dropped and the
     /// batch retried on a new one); also the TCP keepalive idle time. A
     /// schema migration at start is not bounded by it. Default 30.
     #[serde(default = "default_timeout_secs")]
-    pub timeout_secs: u64,
+    pub timeout_secs: NonZeroU64,
 }
 
-fn default_schema() -> String {
-    "public".to_owned()
+fn default_schema() -> SchemaName {
+    SchemaName("public".to_owned())
 }
 
-fn default_timeout_secs() -> u64 {
-    30
+fn default_timeout_secs() -> NonZeroU64 {
+    NonZeroU64::new(30).expect("not zero")
+}
+
+/// A PostgreSQL connection string, read (not connected) as the config is:
+/// a URL or `key=value` pairs, without TLS.
+#[derive(Clone, Deserialize)]
+#[serde(try_from = "String")]
+pub struct ConnectionString(tokio_postgres::Config);
+
+impl TryFrom<String> for ConnectionString {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<ConnectionString, String> {
+        let config = tokio_postgres::Config::from_str(&text)
+            .map_err(|e| format!("not a PostgreSQL connection string: {e}"))?;
+        if config.get_ssl_mode() == SslMode::Require {
+            return Err("asks for TLS (sslmode=require), which this sink does not support".into());
+        }
+        Ok(ConnectionString(config))
+    }
+}
+
+/// A schema name: 1 to 63 bytes, without NUL.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct SchemaName(String);
+
+impl TryFrom<String> for SchemaName {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<SchemaName, String> {
+        if name.is_empty() || name.contains('\0') || name.len() > 63 {
+            return Err("must be 1 to 63 bytes, without NUL".into());
+        }
+        Ok(SchemaName(name))
+    }
+}
+
+impl PartialEq<&str> for SchemaName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl std::ops::Deref for SchemaName {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
 }
 
 /// The URL may hold a password: never print it.
@@ -78,20 +128,8 @@ impl fmt::Debug for PostgresConfig {
 
 impl SinkConfig for PostgresConfig {
     fn build(&self, cx: &BuildContext) -> Result<Box<dyn Sink>, BoxError> {
-        let mut config = tokio_postgres::Config::from_str(&self.url)
-            .map_err(|e| format!("`url` is not a PostgreSQL connection string: {e}"))?;
-        if config.get_ssl_mode() == SslMode::Require {
-            return Err(
-                "`url` asks for TLS (sslmode=require), which this sink does not support".into(),
-            );
-        }
-        if self.schema.is_empty() || self.schema.contains('\0') || self.schema.len() > 63 {
-            return Err("`schema` must be 1 to 63 bytes, without NUL".into());
-        }
-        if self.timeout_secs == 0 {
-            return Err("`timeout_secs` must be at least 1".into());
-        }
-        let timeout = Duration::from_secs(self.timeout_secs);
+        let mut config = self.url.0.clone();
+        let timeout = Duration::from_secs(self.timeout_secs.get());
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(timeout);
         }
@@ -107,7 +145,7 @@ impl SinkConfig for PostgresConfig {
         cx.health.set_ready(false);
         Ok(Box::new(PostgresSink {
             config,
-            schema: self.schema.clone(),
+            schema: self.schema.to_string(),
             timeout,
             health: cx.health.clone(),
             session: None,

@@ -3,15 +3,16 @@
 pub mod dir;
 pub mod feed;
 pub mod http;
-mod lines;
+mod ledger;
 pub mod nats;
 pub mod stdin;
 
+use newsflow_core::codec;
 use newsflow_core::{Article, ArticleError, Closed, DeadLetter, Delivery, SourceContext};
 
 /// The default of every source's `max_article_bytes` option.
-pub(crate) fn default_max_article_bytes() -> usize {
-    newsflow_core::DEFAULT_MAX_ARTICLE_BYTES
+pub(crate) fn default_max_article_bytes() -> std::num::NonZeroUsize {
+    std::num::NonZeroUsize::new(newsflow_core::DEFAULT_MAX_ARTICLE_BYTES).expect("not zero")
 }
 
 /// Parses one JSON article and emits it, or dead-letters the raw input with
@@ -39,18 +40,10 @@ pub(crate) async fn emit_json_with(
         Some(line) => format!("{origin}:{line}"),
         None => origin.to_owned(),
     };
-    let parsed = match std::str::from_utf8(raw) {
-        Err(e) => Err(ArticleError::NotUtf8(e)),
-        Ok(text) => match serde_json::from_str(text) {
-            Ok(value) => Article::from_value(value),
-            Err(e) => {
-                if line.is_none() {
-                    location = format!("{origin}:{}", e.line());
-                }
-                Err(ArticleError::Json(e))
-            }
-        },
-    };
+    let parsed = codec::decode_json(raw);
+    if let (Err(ArticleError::Json(e)), None) = (&parsed, line) {
+        location = format!("{origin}:{}", e.line());
+    }
     emit_with(cx, parsed, raw, location, delivery).await
 }
 

@@ -1,9 +1,10 @@
 //! `stdin`: articles as JSON Lines on standard input, until it closes.
 
-use super::lines::{next_line, Line};
 use super::{default_max_article_bytes, emit_json};
+use newsflow_core::codec::{next_line, Line};
 use newsflow_core::{BoxError, BuildContext, DeadLetter, Source, SourceConfig, SourceContext};
 use serde::Deserialize;
+use std::num::NonZeroUsize;
 
 /// `type = "stdin"`.
 #[derive(Debug, Clone, Deserialize)]
@@ -12,13 +13,13 @@ pub struct StdinConfig {
     /// A line longer than this is not read into memory but dead-lettered
     /// with its first KiB (default 10 MiB).
     #[serde(default = "default_max_article_bytes")]
-    pub max_article_bytes: usize,
+    pub max_article_bytes: NonZeroUsize,
 }
 
 impl SourceConfig for StdinConfig {
     fn build(&self, _cx: &BuildContext) -> Result<Box<dyn Source>, BoxError> {
         Ok(Box::new(StdinSource {
-            max_article_bytes: self.max_article_bytes,
+            max_article_bytes: self.max_article_bytes.get(),
         }))
     }
 }

@@ -1,15 +1,15 @@
 //! The watched directory's checkpoint: which files (by path relative to the
 //! directory, size and modification time) have had every article delivered.
 //!
-//! An append-only JSON Lines file, synced after each entry; the last entry
-//! for a path wins. It is compacted (rewritten to one line per file still
-//! there, then renamed into place) each time it is opened, so it grows only
-//! with the files delivered since the last start.
+//! A [`checkpoint::Ledger`], synced after each group of entries; the last
+//! entry for a path wins. It is compacted (rewritten to one line per file
+//! still there) each time it is opened, so it grows only with the files
+//! delivered since the last start.
 
+use crate::sources::ledger as checkpoint;
 use newsflow_core::BoxError;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -41,7 +41,7 @@ impl Signature {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Entry {
     /// Path relative to the watched directory.
     path: PathBuf,
@@ -52,8 +52,7 @@ struct Entry {
 /// Delivered files of one watched directory, by path relative to it.
 #[derive(Debug)]
 pub(super) struct Ledger {
-    file: std::fs::File,
-    file_path: PathBuf,
+    file: checkpoint::Ledger<Entry>,
     delivered: HashMap<PathBuf, Signature>,
 }
 
@@ -66,42 +65,26 @@ impl Ledger {
     /// those entries are made relative. Entries whose file is gone, or that
     /// lie outside `root`, are dropped.
     pub(super) fn open(state: &Path, root: &Path, configured: &Path) -> Result<Ledger, BoxError> {
-        std::fs::create_dir_all(state)
-            .map_err(|e| format!("cannot create the state directory {}: {e}", state.display()))?;
-        let file_path = state.join("delivered.jsonl");
+        let (mut file, entries) =
+            checkpoint::Ledger::<Entry>::open(&state.join("delivered.jsonl"))?;
         let prefixes = [Some(root.to_owned()), std::path::absolute(configured).ok()];
         let mut delivered = HashMap::new();
         let mut outside = 0;
-        if let Ok(existing) = std::fs::File::open(&file_path) {
-            for (number, line) in std::io::BufReader::new(existing).lines().enumerate() {
-                let line = line?;
-                // An unfinished last line (a crash mid-append) is skipped; its
-                // file is simply delivered again.
-                let mut entry = match serde_json::from_str::<Entry>(&line) {
-                    Ok(entry) => entry,
-                    Err(e) => {
-                        tracing::warn!(
-                            ledger = %file_path.display(), line = number + 1, error = %e,
-                            "skipping an unreadable ledger line"
-                        );
+        for mut entry in entries {
+            if entry.path.is_absolute() {
+                let relative = prefixes
+                    .iter()
+                    .flatten()
+                    .find_map(|prefix| entry.path.strip_prefix(prefix).ok());
+                match relative {
+                    Some(relative) => entry.path = relative.to_owned(),
+                    None => {
+                        outside += 1;
                         continue;
                     }
-                };
-                if entry.path.is_absolute() {
-                    let relative = prefixes
-                        .iter()
-                        .flatten()
-                        .find_map(|prefix| entry.path.strip_prefix(prefix).ok());
-                    match relative {
-                        Some(relative) => entry.path = relative.to_owned(),
-                        None => {
-                            outside += 1;
-                            continue;
-                        }
-                    }
                 }
-                delivered.insert(entry.path, entry.signature);
             }
+            delivered.insert(entry.path, entry.signature);
         }
         let before = delivered.len();
         delivered.retain(|path, _| {
@@ -113,32 +96,20 @@ impl Ledger {
         let forgotten = before - delivered.len() + outside;
         if forgotten > 0 {
             tracing::info!(
-                ledger = %file_path.display(), forgotten,
+                ledger = %file.path().display(), forgotten,
                 "compacting: forgetting files no longer in the directory"
             );
         }
-        let compacted = state.join("delivered.jsonl.tmp");
-        {
-            let mut out = std::io::BufWriter::new(std::fs::File::create(&compacted)?);
-            let mut entries: Vec<_> = delivered.iter().collect();
-            entries.sort_by_key(|(path, _)| *path);
-            for (path, signature) in entries {
-                let entry = Entry {
-                    path: path.clone(),
-                    signature: *signature,
-                };
-                serde_json::to_writer(&mut out, &entry)?;
-                out.write_all(b"\n")?;
-            }
-            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        }
-        std::fs::rename(&compacted, &file_path)?;
-        let file = std::fs::OpenOptions::new().append(true).open(&file_path)?;
-        Ok(Ledger {
-            file,
-            file_path,
-            delivered,
-        })
+        let mut entries: Vec<Entry> = delivered
+            .iter()
+            .map(|(path, signature)| Entry {
+                path: path.clone(),
+                signature: *signature,
+            })
+            .collect();
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        file.rewrite(&entries)?;
+        Ok(Ledger { file, delivered })
     }
 
     /// Whether this version of the file (`key`: relative to the directory)
@@ -151,19 +122,14 @@ impl Ledger {
     /// delivered: appended, then synced once for all of them, so recording
     /// keeps up with sinks that commit many files a batch.
     pub(super) fn record_all(&mut self, files: &[(PathBuf, Signature)]) -> std::io::Result<()> {
-        let mut lines = Vec::new();
-        for (key, signature) in files {
-            serde_json::to_writer(
-                &mut lines,
-                &Entry {
-                    path: key.clone(),
-                    signature: *signature,
-                },
-            )?;
-            lines.push(b'\n');
-        }
-        self.file.write_all(&lines)?;
-        self.file.sync_data()?;
+        let entries: Vec<Entry> = files
+            .iter()
+            .map(|(path, signature)| Entry {
+                path: path.clone(),
+                signature: *signature,
+            })
+            .collect();
+        self.file.append(&entries, true)?;
         for (key, signature) in files {
             self.delivered.insert(key.clone(), *signature);
         }
@@ -172,13 +138,14 @@ impl Ledger {
 
     /// The ledger file, for messages.
     pub(super) fn file_path(&self) -> &Path {
-        &self.file_path
+        self.file.path()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
 
     #[test]
     fn survives_a_reopen_and_a_torn_last_line() {

@@ -16,15 +16,17 @@ mod ledger;
 mod tree;
 mod watch;
 
-use super::lines::{next_line, Line};
 use super::{default_max_article_bytes, emit_json_with, emit_with};
+use newsflow_core::codec::{self, next_line, Line};
 use newsflow_core::{
-    Article, ArticleError, BoxError, BuildContext, Closed, DeadLetter, Delivery, Source,
-    SourceConfig, SourceContext, OVERSIZED_RAW_KEPT,
+    BoxError, BuildContext, Closed, DeadLetter, Delivery, Source, SourceConfig, SourceContext,
+    OVERSIZED_RAW_KEPT,
 };
 use serde::Deserialize;
 use std::io;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
 use tree::{log_skip, Entry, Format, Tree};
@@ -50,7 +52,7 @@ pub struct DirConfig {
     /// A `.txt` or `.json` file, or a `.jsonl` line, longer than this is
     /// not read but dead-lettered with its first KiB.
     #[serde(default = "default_max_article_bytes")]
-    pub max_article_bytes: usize,
+    pub max_article_bytes: NonZeroUsize,
 }
 
 fn default_settle_ms() -> u64 {
@@ -63,13 +65,14 @@ impl SourceConfig for DirConfig {
     }
 
     fn build(&self, cx: &BuildContext) -> Result<Box<dyn Source>, BoxError> {
-        if self.max_article_bytes == 0 {
-            return Err("`max_article_bytes` must be at least 1".into());
-        }
         let tree = Tree::new(&self.path, self.follow_symlinks)?;
         let watch = if self.watch {
             Some(watch::Watch {
-                ledger: ledger::Ledger::open(&cx.state_path(), tree.root(), &self.path)?,
+                ledger: Arc::new(Mutex::new(ledger::Ledger::open(
+                    &cx.state_path(),
+                    tree.root(),
+                    &self.path,
+                )?)),
                 settle: Duration::from_millis(self.settle_ms),
                 backlog: cx.backlog.clone(),
             })
@@ -78,7 +81,7 @@ impl SourceConfig for DirConfig {
         };
         Ok(Box::new(DirSource {
             tree,
-            limit: self.max_article_bytes,
+            limit: self.max_article_bytes.get(),
             watch,
         }))
     }
@@ -220,10 +223,7 @@ async fn read_file(
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let parsed = match std::str::from_utf8(&raw) {
-                Ok(text) => Article::from_text(id, text),
-                Err(e) => Err(ArticleError::NotUtf8(e)),
-            };
+            let parsed = codec::decode_text(id, &raw);
             emit_with(cx, parsed, &raw, origin, delivery()).await?;
         }
         Whole::Read(raw) => emit_json_with(cx, &raw, &origin, None, delivery()).await?,

@@ -6,13 +6,12 @@
 use super::ledger::{Ledger, Signature};
 use super::tree::{log_skip, Skip, Tree};
 use super::{dead_letter_unreadable, list, read_file, Failure, Read};
-use newsflow_core::{Backoff, BoxError, Gauge, Outcome, SourceContext};
+use newsflow_core::{Backoff, BoxError, Gauge, Outcome, Settled, SourceContext};
 use notify::event::{ModifyKind, RenameMode};
 use notify::{EventKind, RecursiveMode, Watcher};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -20,7 +19,7 @@ use tokio::time::Instant;
 /// Watch mode's state, built with the source.
 #[derive(Debug)]
 pub(super) struct Watch {
-    pub(super) ledger: Ledger,
+    pub(super) ledger: Arc<Mutex<Ledger>>,
     pub(super) settle: Duration,
     /// Files seen but not yet read, for `/metrics`.
     pub(super) backlog: Gauge,
@@ -38,39 +37,50 @@ struct Candidate {
     retry: Option<(u32, Instant)>,
 }
 
-/// Every article of one emitted file has been settled.
+/// A file read, some of whose articles are still on their way.
 #[derive(Debug)]
-struct FileSettled {
-    key: PathBuf,
+struct InFlight {
     signature: Signature,
-    delivered: bool,
+    /// Articles (and dead letters) not settled yet.
+    unsettled: usize,
+    /// Whether any of them failed (or the read itself did).
+    failed: bool,
     /// Whether any article (or dead letter) went out.
     emitted: bool,
 }
 
-/// Counts a file's unsettled articles; the last one reports the file.
-struct FileTracker {
-    unsettled: AtomicUsize,
-    failed: AtomicBool,
-    emitted: AtomicBool,
-    key: PathBuf,
-    signature: Signature,
-    report: mpsc::UnboundedSender<FileSettled>,
+/// Files in flight by key, settled as the outcomes of their articles come
+/// back; the source's own bookkeeping, on its own task.
+#[derive(Debug, Default)]
+struct Flights {
+    files: HashMap<PathBuf, InFlight>,
 }
 
-impl FileTracker {
-    fn settle(&self, outcome: Outcome) {
-        if outcome == Outcome::Failed {
-            self.failed.store(true, Ordering::Release);
+/// A file whose every article has been settled.
+struct Landed {
+    key: PathBuf,
+    signature: Signature,
+    delivered: bool,
+    emitted: bool,
+}
+
+impl Flights {
+    /// Notes the outcome of one article of `key` (or, with `read`, of the
+    /// reading itself); the file, once nothing of it is unsettled.
+    fn settle(&mut self, key: &Path, outcome: Outcome) -> Option<Landed> {
+        let file = self.files.get_mut(key)?;
+        file.failed |= !outcome.is_settled();
+        file.unsettled = file.unsettled.saturating_sub(1);
+        if file.unsettled > 0 {
+            return None;
         }
-        if self.unsettled.fetch_sub(1, Ordering::AcqRel) == 1 {
-            let _ = self.report.send(FileSettled {
-                key: self.key.clone(),
-                signature: self.signature,
-                delivered: !self.failed.load(Ordering::Acquire),
-                emitted: self.emitted.load(Ordering::Acquire),
-            });
-        }
+        let (key, file) = self.files.remove_entry(key)?;
+        Some(Landed {
+            key,
+            signature: file.signature,
+            delivered: !file.failed,
+            emitted: file.emitted,
+        })
     }
 }
 
@@ -288,12 +298,12 @@ impl Watch {
             );
         }
         tracing::info!(
-            source = %cx.name, dir = %tree.shown_root().display(), ledger = %self.ledger.file_path().display(),
+            source = %cx.name, dir = %tree.shown_root().display(), ledger = %self.ledger.lock().unwrap_or_else(|p| p.into_inner()).file_path().display(),
             "watching"
         );
 
-        let (settled_tx, mut settled) = mpsc::unbounded_channel();
-        let mut in_flight: HashSet<PathBuf> = HashSet::new();
+        let (checkpoints, mut settled) = cx.checkpoints::<PathBuf>();
+        let mut in_flight = Flights::default();
         let mut tick = tokio::time::interval(
             (self.settle / 4).clamp(Duration::from_millis(20), Duration::from_secs(1)),
         );
@@ -304,13 +314,9 @@ impl Watch {
                     Ok(event) => files.note_event(event),
                     Err(e) => tracing::warn!(source = %cx.name, error = %e, "watch error"),
                 },
-                Some(file) = settled.recv() => {
-                    // Every file settled by now, recorded with one sync.
-                    let mut files = vec![file];
-                    while let Ok(more) = settled.try_recv() {
-                        files.push(more);
-                    }
-                    self.settled(&cx.name, files, &mut in_flight);
+                Some(first) = settled.recv() => {
+                    // Every outcome in by now, recorded with one sync.
+                    self.settled(&cx.name, Some(first), &mut settled, &mut in_flight).await;
                 }
                 _ = tick.tick() => {
                     let ready = files.ready(self.settle);
@@ -321,12 +327,12 @@ impl Watch {
                             break;
                         }
                         let Some(signature) = Signature::of(&tree.path(&key)) else { continue };
-                        if in_flight.contains(&key) {
+                        if in_flight.files.contains_key(&key) {
                             // Read again once the version in flight has settled.
                             files.candidates.insert(key, Candidate { signature: Some(signature), since: Instant::now(), renamed: false, retry: None });
                             continue;
                         }
-                        if self.ledger.is_delivered(&key, signature) {
+                        if self.is_delivered(&key, signature) {
                             continue;
                         }
                         // Checked again: the entry may have been swapped for a link.
@@ -337,22 +343,14 @@ impl Watch {
                                 continue;
                             }
                         };
-                        let tracker = Arc::new(FileTracker {
-                            // One for the reading itself, released below.
-                            unsettled: AtomicUsize::new(1),
-                            failed: AtomicBool::new(false),
-                            emitted: AtomicBool::new(false),
-                            key: key.clone(),
-                            signature,
-                            report: settled_tx.clone(),
-                        });
-                        in_flight.insert(key.clone());
                         cx.progress.add_total(1);
+                        // The tokens only report to `settled`, read by this
+                        // task after the file is read: counting them as they
+                        // are made cannot race with their outcomes.
+                        let mut emitted = 0;
                         let mut delivery = || {
-                            tracker.unsettled.fetch_add(1, Ordering::AcqRel);
-                            tracker.emitted.store(true, Ordering::Release);
-                            let tracker = tracker.clone();
-                            cx.delivery_then(move |outcome| tracker.settle(outcome))
+                            emitted += 1;
+                            checkpoints.track(key.clone())
                         };
                         let shown = tree.shown(&key);
                         let outcome = match read_file(&cx, &entry, &shown, limit, &mut delivery).await {
@@ -363,7 +361,7 @@ impl Watch {
                                     tracing::info!(source = %cx.name, file = %shown.display(), "gone before it was read");
                                     Outcome::Failed
                                 } else if transient(&error) {
-                                    let wait = files.retry(key, signature, failed + 1);
+                                    let wait = files.retry(key.clone(), signature, failed + 1);
                                     tracing::warn!(
                                         source = %cx.name, file = %shown.display(), error = %error,
                                         failed = failed + 1, retry_in_ms = wait.as_millis() as u64,
@@ -379,17 +377,14 @@ impl Watch {
                                 }
                             }
                         };
-                        tracker.settle(outcome);
+                        // The read itself counts as one more outcome, so the
+                        // file lands only after it and every article.
+                        in_flight.files.insert(key.clone(), InFlight { signature, unsettled: emitted + 1, failed: false, emitted: emitted > 0 });
+                        let landed = in_flight.settle(&key, outcome);
                         // What was delivered meanwhile is recorded now: a long
                         // run of files (every file there at start) must not
                         // hold the ledger back until its end.
-                        let mut done = Vec::new();
-                        while let Ok(file) = settled.try_recv() {
-                            done.push(file);
-                        }
-                        if !done.is_empty() {
-                            self.settled(&cx.name, done, &mut in_flight);
-                        }
+                        self.record(&cx.name, landed.into_iter().collect(), &mut settled, &mut in_flight).await;
                     }
                 }
             }
@@ -399,28 +394,55 @@ impl Watch {
         // keep recording files as their last articles settle.
         let name = cx.name.clone();
         drop(watcher);
-        drop(settled_tx);
+        drop(checkpoints);
         drop(cx);
-        while !in_flight.is_empty() {
-            let Some(file) = settled.recv().await else {
+        while !in_flight.files.is_empty() {
+            let Some(first) = settled.recv().await else {
                 break;
             };
-            let mut files = vec![file];
-            while let Ok(more) = settled.try_recv() {
-                files.push(more);
-            }
-            self.settled(&name, files, &mut in_flight);
+            self.settled(&name, Some(first), &mut settled, &mut in_flight)
+                .await;
         }
         Ok(())
     }
 
-    /// Records the files whose every article was delivered, in one append
-    /// and one sync; a file with an undelivered article is left out, to be
-    /// read again.
-    fn settled(&mut self, source: &str, files: Vec<FileSettled>, in_flight: &mut HashSet<PathBuf>) {
-        let mut delivered = Vec::with_capacity(files.len());
-        for file in files {
-            in_flight.remove(&file.key);
+    fn is_delivered(&self, key: &Path, signature: Signature) -> bool {
+        let ledger = self.ledger.lock().unwrap_or_else(|p| p.into_inner());
+        ledger.is_delivered(key, signature)
+    }
+
+    /// Applies `first` and every outcome already in, then records the files
+    /// that landed.
+    async fn settled(
+        &mut self,
+        source: &str,
+        first: Option<(PathBuf, Outcome)>,
+        settled: &mut Settled<PathBuf>,
+        in_flight: &mut Flights,
+    ) {
+        let landed = first
+            .into_iter()
+            .filter_map(|(key, outcome)| in_flight.settle(&key, outcome))
+            .collect();
+        self.record(source, landed, settled, in_flight).await;
+    }
+
+    /// Records the files whose every article was delivered (those given,
+    /// and those whose last outcome is in by now), in one append and one
+    /// sync, off the async workers; a file with an undelivered article is
+    /// left out, to be read again.
+    async fn record(
+        &mut self,
+        source: &str,
+        mut landed: Vec<Landed>,
+        settled: &mut Settled<PathBuf>,
+        in_flight: &mut Flights,
+    ) {
+        for (key, outcome) in settled.ready() {
+            landed.extend(in_flight.settle(&key, outcome));
+        }
+        let mut delivered = Vec::with_capacity(landed.len());
+        for file in landed {
             if file.delivered {
                 delivered.push((file.key, file.signature));
             } else if file.emitted {
@@ -431,8 +453,20 @@ impl Watch {
         if delivered.is_empty() {
             return;
         }
-        if let Err(e) = self.ledger.record_all(&delivered) {
-            tracing::error!(source, ledger = %self.ledger.file_path().display(), error = %e, "cannot record delivered files");
+        let ledger = self.ledger.clone();
+        let recorded = tokio::task::spawn_blocking(move || {
+            let mut ledger = ledger.lock().unwrap_or_else(|p| p.into_inner());
+            ledger
+                .record_all(&delivered)
+                .map_err(|e| (e, ledger.file_path().to_owned()))
+        })
+        .await;
+        match recorded {
+            Ok(Ok(())) => {}
+            Ok(Err((e, file))) => {
+                tracing::error!(source, ledger = %file.display(), error = %e, "cannot record delivered files")
+            }
+            Err(e) => tracing::error!(source, error = %e, "cannot record delivered files"),
         }
     }
 }

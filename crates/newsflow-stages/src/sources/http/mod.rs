@@ -39,6 +39,7 @@ use newsflow_core::{BoxError, BuildContext, Health, Source, SourceConfig, Source
 use push::{Limits, Shared};
 use serde::Deserialize;
 use server::ServerLimits;
+use std::num::{NonZeroU64, NonZeroUsize};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -71,17 +72,17 @@ pub struct HttpSourceConfig {
     /// The largest request body accepted, in bytes (default 10 MiB); a
     /// bigger one is answered 413.
     #[serde(default = "default_max_body_bytes")]
-    pub max_body_bytes: usize,
+    pub max_body_bytes: NonZeroUsize,
     /// The most articles one request may carry (default 256); a request
     /// with more is answered 413. Keep it at most `[runtime]
     /// channel_capacity`: a request that can never fit in the pipeline's
     /// queue would get 503 forever.
     #[serde(default = "default_max_articles")]
-    pub max_articles: usize,
+    pub max_articles: NonZeroUsize,
     /// The largest article, in bytes of its JSON text (default 10 MiB); a
     /// request with a larger one is answered 413 naming it.
     #[serde(default = "crate::sources::default_max_article_bytes")]
-    pub max_article_bytes: usize,
+    pub max_article_bytes: NonZeroUsize,
     /// Seconds a client is told to wait (`Retry-After`) when the pipeline is
     /// full (default 1).
     #[serde(default = "default_retry_after_secs")]
@@ -92,65 +93,52 @@ pub struct HttpSourceConfig {
     /// With `ack = "delivered"`: seconds to wait for the sinks before
     /// answering 504 (default 30).
     #[serde(default = "default_ack_timeout_secs")]
-    pub ack_timeout_secs: u64,
+    pub ack_timeout_secs: NonZeroU64,
     /// Seconds a client has to send a request's headers, and that an idle
     /// kept-alive connection stays open (default 10).
     #[serde(default = "default_header_timeout_secs")]
-    pub header_timeout_secs: u64,
+    pub header_timeout_secs: NonZeroU64,
     /// Seconds a client has to send a request's body once its headers are
     /// in (default 30); later it is answered 408.
     #[serde(default = "default_body_timeout_secs")]
-    pub body_timeout_secs: u64,
+    pub body_timeout_secs: NonZeroU64,
     /// The most connections open at once (default 512); more wait to be
     /// accepted until one closes.
     #[serde(default = "default_max_connections")]
-    pub max_connections: usize,
+    pub max_connections: NonZeroUsize,
 }
 
-fn default_max_body_bytes() -> usize {
-    10 * 1024 * 1024
+fn default_max_body_bytes() -> NonZeroUsize {
+    NonZeroUsize::new(10 * 1024 * 1024).expect("not zero")
 }
 
-fn default_max_articles() -> usize {
-    256
+fn default_max_articles() -> NonZeroUsize {
+    NonZeroUsize::new(256).expect("not zero")
 }
 
 fn default_retry_after_secs() -> u64 {
     1
 }
 
-fn default_ack_timeout_secs() -> u64 {
-    30
+fn default_ack_timeout_secs() -> NonZeroU64 {
+    NonZeroU64::new(30).expect("not zero")
 }
 
-fn default_header_timeout_secs() -> u64 {
-    10
+fn default_header_timeout_secs() -> NonZeroU64 {
+    NonZeroU64::new(10).expect("not zero")
 }
 
-fn default_body_timeout_secs() -> u64 {
-    30
+fn default_body_timeout_secs() -> NonZeroU64 {
+    NonZeroU64::new(30).expect("not zero")
 }
 
-fn default_max_connections() -> usize {
-    512
+fn default_max_connections() -> NonZeroUsize {
+    NonZeroUsize::new(512).expect("not zero")
 }
 
 impl SourceConfig for HttpSourceConfig {
     fn build(&self, cx: &BuildContext) -> Result<Box<dyn Source>, BoxError> {
         let token = crate::net::resolve_token(self.token.as_deref(), self.token_env.as_deref())?;
-        for (key, value) in [
-            ("max_body_bytes", self.max_body_bytes as u64),
-            ("max_articles", self.max_articles as u64),
-            ("max_article_bytes", self.max_article_bytes as u64),
-            ("ack_timeout_secs", self.ack_timeout_secs),
-            ("header_timeout_secs", self.header_timeout_secs),
-            ("body_timeout_secs", self.body_timeout_secs),
-            ("max_connections", self.max_connections as u64),
-        ] {
-            if value == 0 {
-                return Err(format!("`{key}` must be at least 1").into());
-            }
-        }
         // Binding here makes a taken or malformed address fail the start,
         // before any stage runs; clients queue in the backlog until `run`.
         let listener = std::net::TcpListener::bind(&self.address)
@@ -161,18 +149,18 @@ impl SourceConfig for HttpSourceConfig {
             listener,
             health: cx.health.clone(),
             server: ServerLimits {
-                max_connections: self.max_connections,
-                header_timeout: Duration::from_secs(self.header_timeout_secs),
+                max_connections: self.max_connections.get(),
+                header_timeout: Duration::from_secs(self.header_timeout_secs.get()),
             },
             limits: Limits {
                 token,
-                max_body_bytes: self.max_body_bytes,
-                max_articles: self.max_articles,
-                max_article_bytes: self.max_article_bytes,
-                body_timeout: Duration::from_secs(self.body_timeout_secs),
+                max_body_bytes: self.max_body_bytes.get(),
+                max_articles: self.max_articles.get(),
+                max_article_bytes: self.max_article_bytes.get(),
+                body_timeout: Duration::from_secs(self.body_timeout_secs.get()),
                 retry_after: HeaderValue::from(self.retry_after_secs),
                 ack: self.ack,
-                ack_timeout: Duration::from_secs(self.ack_timeout_secs),
+                ack_timeout: Duration::from_secs(self.ack_timeout_secs.get()),
             },
         }))
     }

@@ -1,12 +1,13 @@
 //! Answering one `POST /articles`.
 
-use super::body::{body_format, parse_body};
+use super::body::body_framing;
 use super::Ack;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use newsflow_core::codec::decode_body;
 use newsflow_core::{Outcome, SourceContext, TrySendError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -81,7 +82,7 @@ pub(super) async fn accept(State(shared): State<Arc<Shared>>, request: Request) 
         tracing::warn!(source = %cx.name, "push refused: declared body over max_body_bytes");
         return refuse(StatusCode::PAYLOAD_TOO_LARGE, too_large());
     }
-    let format = body_format(request.headers());
+    let framing = body_framing(request.headers());
     let read = tokio::select! {
         read = Bytes::from_request(request, &()) => read,
         () = tokio::time::sleep(limits.body_timeout) => {
@@ -114,7 +115,7 @@ pub(super) async fn accept(State(shared): State<Arc<Shared>>, request: Request) 
         }
     };
     // Parsing a body of megabytes is CPU work; keep it off the async threads.
-    let parsed = tokio::task::spawn_blocking(move || parse_body(&body, format)).await;
+    let parsed = tokio::task::spawn_blocking(move || decode_body(&body, framing)).await;
     let items = match parsed {
         Ok(Ok(items)) => items,
         Ok(Err(reason)) => {

@@ -1,7 +1,7 @@
 //! The article: what sources produce, transforms enrich and sinks write.
 
+use crate::{Entity, Figure};
 use chrono::{DateTime, FixedOffset};
-use newsflow_extract::{Entity, Figure};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -48,6 +48,9 @@ pub struct Article {
 /// indexes, message headers), and longer ids are dead-lettered at the source.
 pub const MAX_ID_BYTES: usize = 1024;
 
+/// Where [`Article::from_value`] keeps a `published_at` it cannot read.
+const UNREADABLE_DATE_KEY: &str = "published_at_raw";
+
 /// Reads `published_at` in the common forms and rewrites it as RFC 3339; a
 /// value it cannot read is taken out and returned, so the article still
 /// flows (the caller keeps it in `metadata.published_at_raw`).
@@ -73,7 +76,7 @@ fn normalise_published_at(value: &mut Value) -> Option<Value> {
 /// taken as UTC; a bare date is its midnight, UTC.
 ///
 /// ```
-/// use newsflow_core::parse_date;
+/// use newsflow_article::parse_date;
 /// assert_eq!(parse_date("2025-05-02").unwrap().to_rfc3339(), "2025-05-02T00:00:00+00:00");
 /// assert_eq!(parse_date("Fri, 02 May 2025 10:00:00 +0200").unwrap().to_rfc3339(), "2025-05-02T10:00:00+02:00");
 /// assert!(parse_date("last Tuesday").is_none());
@@ -198,7 +201,7 @@ impl Article {
     /// Parses one article object from JSON text.
     ///
     /// ```
-    /// use newsflow_core::Article;
+    /// use newsflow_article::Article;
     /// let a = Article::from_json(r#"{"id": "a1", "body": "Text.", "title": "T"}"#).unwrap();
     /// assert_eq!(a.title.as_deref(), Some("T"));
     /// assert!(Article::from_json(r#"{"id": "a1"}"#).is_err());
@@ -237,17 +240,23 @@ impl Article {
         })?;
         article.check_required()?;
         if let Some(raw) = unreadable_date {
-            tracing::warn!(
-                article = %article.id,
-                published_at = %raw,
-                "`published_at` is not a date newsflow reads; kept in metadata.published_at_raw"
-            );
+            // The source logs it (this crate does no I/O): see
+            // `Article::unreadable_date`.
             article
                 .metadata
                 .get_or_insert_with(Map::new)
-                .insert("published_at_raw".into(), raw);
+                .insert(UNREADABLE_DATE_KEY.into(), raw);
         }
         Ok(article)
+    }
+
+    /// The `published_at` input could not be read as a date and was kept
+    /// in `metadata.published_at_raw`: that value, for the source to log.
+    pub fn unreadable_date(&self) -> Option<&Value> {
+        if self.published_at.is_some() {
+            return None;
+        }
+        self.metadata.as_ref()?.get(UNREADABLE_DATE_KEY)
     }
 
     fn check_required(&self) -> Result<(), ArticleError> {
@@ -272,7 +281,7 @@ impl Article {
 
     /// About how many bytes the article holds in memory: its text fields
     /// and its annotations. What the byte budget counts
-    /// ([`crate::ByteBudget`]); cheap, an estimate.
+    /// (newsflow-core's `ByteBudget`); cheap, an estimate.
     pub fn approx_bytes(&self) -> usize {
         // What a struct with its vectors and options takes besides its text.
         const ENTITY: usize = 96;

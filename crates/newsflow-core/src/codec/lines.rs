@@ -1,13 +1,13 @@
-//! Reading JSON Lines input with a bound on a line's length, for the sources
+//! Reading a stream a line at a time with a bound on a line's length, for the sources
 //! that read lines (`dir`'s `.jsonl` files, `stdin`).
 
-use newsflow_core::OVERSIZED_RAW_KEPT;
+use crate::OVERSIZED_RAW_KEPT;
 use std::io;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 /// How [`next_line`] found the next line.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Line {
+pub enum Line {
     /// No more lines.
     End,
     /// The line is in the buffer, without its newline.
@@ -19,7 +19,7 @@ pub(crate) enum Line {
 
 /// Reads the next line into `line`, holding at most `limit` bytes of it:
 /// past the limit the line is read on to its newline without being kept.
-pub(crate) async fn next_line(
+pub async fn next_line(
     reader: &mut (impl AsyncBufRead + Unpin),
     line: &mut Vec<u8>,
     limit: usize,
