@@ -178,7 +178,10 @@ def main():
     work = tempfile.mkdtemp(prefix="observer-bench-")
     try:
         for repeat in range(args.repeats):
-            for variant in variants:
+            # The order turns each repeat, so no variant always runs first
+            # (after a quiet spell) or right after another's teardown.
+            shift = repeat % len(variants)
+            for variant in variants[shift:] + variants[:shift]:
                 rate = one_run(args.binary, variant, batches, args.articles, os.path.join(work, "run"))
                 rates[variant].append(rate)
                 print(f"repeat {repeat + 1} {variant:8} {rate:8.1f} articles/s", flush=True)
