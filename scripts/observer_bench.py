@@ -13,8 +13,11 @@ variants, run interleaved (the machine may be shared and loaded):
             its two taps, opened and never read) plus `newsflow tap` whose
             standard output nobody reads, all attached before the flood
 
-It prints each run and the median articles/s of each variant, and the
-change of `stalled` against `api` (what attached observers cost).
+It prints each run's articles/s and the daemon's CPU time per article
+(user + system, from /proc: it hardly depends on what else loads the
+machine, unlike the rate), the medians of each variant, and the change of
+`stalled` against `api` (what attached observers cost) and of `api`
+against `no-api` (what keeping the taps costs).
 
     cargo build --release
     python3 scripts/observer_bench.py --articles 2000 --repeats 5
@@ -102,6 +105,13 @@ def post(push, body):
             time.sleep(0.02)
 
 
+def cpu_seconds(pid):
+    """User and system CPU time the process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def lines_in(path):
     try:
         with open(path, "rb") as f:
@@ -141,7 +151,7 @@ def one_run(binary, variant, batches, total, work):
                     batch = queue.pop()
                 post(push, batch)
 
-        started = time.monotonic()
+        started, cpu_before = time.monotonic(), cpu_seconds(daemon.pid)
         threads = [threading.Thread(target=client) for _ in range(4)]
         for t in threads:
             t.start()
@@ -150,7 +160,8 @@ def one_run(binary, variant, batches, total, work):
         while lines_in(out) < total:
             time.sleep(0.01)
         elapsed = time.monotonic() - started
-        return total / elapsed
+        cpu_ms = (cpu_seconds(daemon.pid) - cpu_before) * 1000 / total
+        return total / elapsed, cpu_ms
     finally:
         daemon.terminate()
         daemon.wait()
@@ -175,6 +186,7 @@ def main():
     batches = ["\n".join(lines[i:i + args.batch]).encode() for i in range(0, len(lines), args.batch)]
     variants = args.variants.split(",")
     rates = {v: [] for v in variants}
+    cpu = {v: [] for v in variants}
     work = tempfile.mkdtemp(prefix="observer-bench-")
     try:
         for repeat in range(args.repeats):
@@ -182,15 +194,19 @@ def main():
             # (after a quiet spell) or right after another's teardown.
             shift = repeat % len(variants)
             for variant in variants[shift:] + variants[:shift]:
-                rate = one_run(args.binary, variant, batches, args.articles, os.path.join(work, "run"))
+                rate, cpu_ms = one_run(args.binary, variant, batches, args.articles,
+                                       os.path.join(work, "run"))
                 rates[variant].append(rate)
-                print(f"repeat {repeat + 1} {variant:8} {rate:8.1f} articles/s", flush=True)
+                cpu[variant].append(cpu_ms)
+                print(f"repeat {repeat + 1} {variant:8} {rate:8.1f} articles/s "
+                      f"{cpu_ms:6.3f} daemon CPU ms/article", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"\n{args.articles} articles per run, {args.repeats} runs per variant (medians):")
     medians = {v: statistics.median(r) for v, r in rates.items()}
+    cpu_medians = {v: statistics.median(c) for v, c in cpu.items()}
     for v, m in medians.items():
-        print(f"  {v:8} {m:8.1f} articles/s")
+        print(f"  {v:8} {m:8.1f} articles/s {cpu_medians[v]:6.3f} daemon CPU ms/article")
     # Runs of one repeat ran back to back, under about the same load: the
     # median of their per-repeat changes is less noisy than the change of
     # the medians.
@@ -202,6 +218,9 @@ def main():
                 (o - b) / b * 100 for b, o in zip(rates[base], rates[other]))
             print(f"{label}: {of_medians:+.1f}% (change of the medians), "
                   f"{paired:+.1f}% (median of the per-repeat changes)")
+            # CPU per article hardly depends on what else loads the machine.
+            cpu_change = (cpu_medians[other] - cpu_medians[base]) / cpu_medians[base] * 100
+            print(f"{label}: {cpu_change:+.1f}% daemon CPU per article")
 
 
 if __name__ == "__main__":
