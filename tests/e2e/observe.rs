@@ -454,3 +454,33 @@ fn an_api_token_from_an_unset_variable_stops_the_start() {
         "{err}"
     );
 }
+
+#[test]
+fn tap_shows_the_dead_letters_as_they_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = format!("127.0.0.1:{}", free_port());
+    let sink = format!(
+        "type = \"jsonl\"\npath = \"{}/out.jsonl\"",
+        dir.path().display()
+    );
+    let config = crate::inbox_config(dir.path(), &sink, &format!("[api]\naddress = \"{api}\""));
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let daemon = start(&write_config(dir.path(), &config));
+    wait_for_api(&api, "/health");
+    let mut child = tap(&["--api", &api, "dead_letter", "--limit", "1"]);
+    let said = wait_for_stderr(&mut child, "tapping dead_letter");
+    std::fs::write(inbox.join("broken.json.part"), "{\"id\": \"x\", \"body\": ").unwrap();
+    std::fs::rename(inbox.join("broken.json.part"), inbox.join("broken.json")).unwrap();
+    let (code, out, _) = finish(child);
+    let err = said.join().unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    let letter: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(letter["stage"], "inbox", "{letter}");
+    assert!(
+        letter["location"].as_str().unwrap().contains("broken.json"),
+        "{letter}"
+    );
+    assert_eq!(letter["raw"], "{\"id\": \"x\", \"body\": ", "{letter}");
+    stop(daemon);
+}
