@@ -132,12 +132,12 @@ def title(word: str) -> str:
     return re.sub(r"(^|[-'])(\w)", lambda m: m.group(1) + m.group(2).upper(), word.lower())
 
 
-def write_list(name: str, entries, header: str) -> None:
+def write_list(name: str, entries, header: str, folder: str = "gazetteer") -> None:
     """Write a sorted, deduplicated list: comment header, one entry a line."""
     # Entries are matched token by token; punctuation-split spellings such as
     # "Bonaire, Saint Eustatius and Saba" would never match a token stream.
     items = sorted({clean(e) for e in entries if clean(e) and not re.search(r"[,;()]", e)})
-    path = OUT / "gazetteer" / name
+    path = OUT / folder / name
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         for line in header.strip().splitlines():
@@ -481,6 +481,87 @@ def people_lists() -> set[str]:
     return {w for t in titles for w in t.split()}
 
 
+# Words entity resolution compares names with (lower case; src/resolve/words.rs
+# embeds them): office titles, honorifics, particles and generic head words.
+RESOLUTION_WORDS = {
+    "office_heads": (
+        'Words that make a run of leading title words an office title.',
+        """
+president|minister|chancellor|premier|secretary|senator|sen|governor|gov|mayor|chairman|chairwoman
+chairperson|chief|director|ambassador|spokesman|spokeswoman|spokesperson|speaker|commissioner|envoy
+judge|justice|leader|general|gen|admiral|adm|colonel|col|lieutenant|lt|captain|capt|sergeant|sgt
+commander|emir|amir|mr|mrs|ms|mx|dr|prof|professor|rep|representative
+        """,
+    ),
+    "office_modifiers": (
+        'Words that qualify an office title ("Prime", "Foreign", "Deputy").',
+        """
+prime|foreign|deputy|vice|former|acting|interim|first|defence|defense|interior|finance|economy
+trade|health|energy|education|culture|agriculture|environment|home|executive|attorney|state
+opposition|supreme|senior|assistant|managing
+        """,
+    ),
+    "styled_honorifics": (
+        'Honorifics that are customarily used with a person\'s name and so may be part of how an article names someone ("Sheikha Moza", "King Charles").',
+        """
+sheikh|sheikha|shaikh|shaikha|sheik|king|queen|prince|princess|crown|pope|sir|dame|lord|lady
+emperor|empress|sultan|shah|tsar|czar|ayatollah|grand|imam|mullah|mufti|rabbi|cardinal|archbishop
+bishop|patriarch|reverend|rev|pastor|saint|st
+        """,
+    ),
+    "name_particles": (
+        'Lower-case words inside personal names that are not names by themselves.',
+        """
+bin|bint|ibn|binti|al|el|de|da|di|del|della|van|von|der|den|ter|la|le|du|dos|das|do|jr|sr|ii|iii|iv
+        """,
+    ),
+    "patronymic_particles": (
+        "Particles after which comes a father's name, not the person's.",
+        """
+bin|bint|ibn|binti
+        """,
+    ),
+    "generational_suffixes": (
+        'Suffixes that tell a son from his father of the same name.',
+        """
+jr|sr|ii|iii|iv
+        """,
+    ),
+    "function_words": (
+        'Function words that cannot start a short form of a longer name.',
+        """
+of|the|for|and|in|on|at|to|de|del|della|di|da|du|des|la|le|les|von|van|der|y|&|und|et
+        """,
+    ),
+    "generic_place_words": (
+        'Trailing words of a place name that the article may drop ("Gaza Strip").',
+        """
+strip|province|region|county|district|governorate|prefecture|municipality|oblast|territory|state
+valley|heights|desert|peninsula
+        """,
+    ),
+    "generic_organisation_words": (
+        "Trailing words of an organisation's name that the article may drop.",
+        """
+inc|incorporated|corp|corporation|co|company|ltd|limited|llc|plc|ag|sa|nv|gmbh|group|holding
+holdings|party|movement|fc
+        """,
+    ),
+    "abbreviations": (
+        'Abbreviations whose full stop belongs to the name ("Apple Inc.").',
+        """
+inc|corp|co|ltd|jr|sr|st|bros|plc|llc|dr|mr|mrs|ms
+        """,
+    ),
+}
+
+
+def resolution_lists() -> None:
+    """Write the word lists of entity resolution (data/resolve/)."""
+    for name, (header, block) in RESOLUTION_WORDS.items():
+        write_list(f"{name}.txt", bar_list(block), header + " Hand-curated (scripts/build_gazetteers.py).", folder="resolve")
+
+
 # --------------------------------------------------------------------------
 # Word vectors: spaCy en_core_web_md 3.8.0 vectors (Explosion, CC0)
 # --------------------------------------------------------------------------
@@ -701,6 +782,7 @@ def main() -> None:
     ensure_build_deps(args.cache)
     not_names = geography(args.cache) | organisations(args.cache) | people_lists()
     companies(args.cache)
+    resolution_lists()
     rows, vectors = load_vectors(args.cache)
     vocabulary = word_clusters(rows, vectors)
     personal_names(args.cache, vocabulary, not_names)

@@ -54,6 +54,9 @@ enum EvalCommand {
     Conll(commands::eval_conll::Args),
     /// Share of Recognizers-Text spec cases the number recogniser gets right.
     Numbers(commands::eval_numbers::Args),
+    /// Precision and recall of the dedup stage on labelled pairs, and its
+    /// speed and memory on a stream.
+    Dedup(commands::eval_dedup::Args),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         Command::Train(TrainCommand::Ner(args)) => commands::train_ner::run(args),
         Command::Eval(EvalCommand::Conll(args)) => commands::eval_conll::run(args),
         Command::Eval(EvalCommand::Numbers(args)) => commands::eval_numbers::run(args),
+        Command::Eval(EvalCommand::Dedup(args)) => commands::eval_dedup::run(args),
         Command::Bench(args) => commands::bench::run(args),
         Command::Tap(args) => commands::tap::run(args),
         Command::Top(args) => commands::top::run(args),

@@ -63,7 +63,7 @@ fn thread_cpu_seconds() -> Option<f64> {
 }
 
 /// Peak resident memory of this process, from /proc (Linux).
-fn peak_memory_mb() -> Option<f64> {
+pub(crate) fn peak_memory_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;

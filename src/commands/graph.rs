@@ -77,16 +77,19 @@ fn dot(pipeline: &Pipeline) -> String {
             "house",
         );
     }
-    let key_of = |input: &str| {
-        if config.sources.contains_key(input) {
-            format!("sources.{input}")
-        } else {
-            format!("transforms.{input}")
-        }
-    };
     for (reader, inputs) in config.readers() {
         for input in inputs {
-            let _ = writeln!(out, "  {} -> {};", quote(&key_of(input)), quote(&reader));
+            // A route's output (`desk.markets`) is an edge from the route,
+            // labelled with the output's name.
+            let (from, label) = match config.transform_of(input) {
+                Some(name) if name != input => (
+                    format!("transforms.{name}"),
+                    format!(" [label={}]", quote(&input[name.len() + 1..])),
+                ),
+                Some(name) => (format!("transforms.{name}"), String::new()),
+                None => (format!("sources.{input}"), String::new()),
+            };
+            let _ = writeln!(out, "  {} -> {}{label};", quote(&from), quote(&reader));
         }
     }
     if config.dead_letter.is_some() {

@@ -3,6 +3,7 @@
 pub mod api_client;
 pub mod bench;
 pub mod eval_conll;
+pub mod eval_dedup;
 pub mod eval_numbers;
 pub mod extract;
 pub mod graph;

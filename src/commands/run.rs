@@ -211,6 +211,7 @@ fn summarise(report: &RunReport) -> ExitCode {
             received = stage.received,
             emitted = stage.emitted,
             failed = stage.failed,
+            dropped = stage.dropped,
             "summary"
         );
     }

@@ -18,7 +18,7 @@
 //! ```
 
 use crate::logging::LogFormat;
-use newsflow_core::{Article, BuildContext, Transform};
+use newsflow_core::{Article, BuildContext, Route, Transform};
 use newsflow_runtime::{ConfigError, ParsedConfig, Problem};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -68,6 +68,10 @@ struct Expectation {
     no_entities: bool,
     /// A dead letter whose reason contains this text.
     dead_letter: Option<String>,
+    /// The ids of the articles that came out, exactly (in any order).
+    ids: Option<Vec<String>>,
+    /// An article with these fields (`id`, `duplicate_of`, ...) came out.
+    article: Option<Map<String, Value>>,
 }
 
 /// Runs every test and prints pass or fail for each, with what was found
@@ -105,16 +109,27 @@ pub fn run(args: Args, log_format: LogFormat) -> ExitCode {
         return ExitCode::from(super::EXIT_CONFIG);
     }
     let config = pipeline.config();
-    let transforms = match build_transforms(config) {
-        Ok(transforms) => transforms,
-        Err(e) => {
-            crate::logging::config_error(log_format, &e);
-            return ExitCode::from(super::EXIT_CONFIG);
-        }
-    };
     let mut report = String::new();
     let mut failed = 0;
     for (file, index, test) in &tests {
+        // Built afresh for each test, with a state directory of its own,
+        // so a stage that remembers (dedup) starts every test empty.
+        let built = tempfile::tempdir()
+            .map_err(|e| {
+                problem(
+                    &config.file,
+                    "",
+                    format!("cannot make a state directory: {e}"),
+                )
+            })
+            .and_then(|state| Ok((build_transforms(config, state.path())?, state)));
+        let (transforms, _state) = match built {
+            Ok(built) => built,
+            Err(e) => {
+                crate::logging::config_error(log_format, &e);
+                return ExitCode::from(super::EXIT_CONFIG);
+            }
+        };
         match run_one(config, &transforms, test) {
             Ok(()) => report.push_str(&format!("PASS {}\n", test.name)),
             Err(why) => {
@@ -176,14 +191,14 @@ fn problem(file: &Path, key: &str, message: impl ToString) -> ConfigError {
 
 fn build_transforms(
     config: &ParsedConfig,
+    state: &Path,
 ) -> Result<BTreeMap<String, Arc<dyn Transform>>, ConfigError> {
-    let state = std::env::temp_dir();
     let mut built = BTreeMap::new();
     for (name, spec) in &config.transforms {
         let key = format!("transforms.{name}");
         let transform = spec
             .config
-            .build(&BuildContext::new(&key, &state))
+            .build(&BuildContext::new(&key, state))
             .map_err(|e| problem(&config.file, &key, format!("cannot start: {e}")))?;
         built.insert(name.clone(), transform);
     }
@@ -226,6 +241,7 @@ fn run_one(
         out.articles.insert(test.insert_at.clone(), incoming);
     } else {
         apply(
+            config,
             &test.insert_at,
             &transforms[&test.insert_at],
             incoming,
@@ -253,7 +269,7 @@ fn run_one(
             .iter()
             .flat_map(|i| out.articles.get(i).cloned().unwrap_or_default())
             .collect();
-        apply(name, &transforms[name], input, &mut out);
+        apply(config, name, &transforms[name], input, &mut out);
     }
     let mut failures = String::new();
     for expectation in &test.expect {
@@ -273,17 +289,50 @@ fn reaches(config: &ParsedConfig, from: &str, to: &str) -> bool {
     if from == to {
         return true;
     }
-    config
-        .transforms
-        .get(to)
-        .is_some_and(|spec| spec.inputs.iter().any(|i| reaches(config, from, i)))
+    config.transform_of(to).is_some_and(|name| {
+        name == from
+            || config.transforms[name]
+                .inputs
+                .iter()
+                .any(|i| reaches(config, from, i))
+    })
 }
 
-fn apply(name: &str, transform: &Arc<dyn Transform>, input: Vec<Article>, out: &mut Outputs) {
-    let mut passed = Vec::new();
+/// Runs a transform over `input`, filing what comes out under the stage's
+/// name, or under `NAME.OUTPUT` for a route's outputs; dropped articles
+/// come out nowhere.
+fn apply(
+    config: &ParsedConfig,
+    name: &str,
+    transform: &Arc<dyn Transform>,
+    input: Vec<Article>,
+    out: &mut Outputs,
+) {
+    let named: Vec<String> = config.transforms[name]
+        .config
+        .outputs()
+        .iter()
+        .map(|output| format!("{name}.{output}"))
+        .collect();
+    for key in std::iter::once(name).chain(named.iter().map(String::as_str)) {
+        out.articles.insert(key.to_owned(), Vec::new());
+    }
     for mut article in input {
-        match transform.apply(&mut article) {
-            Ok(()) => passed.push(article),
+        match transform.route(&mut article) {
+            Ok(Route::Pass) => out
+                .articles
+                .entry(name.to_owned())
+                .or_default()
+                .push(article),
+            Ok(Route::Drop) => {}
+            Ok(Route::Outputs(to)) => {
+                for key in to.iter().filter_map(|i| named.get(*i)) {
+                    out.articles
+                        .entry(key.clone())
+                        .or_default()
+                        .push(article.clone());
+                }
+            }
             Err(rejection) => out
                 .dead
                 .entry(name.to_owned())
@@ -291,7 +340,6 @@ fn apply(name: &str, transform: &Arc<dyn Transform>, input: Vec<Article>, out: &
                 .push(rejection.0),
         }
     }
-    out.articles.insert(name.to_owned(), passed);
 }
 
 fn check(expectation: &Expectation, out: &Outputs) -> Result<(), String> {
@@ -322,11 +370,35 @@ fn check(expectation: &Expectation, out: &Outputs) -> Result<(), String> {
         expectation.no_figures,
         expectation.no_entities,
         expectation.dead_letter.is_some(),
+        expectation.ids.is_some(),
+        expectation.article.is_some(),
     ];
     if conditions.iter().filter(|c| **c).count() != 1 {
         return Err(format!(
-            "  expect (from = \"{from}\"): name exactly one of entity, figure, no_figures, no_entities, dead_letter\n"
+            "  expect (from = \"{from}\"): name exactly one of entity, figure, no_figures, no_entities, dead_letter, ids, article\n"
         ));
+    }
+    let ids = || -> Vec<&str> { articles.iter().map(|a| a.id.as_str()).collect() };
+    if let Some(wanted) = &expectation.ids {
+        let mut found = ids();
+        found.sort_unstable();
+        let mut wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        wanted.sort_unstable();
+        if found != wanted {
+            return Err(format!(
+                "  expected the articles {wanted:?}\n    found {found:?}\n"
+            ));
+        }
+    }
+    if let Some(wanted) = &expectation.article {
+        if !values.iter().any(|v| matches(v, wanted)) {
+            return Err(format!(
+                "  expected an article with {}\n    found {} articles: {:?}\n",
+                Value::Object(wanted.clone()),
+                values.len(),
+                ids()
+            ));
+        }
     }
     if let Some(wanted) = &expectation.entity {
         if !all("entities").iter().any(|e| matches(e, wanted)) {

@@ -18,9 +18,10 @@ pub struct Args {
     /// encyclopedia sentences).
     #[arg(long)]
     extra: Vec<PathBuf>,
-    /// Weight of the updates from `--extra` data (those of `--train` weigh 1).
-    #[arg(long, default_value_t = 0.5)]
-    extra_weight: f32,
+    /// Weight of the updates from `--extra` data (those of `--train` weigh
+    /// 1): one value for every `--extra` file, or one per file, in order.
+    #[arg(long, default_values_t = [0.5])]
+    extra_weight: Vec<f32>,
     /// Development data, scored after every epoch; the best epoch's model is kept.
     #[arg(long)]
     dev: PathBuf,
@@ -69,19 +70,21 @@ fn read_extra(path: &PathBuf) -> anyhow::Result<Vec<conll::Document>> {
 pub fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(args.epochs > 0, "--epochs must be at least 1");
     anyhow::ensure!(
-        args.extra_weight > 0.0 && args.extra_weight.is_finite(),
+        args.extra_weight.iter().all(|w| *w > 0.0 && w.is_finite()),
         "--extra-weight must be a positive number"
+    );
+    anyhow::ensure!(
+        args.extra_weight.len() == 1 || args.extra_weight.len() == args.extra.len(),
+        "--extra-weight must be given once, or once per --extra file ({} of them)",
+        args.extra.len()
     );
     let mut train_docs: Vec<(conll::Document, f32)> = read_conll(&args.train)?
         .into_iter()
         .map(|d| (d, 1.0))
         .collect();
-    for path in &args.extra {
-        train_docs.extend(
-            read_extra(path)?
-                .into_iter()
-                .map(|d| (d, args.extra_weight)),
-        );
+    for (i, path) in args.extra.iter().enumerate() {
+        let weight = args.extra_weight[i.min(args.extra_weight.len() - 1)];
+        train_docs.extend(read_extra(path)?.into_iter().map(|d| (d, weight)));
     }
     let dev_docs = read_conll(&args.dev)?;
     let tokens: usize = train_docs.iter().map(|(d, _)| d.tokens.len()).sum();

@@ -17,6 +17,20 @@ const EXPECTED: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "dedup-and-route.toml",
+        &[
+            "source     wire (dir)",
+            "transform  once (dedup) <- wire",
+            "transform  enrich (enrich) <- once",
+            "transform  english (filter) <- enrich",
+            "transform  desk (route) <- english",
+            "sink       alerts (jsonl) <- desk.casualties",
+            "sink       markets (jsonl) <- desk.markets",
+            "sink       other (jsonl) <- desk._unmatched",
+            "dead letter (jsonl)",
+        ],
+    ),
+    (
         "drop-dir-to-sqlite.toml",
         &[
             "source     inbox (dir)",

@@ -9,12 +9,14 @@ mod delivery;
 mod dir_source;
 mod examples;
 mod extract;
+mod filter_route;
 mod graph;
 mod http_source;
 mod observe;
 mod page;
 mod replay;
 mod shutdown;
+mod train;
 mod validate;
 mod watch;
 

@@ -157,6 +157,11 @@ fn the_page_shows_the_pipeline_and_a_seed_article_highlighted() {
             return m && [m.dataset.kind, m.dataset.event, m.title];"##).await;
         assert_eq!((figure[0].as_str(), figure[1].as_str()), (Some("count"), Some("killed")), "{figure}");
         assert!(figure[2].as_str().unwrap().contains("value 34049 · kind count · qualifier at_least · event killed"), "{figure}");
+        // Title mentions are marked in the title, by their own offsets.
+        let title = client.execute(r##"
+            const m = [...document.querySelectorAll("#doc h2 mark.ent")].find(m => m.textContent === "Erdoğan");
+            return m ? m.dataset.name + " " + m.dataset.type : null;"##, vec![]).await.unwrap();
+        assert_eq!(title, "Recep Tayyip Erdoğan PER");
         let side = client.find(Locator::Id("side")).await.unwrap().text().await.unwrap();
         assert!(side.contains("PER (") && side.contains("Recep Tayyip Erdoğan"), "{side}");
         // Filtering by a type the article lacks empties the list; by PER keeps it.

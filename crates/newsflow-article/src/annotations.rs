@@ -52,15 +52,45 @@ impl EntityType {
     }
 }
 
-/// One place in the body where an entity is named.
+/// One place in the article where an entity is named.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mention {
-    /// The text as it stands in the body.
+    /// The text as it stands in the body (or the title).
     pub text: String,
     /// Code-point offset of the first character.
     pub start: usize,
     /// Code-point offset just past the last character.
     pub end: usize,
+    /// Which text the offsets count into: the body (not written out, the
+    /// shape mentions always had) or the title (`"field": "title"`).
+    #[serde(default, skip_serializing_if = "TextField::is_body")]
+    pub field: TextField,
+}
+
+/// The text of an article a mention was found in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextField {
+    /// `body`.
+    #[default]
+    Body,
+    /// `title`.
+    Title,
+}
+
+impl TextField {
+    /// Whether this is the body (the default, not written out).
+    pub fn is_body(&self) -> bool {
+        *self == TextField::Body
+    }
+
+    /// The name used in JSON and SQL (`body`, `title`).
+    pub fn label(self) -> &'static str {
+        match self {
+            TextField::Body => "body",
+            TextField::Title => "title",
+        }
+    }
 }
 
 /// An entity named in an article: all its mentions grouped under one

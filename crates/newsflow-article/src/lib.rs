@@ -15,5 +15,7 @@
 mod annotations;
 mod article;
 
-pub use annotations::{Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier};
+pub use annotations::{
+    Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier, TextField,
+};
 pub use article::{parse_date, Article, ArticleError, MAX_ID_BYTES};

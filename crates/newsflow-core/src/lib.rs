@@ -18,20 +18,20 @@ pub use backoff::{Backoff, Delays};
 pub use build::{BuildContext, Counter, Gauge, Health};
 pub use checkpoint::{Checkpoints, Settled};
 pub use delivery::{Delivery, Outcome};
-pub use observe::{Batch, Cursor, Tap};
+pub use observe::{Cursor, Seen, Tap};
 pub use record::{
-    DeadLetter, DeadLetterEvent, Event, RawEncoding, Record, DEFAULT_MAX_ARTICLE_BYTES,
+    Batch, DeadLetter, DeadLetterEvent, Event, RawEncoding, Record, DEFAULT_MAX_ARTICLE_BYTES,
     OVERSIZED_RAW_KEPT,
 };
 pub use registry::{FieldError, Registry, SinkConfig, SourceConfig, TransformConfig};
 pub use stage::{
     BoxError, ByteBudget, Closed, DeadLetters, Misconfigured, Output, OutputHandle, Progress,
-    Refusal, Rejection, Sink, SinkError, SinkErrorKind, Source, SourceContext, StageCounters,
-    Transform, TrySendError,
+    Refusal, Rejection, Route, Sink, SinkError, SinkErrorKind, Source, SourceContext,
+    StageCounters, Transform, TrySendError,
 };
 
 /// The article and its annotations, re-exported from the vocabulary crate.
 pub use newsflow_article::{
     parse_date, Article, ArticleError, Entity, EntityType, Figure, FigureKind, FigureValue,
-    Mention, Qualifier, MAX_ID_BYTES,
+    Mention, Qualifier, TextField, MAX_ID_BYTES,
 };

@@ -51,7 +51,7 @@ pub struct Cursor(u64);
 
 /// What an observer reads at once.
 #[derive(Debug)]
-pub struct Batch<T> {
+pub struct Seen<T> {
     /// The records, oldest first.
     pub records: Vec<Arc<T>>,
     /// Records pushed out of the ring before this observer read them.
@@ -104,7 +104,7 @@ impl<T> Tap<T> {
 
     /// The records after `cursor` (at most the ring's capacity), moving it
     /// past them; empty when there is nothing new.
-    pub fn read(&self, cursor: &mut Cursor) -> Batch<T> {
+    pub fn read(&self, cursor: &mut Cursor) -> Seen<T> {
         let ring = self.lock();
         let first = ring.first();
         let skipped = first.saturating_sub(cursor.0);
@@ -116,11 +116,11 @@ impl<T> Tap<T> {
             .cloned()
             .collect();
         cursor.0 = ring.next;
-        Batch { records, skipped }
+        Seen { records, skipped }
     }
 
     /// Waits until something was pushed after `cursor`, then reads it.
-    pub async fn next(&self, cursor: &mut Cursor) -> Batch<T> {
+    pub async fn next(&self, cursor: &mut Cursor) -> Seen<T> {
         loop {
             let pushed = self.inner.pushed.notified();
             tokio::pin!(pushed);

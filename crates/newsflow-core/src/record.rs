@@ -150,6 +150,33 @@ impl Record {
     }
 }
 
+/// Records a sink writes at once, shared: handing the batch to another
+/// thread, or keeping it for a retry, clones a pointer, not the records.
+#[derive(Debug, Clone, Default)]
+pub struct Batch(std::sync::Arc<Vec<Record>>);
+
+impl Batch {
+    /// The records back, without copying them when nothing else holds the
+    /// batch (the runtime's case once a write has returned).
+    pub fn into_records(self) -> Vec<Record> {
+        std::sync::Arc::try_unwrap(self.0).unwrap_or_else(|shared| (*shared).clone())
+    }
+}
+
+impl From<Vec<Record>> for Batch {
+    fn from(records: Vec<Record>) -> Batch {
+        Batch(std::sync::Arc::new(records))
+    }
+}
+
+impl std::ops::Deref for Batch {
+    type Target = [Record];
+
+    fn deref(&self) -> &[Record] {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,6 +38,20 @@ pub trait TransformConfig: Debug + Send + Sync {
     fn check(&self) -> Result<(), FieldError> {
         Ok(())
     }
+
+    /// The names of the transform's own outputs (a `route`'s), read as
+    /// `NAME.OUTPUT`; a transform with outputs is read only through them.
+    /// None by default: readers name the transform itself.
+    fn outputs(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Whether each article's result depends on the ones before it (a
+    /// deduplicator's memory), so articles must be taken one at a time, in
+    /// order: the stage runs with `concurrency = 1`. False by default.
+    fn sequential(&self) -> bool {
+        false
+    }
 }
 
 /// A sink's typed config.

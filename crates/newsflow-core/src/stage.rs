@@ -5,7 +5,7 @@
 //! runtime wires them.
 
 use crate::observe::Tap;
-use crate::{Article, DeadLetter, DeadLetterEvent, Delivery, Event, Outcome, Record};
+use crate::{Article, Batch, DeadLetter, DeadLetterEvent, Delivery, Event, Outcome, Record};
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
@@ -30,6 +30,20 @@ pub trait Source: Send {
 #[error("{0}")]
 pub struct Rejection(pub String);
 
+/// Where a transform sends an article it has taken in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// On to every stage that reads the transform.
+    Pass,
+    /// Nowhere: the article is settled as delivered (a filter left it out)
+    /// and counted as dropped.
+    Drop,
+    /// To these named outputs (indexes into
+    /// [`TransformConfig::outputs`](crate::TransformConfig::outputs)), each
+    /// a branch of its own, as fan-out is.
+    Outputs(Vec<usize>),
+}
+
 /// Changes one article at a time.
 ///
 /// Synchronous on purpose: the runtime runs it on a blocking thread, several
@@ -37,6 +51,13 @@ pub struct Rejection(pub String);
 pub trait Transform: Send + Sync {
     /// Enriches or rewrites `article` in place.
     fn apply(&self, article: &mut Article) -> Result<(), Rejection>;
+
+    /// Transforms `article` and says where it goes next; what the runtime
+    /// calls. By default [`apply`](Transform::apply), then on to every
+    /// reader; filters and routes override it.
+    fn route(&self, article: &mut Article) -> Result<Route, Rejection> {
+        self.apply(article).map(|()| Route::Pass)
+    }
 }
 
 /// What a sink failure means for the batch.
@@ -167,11 +188,11 @@ pub struct Misconfigured(pub String);
 
 /// Writes records somewhere.
 ///
-/// The runtime batches records, calls [`write`](Sink::write), then
-/// [`flush`](Sink::flush); only after `flush` returns are the articles
-/// reported delivered, so `flush` must make them durable. When either fails,
-/// the sink drops what it holds of the batch: a retry passes the batch again
-/// (without the records it refused, when it named them).
+/// The runtime batches records and calls [`write_batch`](Sink::write_batch);
+/// the articles are reported delivered once it returns `Ok`, so it must make
+/// them durable. When it fails, nothing of the batch counts as written: a
+/// retry passes the batch again (without the records it refused, when it
+/// named them). At the end of a run [`finish`](Sink::finish) is called once.
 #[async_trait]
 pub trait Sink: Send {
     /// Connects and prepares the target (creating or migrating its tables)
@@ -182,10 +203,17 @@ pub trait Sink: Send {
         Ok(())
     }
 
-    /// Writes a batch (it may be buffered until `flush`).
-    async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError>;
-    /// Makes everything written so far durable.
-    async fn flush(&mut self) -> Result<(), SinkError>;
+    /// Writes a batch durably. The batch is shared: a sink that hands it to
+    /// another thread (a blocking database call) clones a pointer, not the
+    /// records.
+    async fn write_batch(&mut self, batch: &Batch) -> Result<(), SinkError>;
+
+    /// What the sink must do when the run ends, after its last batch (an
+    /// overwriting sink empties its output even when no batch came).
+    /// Retried like a write. Nothing to do by default.
+    async fn finish(&mut self) -> Result<(), SinkError> {
+        Ok(())
+    }
 }
 
 /// Per-stage counts, read for the end-of-run summary and metrics.
@@ -194,6 +222,7 @@ pub struct StageCounters {
     received: AtomicU64,
     emitted: AtomicU64,
     failed: AtomicU64,
+    dropped: AtomicU64,
 }
 
 impl StageCounters {
@@ -209,6 +238,11 @@ impl StageCounters {
     pub fn add_failed(&self, n: u64) {
         self.failed.fetch_add(n, Ordering::Relaxed);
     }
+    /// Counts articles a transform left out on purpose (a filter); they
+    /// count as delivered.
+    pub fn add_dropped(&self, n: u64) {
+        self.dropped.fetch_add(n, Ordering::Relaxed);
+    }
     /// Articles taken in so far.
     pub fn received(&self) -> u64 {
         self.received.load(Ordering::Relaxed)
@@ -220,6 +254,10 @@ impl StageCounters {
     /// Articles refused so far.
     pub fn failed(&self) -> u64 {
         self.failed.load(Ordering::Relaxed)
+    }
+    /// Articles left out on purpose so far.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 }
 
@@ -410,6 +448,11 @@ impl Output {
     pub fn growing_in(mut self, budget: ByteBudget) -> Output {
         self.budget = Some(Budgeting::Grow(budget));
         self
+    }
+
+    /// Whether any stage reads this output now.
+    pub fn is_read(&self) -> bool {
+        !self.readers().is_empty()
     }
 
     /// A handle for re-pointing this output while it runs.

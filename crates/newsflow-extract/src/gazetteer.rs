@@ -272,7 +272,7 @@ fn line_count(text: &str) -> usize {
 }
 
 /// Entry lines of a data file: comments (`#`) and blank lines skipped.
-fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
+pub(crate) fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
     text.lines()
         .map(str::trim_end)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))

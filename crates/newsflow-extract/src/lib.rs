@@ -22,10 +22,11 @@ pub mod gazetteer;
 pub mod ner;
 pub mod numbers;
 pub mod resolve;
+mod title;
 mod types;
 
 pub use newsflow_article::{
-    Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier,
+    Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier, TextField,
 };
 pub use types::{Annotations, TaggedSpan};
 
@@ -57,6 +58,17 @@ impl Extractor {
     /// The entities named in `text`, in order of first mention.
     pub fn entities(&self, text: &str) -> Vec<Entity> {
         self.tagger.entities(text)
+    }
+
+    /// The entities of an article: those named in `body`, with the mentions
+    /// found in `title` joined to them (marked `"field": "title"`, offsets
+    /// into the title); see [`title`](crate::title) for the rules.
+    pub fn entities_with_title(&self, title: Option<&str>, body: &str) -> Vec<Entity> {
+        let mut entities = self.entities(body);
+        if let Some(title) = title.filter(|t| !t.trim().is_empty()) {
+            title::join_title_mentions(&mut entities, self.entities(title), title);
+        }
+        entities
     }
 
     /// The figures `text` reports, in order of appearance.

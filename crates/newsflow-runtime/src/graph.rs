@@ -85,11 +85,25 @@ pub fn compile(mut config: ParsedConfig) -> Result<Pipeline, ConfigError> {
         }
     }
 
+    // What a stage may name in `inputs`: sources, transforms, and the
+    // outputs of transforms that have them (`route.english`) in their stead.
+    let outputs: BTreeMap<&str, Vec<String>> = config
+        .transforms
+        .iter()
+        .map(|(name, spec)| (name.as_str(), spec.config.outputs()))
+        .filter(|(_, outputs)| !outputs.is_empty())
+        .map(|(name, outputs)| {
+            let inputs = outputs.iter().map(|o| format!("{name}.{o}")).collect();
+            (name, inputs)
+        })
+        .collect();
     let readable: BTreeSet<&str> = config
         .sources
         .keys()
         .chain(config.transforms.keys())
         .map(String::as_str)
+        .filter(|name| !outputs.contains_key(name))
+        .chain(outputs.values().flatten().map(String::as_str))
         .collect();
     let known = readable.iter().copied().collect::<Vec<_>>().join(", ");
     let mut read: BTreeSet<&str> = BTreeSet::new();
@@ -109,6 +123,14 @@ pub fn compile(mut config: ParsedConfig) -> Result<Pipeline, ConfigError> {
                 );
             } else if readable.contains(input.as_str()) {
                 read.insert(input);
+            } else if let Some(named) = outputs.get(input.as_str()) {
+                problem(
+                    format!("{key}.inputs"),
+                    format!(
+                        "`{input}` sends its articles to named outputs: read one of {}",
+                        named.join(", ")
+                    ),
+                );
             } else if config.sinks.contains_key(input) {
                 problem(
                     format!("{key}.inputs"),
@@ -122,9 +144,26 @@ pub fn compile(mut config: ParsedConfig) -> Result<Pipeline, ConfigError> {
             }
         }
     }
-    for name in &readable {
+    for (stage, named) in &outputs {
+        // A route is read when any of its outputs is; an output nothing
+        // reads drops its articles.
+        if !named.iter().any(|o| read.contains(o.as_str())) {
+            problem(
+                format!("transforms.{stage}"),
+                format!(
+                    "nothing reads this stage: add one of its outputs ({}) to some stage's `inputs`, or remove it",
+                    named.join(", ")
+                ),
+            );
+        }
+    }
+    for name in config.sources.keys().chain(config.transforms.keys()) {
+        let name = name.as_str();
+        if outputs.contains_key(name) {
+            continue;
+        }
         if !read.contains(name) {
-            let section = if config.sources.contains_key(*name) {
+            let section = if config.sources.contains_key(name) {
                 "sources"
             } else {
                 "transforms"
@@ -186,8 +225,8 @@ fn overwrites_behind_checkpoints(config: &ParsedConfig) -> Vec<(String, Vec<Stri
         let mut stack: Vec<&String> = spec.inputs.iter().collect();
         while let Some(input) = stack.pop() {
             if seen.insert(input) {
-                if let Some(transform) = config.transforms.get(input) {
-                    stack.extend(&transform.inputs);
+                if let Some(name) = config.transform_of(input) {
+                    stack.extend(&config.transforms[name].inputs);
                 }
             }
         }
@@ -253,8 +292,7 @@ fn find_cycle(config: &ParsedConfig) -> Option<Vec<String>> {
             let inputs = spec
                 .inputs
                 .iter()
-                .map(String::as_str)
-                .filter(|i| config.transforms.contains_key(*i))
+                .filter_map(|i| config.transform_of(i))
                 .collect();
             (name.as_str(), inputs)
         })

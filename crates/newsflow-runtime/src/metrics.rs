@@ -52,7 +52,7 @@ type Series = (
     fn(&StageSnapshot) -> u64,
 );
 
-const PER_STAGE: [Series; 4] = [
+const PER_STAGE: [Series; 5] = [
     (
         "newsflow_stage_received",
         MetricType::Counter,
@@ -70,6 +70,12 @@ const PER_STAGE: [Series; 4] = [
         MetricType::Counter,
         "Articles a stage refused (dead-lettered) or lost.",
         |s| s.failed,
+    ),
+    (
+        "newsflow_stage_dropped",
+        MetricType::Counter,
+        "Articles a transform left out on purpose (a filter, a duplicate); they count as delivered.",
+        |s| s.dropped,
     ),
     (
         "newsflow_stage_ready",

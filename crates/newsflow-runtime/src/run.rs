@@ -251,7 +251,9 @@ impl Graph {
                 }
                 self.outputs.remove(name);
             } else if let Some(name) = key.strip_prefix("transforms.") {
-                self.outputs.remove(name);
+                let named = format!("{name}.");
+                self.outputs
+                    .retain(|output, _| output != name && !output.starts_with(&named));
             }
             tracing::info!(stage = %key, "stage removed");
         }
@@ -273,13 +275,23 @@ impl Graph {
         let mut transform_outputs = BTreeMap::new();
         for name in built.transforms.keys() {
             let key = format!("transforms.{name}");
-            let output =
-                Output::new(Vec::new(), self.counters(&key)).growing_in(self.budget.clone());
-            let output = self.observe(output, &key);
-            if let Some(old) = self.outputs.insert(name.clone(), output.handle()) {
-                self.draining.push((name.clone(), old));
+            // Its own output, then one per named output (`route.english`),
+            // each re-pointed by the name readers give it.
+            let named = config.transforms[name].config.outputs();
+            let mut outputs = Vec::with_capacity(1 + named.len());
+            for output_name in std::iter::once(name.clone())
+                .chain(named.iter().map(|output| format!("{name}.{output}")))
+            {
+                let output =
+                    Output::new(Vec::new(), self.counters(&key)).growing_in(self.budget.clone());
+                // All of a transform's outputs feed its one tap.
+                let output = self.observe(output, &key);
+                if let Some(old) = self.outputs.insert(output_name.clone(), output.handle()) {
+                    self.draining.push((output_name, old));
+                }
+                outputs.push(output);
             }
-            transform_outputs.insert(name.clone(), output);
+            transform_outputs.insert(name.clone(), outputs);
         }
         let mut source_outputs = BTreeMap::new();
         for name in built.sources.keys() {
@@ -316,7 +328,7 @@ impl Graph {
         &mut self,
         built: Built,
         mut receivers: BTreeMap<String, mpsc::Receiver<Event>>,
-        mut transform_outputs: BTreeMap<String, Output>,
+        mut transform_outputs: BTreeMap<String, Vec<Output>>,
         mut source_outputs: BTreeMap<String, Output>,
         dead_tx: &mpsc::Sender<DeadLetterEvent>,
     ) {
@@ -356,9 +368,10 @@ impl Graph {
             let queue = self.inputs.get(&key).cloned();
             self.status
                 .put_stage("transform", &cx, counters.clone(), latency.clone(), queue);
-            let out = transform_outputs
+            let mut named = transform_outputs
                 .remove(&name)
                 .expect("an output per transform");
+            let out = named.remove(0);
             let dead_letters = DeadLetters::new(dead_tx.clone(), counters.clone());
             let concurrency = config.transforms[&name].concurrency;
             self.tasks.spawn(labelled(
@@ -369,6 +382,7 @@ impl Graph {
                     rx,
                     concurrency,
                     out,
+                    named,
                     dead_letters,
                     counters,
                     latency,

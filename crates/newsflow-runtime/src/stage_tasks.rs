@@ -4,9 +4,9 @@ use crate::config::SinkSpec;
 use crate::histogram::Histogram;
 use futures::StreamExt;
 use newsflow_core::{
-    Backoff, BoxError, DeadLetter, DeadLetterEvent, DeadLetters, Delays, Delivery, Event,
-    Misconfigured, Output, Record, Rejection, Sink, SinkError, SinkErrorKind, StageCounters, Tap,
-    Transform,
+    Article, Backoff, Batch, BoxError, Closed, DeadLetter, DeadLetterEvent, DeadLetters, Delays,
+    Delivery, Event, Misconfigured, Output, Record, Rejection, Route, Sink, SinkError,
+    SinkErrorKind, StageCounters, Tap, Transform,
 };
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
@@ -16,7 +16,9 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 /// Runs `transform` over its input channel, `concurrency` articles at once,
-/// passing them on in arrival order.
+/// passing them on in arrival order: to `out`, or to the `named` outputs
+/// the transform picks (a route's), or nowhere (a filter's drop, settled as
+/// delivered).
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn transform_loop(
     name: String,
@@ -24,6 +26,7 @@ pub(crate) async fn transform_loop(
     mut rx: mpsc::Receiver<Event>,
     concurrency: usize,
     out: Output,
+    named: Vec<Output>,
     dead_letters: DeadLetters,
     counters: Arc<StageCounters>,
     latency: Arc<Histogram>,
@@ -43,7 +46,7 @@ pub(crate) async fn transform_loop(
                 tokio::task::spawn_blocking(move || {
                     let started = std::time::Instant::now();
                     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                        transform.apply(&mut article)
+                        transform.route(&mut article)
                     }))
                     .unwrap_or_else(|panic| {
                         Err(Rejection(format!(
@@ -60,7 +63,12 @@ pub(crate) async fn transform_loop(
     while let Some(joined) = results.next().await {
         let (article, delivery, outcome) = joined?;
         let sent = match outcome {
-            Ok(()) => out.send(article, delivery).await,
+            Ok(Route::Pass) => out.send(article, delivery).await,
+            Ok(Route::Drop) => {
+                drop_article(delivery, &counters);
+                Ok(())
+            }
+            Ok(Route::Outputs(to)) => send_to(&named, &to, article, delivery, &counters).await,
             Err(Rejection(reason)) => {
                 let letter = DeadLetter::for_article(&name, reason, &article);
                 dead_letters.send(letter, delivery).await
@@ -71,6 +79,37 @@ pub(crate) async fn transform_loop(
         }
     }
     Ok(())
+}
+
+/// An article left out on purpose: delivered, as far as its source is
+/// concerned, and counted.
+fn drop_article(delivery: Delivery, counters: &StageCounters) {
+    counters.add_dropped(1);
+    delivery.delivered();
+}
+
+/// Sends an article to the named outputs `to`, a branch each (as fan-out
+/// forks); outputs nothing reads drop their copy.
+async fn send_to(
+    named: &[Output],
+    to: &[usize],
+    article: Article,
+    delivery: Delivery,
+    counters: &StageCounters,
+) -> Result<(), Closed> {
+    let read: Vec<&Output> = to
+        .iter()
+        .filter_map(|i| named.get(*i))
+        .filter(|output| output.is_read())
+        .collect();
+    let Some((last, rest)) = read.split_last() else {
+        drop_article(delivery, counters);
+        return Ok(());
+    };
+    for output in rest {
+        output.send(article.clone(), delivery.fork()).await?;
+    }
+    last.send(article, delivery).await
 }
 
 fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
@@ -198,7 +237,7 @@ async fn run_sink<T: SinkItem>(
 ) -> Result<(), SinkError> {
     let counters = watch.counters;
     tokio::select! {
-        started = start_with_retry(sink) => started?,
+        started = retry(sink, SinkCall::Start) => started?,
         // A sink that cannot start has nothing to drain once its input has
         // closed empty: do not hold up a stop.
         () = closed_and_empty(rx) => {}
@@ -229,9 +268,9 @@ async fn run_sink<T: SinkItem>(
             oldest = None;
         }
         if closed {
-            // A final flush even when the last batch was empty: the sink may
-            // hold work of its own (an overwrite that has not happened yet).
-            return write_with_retry(sink, &[]).await;
+            // Even when no batch came: the sink may have work of its own
+            // (an overwrite that has not happened yet).
+            return retry(sink, SinkCall::Finish).await;
         }
     }
 }
@@ -253,8 +292,10 @@ async fn deliver(
     } = watch;
     while !records.is_empty() {
         let started = Instant::now();
-        let written = write_with_retry(sink, records).await;
+        let batch = Batch::from(std::mem::take(records));
+        let written = retry(sink, SinkCall::Write(&batch)).await;
         latency.record(started.elapsed());
+        *records = batch.into_records();
         let e = match written {
             Ok(()) => {
                 counters.add_emitted(records.len() as u64);
@@ -324,34 +365,28 @@ async fn wait_to_retry(delays: &mut Delays, what: &str, error: &SinkError) {
     tokio::time::sleep(wait).await;
 }
 
-/// Starts a sink (connecting, creating its tables), retrying failures that
-/// may pass until it succeeds or a failure that cannot pass comes.
-async fn start_with_retry(sink: &mut dyn Sink) -> Result<(), SinkError> {
-    let mut delays = Backoff::STANDARD.delays();
-    loop {
-        match sink.start().await {
-            Ok(()) => return Ok(()),
-            Err(e) if e.kind == SinkErrorKind::Retryable => {
-                wait_to_retry(&mut delays, "starting the sink", &e).await
-            }
-            Err(e) => return Err(e),
-        }
-    }
+/// A call the runtime makes on a sink.
+#[derive(Clone, Copy)]
+enum SinkCall<'a> {
+    Start,
+    Write(&'a Batch),
+    Finish,
 }
 
-/// Writes and flushes a batch, retrying failures that may pass until it
-/// succeeds or a failure that cannot pass comes.
-async fn write_with_retry(sink: &mut dyn Sink, records: &[Record]) -> Result<(), SinkError> {
+/// Makes a sink call, retrying failures that may pass until it succeeds or
+/// a failure that cannot pass comes.
+async fn retry(sink: &mut dyn Sink, call: SinkCall<'_>) -> Result<(), SinkError> {
     let mut delays = Backoff::STANDARD.delays();
     loop {
-        let result = match sink.write(records).await {
-            Ok(()) => sink.flush().await,
-            Err(e) => Err(e),
+        let (result, what) = match call {
+            SinkCall::Start => (sink.start().await, "starting the sink"),
+            SinkCall::Write(batch) => (sink.write_batch(batch).await, "sink write"),
+            SinkCall::Finish => (sink.finish().await, "finishing the sink"),
         };
         match result {
             Ok(()) => return Ok(()),
             Err(e) if e.kind == SinkErrorKind::Retryable => {
-                wait_to_retry(&mut delays, "sink write", &e).await
+                wait_to_retry(&mut delays, what, &e).await
             }
             Err(e) => return Err(e),
         }

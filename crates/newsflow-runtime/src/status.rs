@@ -69,6 +69,8 @@ pub struct StageSnapshot {
     pub emitted: u64,
     /// Articles refused or lost.
     pub failed: u64,
+    /// For a transform: articles left out on purpose (a filter), delivered.
+    pub dropped: u64,
     /// Articles waiting in the stage's input channel, and its capacity.
     pub queue: Option<(usize, usize)>,
     /// For a source: articles known to wait at the source.
@@ -150,7 +152,9 @@ impl Status {
             if config.sources.contains_key(input) {
                 format!("sources.{input}")
             } else {
-                format!("transforms.{input}")
+                // A route's named output (`route.english`) comes from the route.
+                let transform = input.split_once('.').map_or(input.as_str(), |(t, _)| t);
+                format!("transforms.{transform}")
             }
         };
         let mut nodes: Vec<Node> = config
@@ -289,6 +293,7 @@ impl Stage {
             },
             emitted: self.counters.emitted(),
             failed: self.counters.failed(),
+            dropped: self.counters.dropped(),
             queue: self
                 .queue
                 .as_ref()

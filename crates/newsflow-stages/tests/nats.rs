@@ -8,8 +8,8 @@ mod net_common;
 
 use async_nats::jetstream;
 use newsflow_core::{
-    Article, BuildContext, DeadLetter, DeadLetterEvent, DeadLetters, Event, Gauge, Health, Output,
-    Progress, Record, Sink, SinkConfig, SinkErrorKind, Source, SourceConfig, SourceContext,
+    Article, Batch, BuildContext, DeadLetter, DeadLetterEvent, DeadLetters, Event, Gauge, Health,
+    Output, Progress, Record, Sink, SinkConfig, SinkErrorKind, Source, SourceConfig, SourceContext,
     StageCounters,
 };
 use newsflow_stages::sinks::nats::{NatsSinkConfig, RECORD_HEADER};
@@ -501,18 +501,16 @@ async fn the_sink_stores_each_article_once_however_often_it_is_published() {
     let mut sink = build_sink(&sink_config(&url, &subject, &stream));
 
     let batch = articles(&["a", "b", "c", "d", "e"]);
-    sink.write(&batch).await.unwrap();
-    sink.flush().await.unwrap();
+    sink.write_batch(&Batch::from(batch.clone())).await.unwrap();
     // A retry after a lost acknowledgement publishes the batch again.
-    sink.write(&batch).await.unwrap();
-    sink.write(&articles(&["f"])).await.unwrap();
-    sink.flush().await.unwrap();
+    let again: Vec<Record> = batch.iter().cloned().chain(articles(&["f"])).collect();
+    sink.write_batch(&Batch::from(again)).await.unwrap();
     let letter = DeadLetter::from_bytes("in", Some("nats:X/9".into()), "not JSON", b"{");
-    sink.write(&[Record::DeadLetter(letter.clone())])
-        .await
-        .unwrap();
-    sink.write(&[Record::DeadLetter(letter)]).await.unwrap();
-    sink.flush().await.unwrap();
+    let letters = vec![
+        Record::DeadLetter(letter.clone()),
+        Record::DeadLetter(letter),
+    ];
+    sink.write_batch(&Batch::from(letters)).await.unwrap();
     assert_eq!(stream_messages(&js, &stream).await, 7);
 
     // What a reader gets: the records as JSON, ids as message ids.
@@ -542,20 +540,24 @@ async fn an_article_too_big_for_the_server_is_refused_with_its_batch_unpublished
     let stream = unique("BIG");
     let subject = format!("{stream}.out");
     let mut sink = build_sink(&sink_config(&url, &subject, &stream));
-    sink.write(&articles(&["warmup"])).await.unwrap();
-    sink.flush().await.unwrap();
+    sink.write_batch(&Batch::from(articles(&["warmup"])))
+        .await
+        .unwrap();
     let max_payload = js.client().server_info().max_payload;
     let big = Article::from_text("big", "x".repeat(max_payload + 1)).unwrap();
     let mut batch = articles(&["small"]);
     batch.push(Record::Article(big));
-    sink.write(&batch).await.unwrap();
-    let error = sink.flush().await.unwrap_err();
+    let error = sink
+        .write_batch(&Batch::from(batch.clone()))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind, SinkErrorKind::Rejected);
     assert!(error.message.contains("big"), "{}", error.message);
     assert_eq!(stream_messages(&js, &stream).await, 1);
     // The sink goes on with the next batch.
-    sink.write(&articles(&["small"])).await.unwrap();
-    sink.flush().await.unwrap();
+    sink.write_batch(&Batch::from(articles(&["small"])))
+        .await
+        .unwrap();
     assert_eq!(stream_messages(&js, &stream).await, 2);
 }
 
@@ -576,8 +578,10 @@ async fn a_subject_of_another_stream_stops_the_sink() {
     }))
     .unwrap();
     let mut sink = build_sink(&config);
-    sink.write(&articles(&["a"])).await.unwrap();
-    let error = sink.flush().await.unwrap_err();
+    let error = sink
+        .write_batch(&Batch::from(articles(&["a"])))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind, SinkErrorKind::Fatal, "{}", error.message);
     assert_eq!(stream_messages(&js, &owner).await, 0);
 }
@@ -666,28 +670,32 @@ async fn the_sink_retries_while_the_server_is_down_and_writes_when_it_is_back() 
         .unwrap();
 
     // Down from the start: retryable, not ready.
-    sink.write(&articles(&["a", "b"])).await.unwrap();
-    let error = sink.flush().await.unwrap_err();
+    let error = sink
+        .write_batch(&Batch::from(articles(&["a", "b"])))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind, SinkErrorKind::Retryable);
     assert!(!build.health.is_ready());
 
     server.start().await;
-    sink.write(&articles(&["a", "b"])).await.unwrap();
-    sink.flush().await.unwrap();
+    sink.write_batch(&Batch::from(articles(&["a", "b"])))
+        .await
+        .unwrap();
     assert!(build.health.is_ready());
 
     // Down after connecting: the pending acknowledgements time out.
     server.stop();
-    sink.write(&articles(&["c"])).await.unwrap();
-    let error = sink.flush().await.unwrap_err();
+    let error = sink
+        .write_batch(&Batch::from(articles(&["c"])))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind, SinkErrorKind::Retryable, "{}", error.message);
 
     server.start().await;
     // The runtime retries the same batch until it passes.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        sink.write(&articles(&["c"])).await.unwrap();
-        match sink.flush().await {
+        match sink.write_batch(&Batch::from(articles(&["c"]))).await {
             Ok(()) => break,
             Err(e) => {
                 assert_eq!(e.kind, SinkErrorKind::Retryable, "{}", e.message);
@@ -895,16 +903,19 @@ async fn an_id_too_long_for_a_header_is_refused_not_retried() {
     long.id = "x".repeat(70_000);
     let mut batch = articles(&["short"]);
     batch.push(Record::Article(long));
-    sink.write(&batch).await.unwrap();
-    let error = sink.flush().await.unwrap_err();
+    let error = sink
+        .write_batch(&Batch::from(batch.clone()))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind, SinkErrorKind::Rejected, "{}", error.message);
     assert_eq!(stream_messages(&js, &stream).await, 0);
     // Only the long one is refused; the runtime passes the rest again.
     let refused: Vec<usize> = error.refused.iter().map(|r| r.index).collect();
     assert_eq!(refused, [1]);
     assert!(error.message.len() < 1000, "the id is not quoted whole");
-    sink.write(&batch[..1]).await.unwrap();
-    sink.flush().await.unwrap();
+    sink.write_batch(&Batch::from(batch[..1].to_vec()))
+        .await
+        .unwrap();
     assert_eq!(stream_messages(&js, &stream).await, 1);
 }
 
@@ -924,10 +935,9 @@ async fn a_dead_letter_for_a_100_kb_id_is_published_once() {
     article.id = "y".repeat(100_000);
     let letter = DeadLetter::for_article("sinks.out", "refused", &article);
     for _ in 0..2 {
-        sink.write(&[Record::DeadLetter(letter.clone())])
+        sink.write_batch(&Batch::from(vec![Record::DeadLetter(letter.clone())]))
             .await
             .unwrap();
-        sink.flush().await.unwrap();
     }
     assert_eq!(stream_messages(&js, &stream).await, 1);
 }

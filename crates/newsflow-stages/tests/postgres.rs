@@ -5,7 +5,9 @@
 mod common;
 mod sql_support;
 
-use newsflow_core::{Article, BuildContext, DeadLetter, Record, Sink, SinkConfig, SinkErrorKind};
+use newsflow_core::{
+    Article, Batch, BuildContext, DeadLetter, Record, Sink, SinkConfig, SinkErrorKind,
+};
 use newsflow_stages::sinks::postgres::{load_article, PostgresConfig};
 use newsflow_stages::sinks::schema::POSTGRES_MIGRATIONS;
 use sql_support::{rich_article, run_pipeline, toml_str, write_articles};
@@ -63,8 +65,9 @@ fn sink(url: &str, schema: &str) -> Box<dyn Sink> {
 }
 
 async fn write(sink: &mut dyn Sink, records: &[Record]) {
-    sink.write(records).await.unwrap();
-    sink.flush().await.unwrap();
+    sink.write_batch(&Batch::from(records.to_vec()))
+        .await
+        .unwrap();
 }
 
 async fn count(client: &Client, table: &str) -> i64 {
@@ -160,11 +163,10 @@ async fn a_missing_database_or_a_newer_schema_stops_the_sink() {
         "postgres://postgres@127.0.0.1:5432/newsflow_no_such_database",
         &schema,
     );
-    missing
-        .write(&[Record::Article(rich_article("a"))])
+    let err = missing
+        .write_batch(&Batch::from(vec![Record::Article(rich_article("a"))]))
         .await
-        .unwrap();
-    let err = missing.flush().await.unwrap_err();
+        .unwrap_err();
     assert_eq!(err.kind, SinkErrorKind::Fatal, "{}", err.message);
     assert!(err.message.contains("3D000"), "{}", err.message);
 
@@ -178,11 +180,10 @@ async fn a_missing_database_or_a_newer_schema_stops_the_sink() {
         .await
         .unwrap();
     let mut newer = sink(URL, &schema);
-    newer
-        .write(&[Record::Article(rich_article("b"))])
+    let err = newer
+        .write_batch(&Batch::from(vec![Record::Article(rich_article("b"))]))
         .await
-        .unwrap();
-    let err = newer.flush().await.unwrap_err();
+        .unwrap_err();
     assert_eq!(err.kind, SinkErrorKind::Fatal, "{}", err.message);
     assert!(err.message.contains("version 999"), "{}", err.message);
     drop_schema(&client, &schema).await;
@@ -392,10 +393,10 @@ async fn a_lost_connection_is_retryable_and_reported_not_ready() {
     proxy.cut();
     for _ in 0..2 {
         // Once on the dropped connection, once refused at reconnection.
-        sink.write(&[Record::Article(rich_article("b"))])
+        let err = sink
+            .write_batch(&Batch::from(vec![Record::Article(rich_article("b"))]))
             .await
-            .unwrap();
-        let err = sink.flush().await.unwrap_err();
+            .unwrap_err();
         assert_eq!(err.kind, SinkErrorKind::Retryable, "{}", err.message);
         assert!(!cx.health.is_ready());
     }
@@ -624,8 +625,10 @@ async fn a_refused_batch_names_the_records_refused() {
         "bad",
         b"{",
     )));
-    sink.write(&batch).await.unwrap();
-    let err = sink.flush().await.unwrap_err();
+    let err = sink
+        .write_batch(&Batch::from(batch.clone()))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, SinkErrorKind::Rejected, "{}", err.message);
     let refused: Vec<usize> = err.refused.iter().map(|r| r.index).collect();
     assert_eq!(refused, [6]);

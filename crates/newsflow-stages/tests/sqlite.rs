@@ -2,7 +2,10 @@
 
 mod sql_support;
 
-use newsflow_core::{Article, BuildContext, DeadLetter, Record, Sink, SinkConfig, SinkErrorKind};
+use newsflow_core::{
+    Article, Batch, BuildContext, DeadLetter, Mention, Record, Sink, SinkConfig, SinkErrorKind,
+    TextField,
+};
 use newsflow_stages::sinks::schema::SQLITE_TABLES;
 use newsflow_stages::sinks::sqlite::{load_article, open, SqliteConfig};
 use rusqlite::Connection;
@@ -19,8 +22,9 @@ fn sink(path: &Path) -> Box<dyn Sink> {
 }
 
 async fn write(sink: &mut dyn Sink, records: &[Record]) {
-    sink.write(records).await.unwrap();
-    sink.flush().await.unwrap();
+    sink.write_batch(&Batch::from(records.to_vec()))
+        .await
+        .unwrap();
 }
 
 fn count(conn: &Connection, table: &str) -> i64 {
@@ -160,10 +164,10 @@ async fn a_failed_flush_drops_the_batch_it_held() {
     // Another connection holds the write lock past the busy timeout.
     let blocker = Connection::open(&path).unwrap();
     blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
-    sink.write(&[Record::Article(rich_article("a"))])
+    let err = sink
+        .write_batch(&Batch::from(vec![Record::Article(rich_article("a"))]))
         .await
-        .unwrap();
-    let err = sink.flush().await.unwrap_err();
+        .unwrap_err();
     assert_eq!(err.kind, SinkErrorKind::Retryable, "{}", err.message);
     blocker.execute_batch("ROLLBACK").unwrap();
     // The runtime passes the batch again; nothing is doubled.
@@ -322,6 +326,9 @@ async fn a_version_1_database_is_upgraded_in_place() {
             assert!(v1.contains(&line), "{column} is in the layout");
             v1 = v1.replace(&line, "");
         }
+        // Less version 3's too.
+        assert!(v1.contains("    field TEXT,\n"));
+        v1 = v1.replace("    field TEXT,\n", "");
         conn.execute_batch(&v1).unwrap();
         conn.execute_batch(
             "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT);
@@ -349,5 +356,29 @@ async fn a_version_1_database_is_upgraded_in_place() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, [1, 2]);
+    assert_eq!(versions, [1, 2, 3]);
+}
+
+/// A mention found in the title keeps its field (and its offsets into the
+/// title) through the database.
+#[tokio::test]
+async fn a_title_mention_reads_back_with_its_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("news.sqlite");
+    let mut article = rich_article("titled");
+    let entities = article.entities.as_mut().unwrap();
+    entities[0].mentions.push(Mention {
+        text: "Erdoğan".into(),
+        start: 0,
+        end: 7,
+        field: TextField::Title,
+    });
+    article.title = Some("Erdoğan in Doha".into());
+    write(sink(&path).as_mut(), &[Record::Article(article.clone())]).await;
+    let conn = open(&path).unwrap();
+    let back = load_article(&conn, "titled").unwrap().unwrap();
+    assert_eq!(back, article);
+    let json = serde_json::to_value(&back).unwrap();
+    assert_eq!(json["entities"][0]["mentions"][2]["field"], "title");
+    assert!(json["entities"][0]["mentions"][0].get("field").is_none());
 }

@@ -7,6 +7,7 @@
 //! transitions picks the labels ([`Model`]). Each span's confidence is the
 //! probability of its labels under a softmax of the model's scores.
 
+#[cfg(feature = "train")]
 pub mod conll;
 mod features;
 pub mod labels;
@@ -14,10 +15,15 @@ mod model;
 mod place_pairs;
 mod quoted;
 pub mod tokenize;
+#[cfg(feature = "train")]
 pub mod train;
 
 pub use labels::TokenSpan;
-pub use model::{Linear, Model};
+#[cfg(feature = "train")]
+pub use model::Linear;
+#[cfg(not(feature = "train"))]
+use model::Linear;
+pub use model::Model;
 
 use crate::{Entity, TaggedSpan};
 use features::FeatureBuffer;
@@ -417,6 +423,7 @@ fn decode_pass(
     }
 }
 
+#[cfg(feature = "train")]
 /// Decodes every sentence with a one-pass scorer over the keys of `buffers`
 /// (training-time: the second pass is trained as its own scorer); returns
 /// every token's label.

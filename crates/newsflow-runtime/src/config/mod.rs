@@ -199,6 +199,21 @@ impl ParsedConfig {
         transforms.chain(sinks)
     }
 
+    /// The transform an input names: the transform itself, or the one
+    /// whose output it is (`route.english` -> `route`).
+    pub fn transform_of(&self, input: &str) -> Option<&str> {
+        if let Some((name, _)) = self.transforms.get_key_value(input) {
+            return Some(name);
+        }
+        let (name, output) = input.rsplit_once('.')?;
+        let (name, spec) = self.transforms.get_key_value(name)?;
+        spec.config
+            .outputs()
+            .iter()
+            .any(|o| o == output)
+            .then_some(name.as_str())
+    }
+
     /// The line where `key` (a dotted path) is written, if it is.
     pub fn line_of(&self, key: &str) -> Option<usize> {
         self.lines.line_of(key)
@@ -470,14 +485,26 @@ impl Parser<'_> {
             if common.concurrency == Some(0) {
                 p.problem(&format!("{key}.concurrency"), "must be at least 1");
             }
+            let config = config?;
+            let sequential = config.sequential();
+            if sequential && common.concurrency.is_some_and(|n| n > 1) {
+                p.problem(
+                    &format!("{key}.concurrency"),
+                    format!("a `{type_name}` takes articles one at a time, in order: remove `concurrency` or set it to 1"),
+                );
+            }
             Some(TransformSpec {
                 type_name: type_name.to_owned(),
                 inputs: common.inputs,
-                concurrency: common
-                    .concurrency
-                    .unwrap_or_else(default_concurrency)
-                    .max(1),
-                config: config?,
+                concurrency: if sequential {
+                    1
+                } else {
+                    common
+                        .concurrency
+                        .unwrap_or_else(default_concurrency)
+                        .max(1)
+                },
+                config,
             })
         });
         let sinks = self.section(&mut root, "sinks", |p, key, type_name, table| {

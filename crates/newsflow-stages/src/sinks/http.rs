@@ -17,7 +17,7 @@
 use crate::net::{body_excerpt, error_chain, retry_after, Redirects};
 use crate::values::{Headers, HttpUrl};
 use axum::body::Bytes;
-use newsflow_core::{BoxError, BuildContext, Record, Sink, SinkConfig, SinkError};
+use newsflow_core::{Batch, BoxError, BuildContext, Sink, SinkConfig, SinkError};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use serde::Deserialize;
 use std::num::NonZeroU64;
@@ -86,7 +86,6 @@ impl SinkConfig for WebhookConfig {
             client,
             url: self.url.url().clone(),
             headers,
-            body: Vec::new(),
             delivered: false,
         }))
     }
@@ -96,8 +95,6 @@ struct WebhookSink {
     client: reqwest::Client,
     url: reqwest::Url,
     headers: HeaderMap,
-    /// The JSON array being built: `[` and the records written so far.
-    body: Vec<u8>,
     /// Whether the webhook has taken a batch since the start.
     delivered: bool,
 }
@@ -157,11 +154,14 @@ impl WebhookSink {
 
 #[async_trait::async_trait]
 impl Sink for WebhookSink {
-    async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError> {
-        for record in batch {
-            self.body
-                .push(if self.body.is_empty() { b'[' } else { b',' });
-            serde_json::to_writer(&mut self.body, record).map_err(|e| {
+    async fn write_batch(&mut self, batch: &Batch) -> Result<(), SinkError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut body = Vec::new();
+        for record in batch.iter() {
+            body.push(if body.is_empty() { b'[' } else { b',' });
+            serde_json::to_writer(&mut body, record).map_err(|e| {
                 SinkError::fatal(format!(
                     "cannot encode {} as JSON: {e}",
                     record.article_id().unwrap_or("a record")
@@ -169,16 +169,6 @@ impl Sink for WebhookSink {
                 .with_source(e)
             })?;
         }
-        Ok(())
-    }
-
-    async fn flush(&mut self) -> Result<(), SinkError> {
-        if self.body.is_empty() {
-            return Ok(());
-        }
-        // Whatever happens, this batch leaves the buffer: a retry by the
-        // runtime writes it again.
-        let mut body = std::mem::take(&mut self.body);
         body.push(b']');
         match self.post(Bytes::from(body)).await {
             Attempt::Delivered => {

@@ -5,7 +5,7 @@
 //! A partial last line left by a crash is removed when the file is opened.
 
 use super::encode_lines;
-use newsflow_core::{BoxError, BuildContext, Record, Sink, SinkConfig, SinkError};
+use newsflow_core::{Batch, BoxError, BuildContext, Sink, SinkConfig, SinkError};
 use serde::Deserialize;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -102,11 +102,25 @@ struct JsonlSink {
     buffer: Vec<u8>,
     /// Length of the file up to its last complete, synced line.
     committed: u64,
-    /// In overwrite mode, until the first flush empties the file.
+    /// In overwrite mode, until the first write empties the file.
     truncate_pending: bool,
 }
 
 impl JsonlSink {
+    /// In overwrite mode, empties the file before the first write (or at
+    /// the end of a run that wrote nothing).
+    async fn truncate_if_pending(&mut self) -> Result<(), SinkError> {
+        if self.truncate_pending {
+            self.file.set_len(0).await.map_err(|e| {
+                SinkError::fatal(format!("cannot empty {}: {e}", self.path.display()))
+                    .with_source(e)
+            })?;
+            self.committed = 0;
+            self.truncate_pending = false;
+        }
+        Ok(())
+    }
+
     async fn append_buffer(&mut self) -> std::io::Result<()> {
         self.file.write_all(&self.buffer).await?;
         self.file.flush().await?;
@@ -116,19 +130,9 @@ impl JsonlSink {
 
 #[async_trait::async_trait]
 impl Sink for JsonlSink {
-    async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError> {
-        encode_lines(batch, &mut self.buffer)
-    }
-
-    async fn flush(&mut self) -> Result<(), SinkError> {
-        if self.truncate_pending {
-            self.file.set_len(0).await.map_err(|e| {
-                SinkError::fatal(format!("cannot empty {}: {e}", self.path.display()))
-                    .with_source(e)
-            })?;
-            self.committed = 0;
-            self.truncate_pending = false;
-        }
+    async fn write_batch(&mut self, batch: &Batch) -> Result<(), SinkError> {
+        self.truncate_if_pending().await?;
+        encode_lines(batch, &mut self.buffer)?;
         if self.buffer.is_empty() {
             return Ok(());
         }
@@ -148,6 +152,10 @@ impl Sink for JsonlSink {
                 )
             }
         }
+    }
+
+    async fn finish(&mut self) -> Result<(), SinkError> {
+        self.truncate_if_pending().await
     }
 }
 

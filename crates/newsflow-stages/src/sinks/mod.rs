@@ -4,6 +4,7 @@ pub mod http;
 pub mod jsonl;
 pub mod nats;
 pub mod postgres;
+pub mod redis;
 pub mod schema;
 pub mod sqlite;
 pub mod stdout;

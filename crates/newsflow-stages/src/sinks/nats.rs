@@ -25,8 +25,8 @@ use async_nats::jetstream::{
 };
 use futures::stream::{FuturesUnordered, StreamExt};
 use newsflow_core::{
-    BoxError, BuildContext, FieldError, Health, Record, Refusal, Sink, SinkConfig, SinkError,
-    SinkErrorKind,
+    Batch, BoxError, BuildContext, FieldError, Health, Record, Refusal, Sink, SinkConfig,
+    SinkError, SinkErrorKind,
 };
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -89,14 +89,13 @@ impl SinkConfig for NatsSinkConfig {
             stage: cx.key.clone(),
             health: cx.health.clone(),
             connection: None,
-            pending: Vec::new(),
         }))
     }
 }
 
-/// One record encoded and waiting for the next flush.
+/// One record of a batch, encoded for publishing.
 struct Encoded {
-    /// Its place among the records written since the last flush.
+    /// Its place in the batch.
     index: usize,
     /// The `Nats-Msg-Id`, if the record has an identity.
     message_id: Option<String>,
@@ -156,9 +155,8 @@ struct NatsSink {
     config: NatsSinkConfig,
     stage: String,
     health: Health,
-    /// Made at the first flush; the client reconnects by itself afterwards.
+    /// Made at the start; the client reconnects by itself afterwards.
     connection: Option<(async_nats::Client, jetstream::Context)>,
-    pending: Vec<Encoded>,
 }
 
 /// A message id the server can carry in a header: header values cannot hold
@@ -388,17 +386,12 @@ impl Sink for NatsSink {
         self.connection().await.map(drop)
     }
 
-    async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError> {
-        self.pending.reserve(batch.len());
-        for record in batch {
-            self.pending.push(encode(self.pending.len(), record)?);
-        }
-        Ok(())
-    }
-
-    async fn flush(&mut self) -> Result<(), SinkError> {
-        // Whatever happens the batch is dropped here: a retry passes it again.
-        let pending = std::mem::take(&mut self.pending);
+    async fn write_batch(&mut self, batch: &Batch) -> Result<(), SinkError> {
+        let pending = batch
+            .iter()
+            .enumerate()
+            .map(|(index, record)| encode(index, record))
+            .collect::<Result<Vec<Encoded>, SinkError>>()?;
         if pending.is_empty() {
             return Ok(());
         }

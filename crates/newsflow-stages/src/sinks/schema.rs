@@ -24,7 +24,7 @@
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 use newsflow_core::{
     Article, DeadLetter, Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier,
-    RawEncoding, Record,
+    RawEncoding, Record, TextField,
 };
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -87,6 +87,7 @@ CREATE TABLE IF NOT EXISTS mentions (
     text TEXT NOT NULL,
     start_offset INTEGER NOT NULL,
     end_offset INTEGER NOT NULL,
+    field TEXT,
     PRIMARY KEY (article_id, entity_idx, idx),
     FOREIGN KEY (article_id, entity_idx) REFERENCES entities (article_id, idx) ON DELETE CASCADE
 );
@@ -184,6 +185,38 @@ INSERT INTO figures (article_id, idx, text, start_offset, end_offset, value_numb
 DROP TABLE figures_v1;
 "#,
     },
+    // Mentions found in the title (issue 10): `field` is 'title', NULL for
+    // the body.
+    Migration {
+        version: 3,
+        sql: r#"
+CREATE TABLE IF NOT EXISTS mentions (
+    article_id TEXT NOT NULL,
+    entity_idx INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    PRIMARY KEY (article_id, entity_idx, idx),
+    FOREIGN KEY (article_id, entity_idx) REFERENCES entities (article_id, idx) ON DELETE CASCADE
+);
+ALTER TABLE mentions RENAME TO mentions_v2;
+CREATE TABLE mentions (
+    article_id TEXT NOT NULL,
+    entity_idx INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    field TEXT,
+    PRIMARY KEY (article_id, entity_idx, idx),
+    FOREIGN KEY (article_id, entity_idx) REFERENCES entities (article_id, idx) ON DELETE CASCADE
+);
+INSERT INTO mentions (article_id, entity_idx, idx, text, start_offset, end_offset)
+    SELECT article_id, entity_idx, idx, text, start_offset, end_offset FROM mentions_v2;
+DROP TABLE mentions_v2;
+"#,
+    },
 ];
 
 /// The PostgreSQL layout, run with `search_path` set to the sink's schema:
@@ -227,7 +260,8 @@ CREATE TABLE IF NOT EXISTS mentions (
     idx integer NOT NULL,
     text text NOT NULL,
     start_offset bigint NOT NULL,
-    end_offset bigint NOT NULL
+    end_offset bigint NOT NULL,
+    field text
 );
 CREATE INDEX IF NOT EXISTS mentions_article_id ON mentions USING hash (article_id);
 CREATE TABLE IF NOT EXISTS figures (
@@ -372,6 +406,14 @@ ALTER TABLE IF EXISTS figures
     ADD COLUMN IF NOT EXISTS base_unit text;
 "#,
     },
+    // Mentions found in the title (issue 10): `field` is 'title', NULL for
+    // the body.
+    Migration {
+        version: 4,
+        sql: r#"
+ALTER TABLE IF EXISTS mentions ADD COLUMN IF NOT EXISTS field text;
+"#,
+    },
 ];
 
 /// An article as its `articles` row, borrowing from the article.
@@ -407,6 +449,8 @@ pub(crate) struct MentionRow<'a> {
     pub text: &'a str,
     pub start: i64,
     pub end: i64,
+    /// `title`, or `None` for the body.
+    pub field: Option<&'static str>,
 }
 
 /// One `figures` row.
@@ -484,6 +528,7 @@ impl<'a> Rows<'a> {
                     text: &mention.text,
                     start: offset(mention.start),
                     end: offset(mention.end),
+                    field: (!mention.field.is_body()).then(|| mention.field.label()),
                 });
             }
         }
@@ -634,6 +679,7 @@ pub(crate) struct StoredMention {
     pub text: String,
     pub start: i64,
     pub end: i64,
+    pub field: Option<String>,
 }
 
 /// A `figures` row read back (ordered by `idx`).
@@ -674,10 +720,16 @@ pub(crate) fn assemble(
     };
     let mut by_idx: HashMap<i32, Vec<Mention>> = HashMap::new();
     for m in mentions {
+        let field = match m.field.as_deref() {
+            None | Some("body") => TextField::Body,
+            Some("title") => TextField::Title,
+            Some(other) => return Err(format!("unknown mention field `{other}` in the database")),
+        };
         by_idx.entry(m.entity_idx).or_default().push(Mention {
             text: m.text,
             start: stored_offset(m.start)?,
             end: stored_offset(m.end)?,
+            field,
         });
     }
     let entities = entities

@@ -17,7 +17,8 @@ use super::schema::{
 use super::Bisection;
 use chrono::{DateTime, Utc};
 use newsflow_core::{
-    Article, BoxError, BuildContext, Record, Refusal, Sink, SinkConfig, SinkError, SinkErrorKind,
+    Article, Batch, BoxError, BuildContext, Record, Refusal, Sink, SinkConfig, SinkError,
+    SinkErrorKind,
 };
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 use serde::Deserialize;
@@ -44,7 +45,6 @@ impl SinkConfig for SqliteConfig {
         Ok(Box::new(SqliteSink {
             conn: Arc::new(Mutex::new(conn)),
             path: self.path.clone(),
-            pending: Vec::new(),
         }))
     }
 }
@@ -121,20 +121,14 @@ fn migrate(conn: &mut Connection, migrations: &[Migration]) -> Result<(), BoxErr
 struct SqliteSink {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
-    /// Records written since the last flush.
-    pending: Vec<Record>,
 }
 
 #[async_trait::async_trait]
 impl Sink for SqliteSink {
-    async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError> {
-        self.pending.extend_from_slice(batch);
-        Ok(())
-    }
-
-    async fn flush(&mut self) -> Result<(), SinkError> {
-        // Taken whatever happens: a failed batch is passed again by the retry.
-        let records = std::mem::take(&mut self.pending);
+    async fn write_batch(&mut self, batch: &Batch) -> Result<(), SinkError> {
+        // The database call blocks: it runs on a blocking thread, with the
+        // batch shared, not copied.
+        let records = batch.clone();
         if records.is_empty() {
             return Ok(());
         }
@@ -253,8 +247,8 @@ fn store_rows(tx: &Connection, rows: &Rows<'_>) -> rusqlite::Result<()> {
             entity.execute(params![e.article_id, e.idx, e.name, e.kind, e.confidence])?;
         }
         let mut mention = tx.prepare_cached(
-            "INSERT INTO mentions (article_id, entity_idx, idx, text, start_offset, end_offset)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO mentions (article_id, entity_idx, idx, text, start_offset, end_offset, field)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for m in &rows.mentions {
             mention.execute(params![
@@ -263,7 +257,8 @@ fn store_rows(tx: &Connection, rows: &Rows<'_>) -> rusqlite::Result<()> {
                 m.idx,
                 m.text,
                 m.start,
-                m.end
+                m.end,
+                m.field
             ])?;
         }
         let mut figure = tx.prepare_cached(
@@ -396,7 +391,7 @@ pub fn load_article(conn: &Connection, id: &str) -> Result<Option<Article>, BoxE
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mentions = conn
         .prepare(
-            "SELECT entity_idx, text, start_offset, end_offset FROM mentions
+            "SELECT entity_idx, text, start_offset, end_offset, field FROM mentions
              WHERE article_id = ?1 ORDER BY entity_idx, idx",
         )?
         .query_map([id], |r| {
@@ -405,6 +400,7 @@ pub fn load_article(conn: &Connection, id: &str) -> Result<Option<Article>, BoxE
                 text: r.get(1)?,
                 start: r.get(2)?,
                 end: r.get(3)?,
+                field: r.get(4)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -1,7 +1,7 @@
 //! `stdout`: one JSON record per line on standard output.
 
 use super::encode_lines;
-use newsflow_core::{BoxError, BuildContext, Record, Sink, SinkConfig, SinkError};
+use newsflow_core::{Batch, BoxError, BuildContext, Sink, SinkConfig, SinkError};
 use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 
@@ -14,24 +14,19 @@ impl SinkConfig for StdoutConfig {
     fn build(&self, _cx: &BuildContext) -> Result<Box<dyn Sink>, BoxError> {
         Ok(Box::new(StdoutSink {
             out: tokio::io::stdout(),
-            buffer: Vec::new(),
         }))
     }
 }
 
 struct StdoutSink {
     out: tokio::io::Stdout,
-    buffer: Vec<u8>,
 }
 
 #[async_trait::async_trait]
 impl Sink for StdoutSink {
-    async fn write(&mut self, batch: &[Record]) -> Result<(), SinkError> {
-        encode_lines(batch, &mut self.buffer)
-    }
-
-    async fn flush(&mut self) -> Result<(), SinkError> {
-        let buffer = std::mem::take(&mut self.buffer);
+    async fn write_batch(&mut self, batch: &Batch) -> Result<(), SinkError> {
+        let mut buffer = Vec::new();
+        encode_lines(batch, &mut buffer)?;
         let result = async {
             self.out.write_all(&buffer).await?;
             self.out.flush().await

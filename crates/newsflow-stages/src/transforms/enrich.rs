@@ -113,7 +113,8 @@ impl Transform for Enrich {
             return Ok(());
         }
         if let Some(extractor) = &self.entities {
-            article.entities = Some(extractor.entities(&article.body));
+            article.entities =
+                Some(extractor.entities_with_title(article.title.as_deref(), &article.body));
         }
         if self.figures {
             article.figures = Some(newsflow_extract::figures::extract(&article.body));

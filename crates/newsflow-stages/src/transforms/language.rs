@@ -95,7 +95,7 @@ fn detect(article: &mut Article) -> Option<String> {
 /// A language tag as its ISO 639-1 code where there is one ("en-GB" ->
 /// "en", "deu" -> "de"), else its ISO 639-3 code; `None` when it names no
 /// language.
-fn normalise(tag: &str) -> Option<String> {
+pub(crate) fn normalise(tag: &str) -> Option<String> {
     let primary = tag
         .split(['-', '_'])
         .next()

@@ -1,6 +1,10 @@
-//! Transforms: the enrichment stages, each calling the extraction crate.
+//! Transforms: the enrichment stages, each calling the extraction crate,
+//! the stages that pick articles (`filter`, `route`), and `dedup`.
 
+pub mod condition;
+pub mod dedup;
 pub mod enrich;
+pub mod filter;
 pub mod language;
 
 use newsflow_core::BoxError;

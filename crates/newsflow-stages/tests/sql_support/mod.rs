@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use newsflow_core::{
-    Article, Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier,
+    Article, Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier, TextField,
 };
 use std::path::Path;
 
@@ -40,11 +40,13 @@ pub fn rich_article(id: &str) -> Article {
                     text: "Recep Tayyip Erdoğan".into(),
                     start: 0,
                     end: 20,
+                    field: TextField::Body,
                 },
                 Mention {
                     text: "Erdoğan".into(),
                     start: 44,
                     end: 51,
+                    field: TextField::Body,
                 },
             ],
         },
@@ -56,6 +58,7 @@ pub fn rich_article(id: &str) -> Article {
                 text: "قطر".into(),
                 start: 25,
                 end: 28,
+                field: TextField::Body,
             }],
         },
     ]);
