@@ -36,6 +36,10 @@ enum Command {
     Eval(EvalCommand),
     /// Measure enrichment speed and memory on one thread.
     Bench(commands::bench::Args),
+    /// Print the articles leaving stages of a running pipeline, as JSON Lines.
+    Tap(commands::tap::Args),
+    /// Watch a running pipeline's stages: rates, queues, failures.
+    Top(commands::top::Args),
 }
 
 #[derive(Subcommand)]
@@ -72,6 +76,8 @@ fn main() -> ExitCode {
         Command::Eval(EvalCommand::Dedup(args)) => commands::eval_dedup::run(args),
         Command::Eval(EvalCommand::Extraction(args)) => commands::eval_extraction::run(args),
         Command::Bench(args) => commands::bench::run(args),
+        Command::Tap(args) => commands::tap::run(args),
+        Command::Top(args) => commands::top::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod api_client;
 pub mod bench;
 pub mod eval_conll;
 pub mod eval_dedup;
@@ -8,7 +9,9 @@ pub mod eval_numbers;
 pub mod extract;
 pub mod graph;
 pub mod run;
+pub mod tap;
 pub mod test;
+pub mod top;
 pub mod train_ner;
 pub mod validate;
 

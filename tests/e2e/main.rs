@@ -13,6 +13,8 @@ mod extract;
 mod filter_route;
 mod graph;
 mod http_source;
+mod observe;
+mod page;
 mod replay;
 mod shutdown;
 mod train;

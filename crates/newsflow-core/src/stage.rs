@@ -4,7 +4,8 @@
 //! transform maps one article, a sink writes batches of [`Record`]s. The
 //! runtime wires them.
 
-use crate::{Article, Batch, DeadLetter, DeadLetterEvent, Delivery, Event, Outcome};
+use crate::observe::Tap;
+use crate::{Article, Batch, DeadLetter, DeadLetterEvent, Delivery, Event, Outcome, Record};
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
@@ -272,6 +273,8 @@ pub struct Output {
     counters: Arc<StageCounters>,
     /// How the output counts its articles against the run's byte budget.
     budget: Option<Budgeting>,
+    /// Where observers see what leaves the stage (with `[api]` only).
+    tap: Option<Tap<Record>>,
 }
 
 /// The bytes of articles a run holds at once (`runtime.max_in_flight_bytes`).
@@ -415,7 +418,22 @@ impl Output {
             readers: Arc::new(RwLock::new(readers.into())),
             counters,
             budget: None,
+            tap: None,
         }
+    }
+
+    /// Keeps a copy of each article this output passes on in `tap`, for
+    /// observers; see [`Tap`].
+    pub fn observed_by(mut self, tap: Tap<Record>) -> Output {
+        self.tap = Some(tap);
+        self
+    }
+
+    /// The copy observers get; taken before the article moves on.
+    fn observed(&self, article: &Article) -> Option<(&Tap<Record>, Record)> {
+        self.tap
+            .as_ref()
+            .map(|tap| (tap, Record::Article(article.clone())))
     }
 
     /// This output (a source's) takes each article's size from `budget`
@@ -467,6 +485,7 @@ impl Output {
         let Some((last, rest)) = readers.split_last() else {
             return Err(Closed);
         };
+        let observed = self.observed(&article);
         for reader in rest {
             let event = Event {
                 article: article.clone(),
@@ -478,6 +497,9 @@ impl Output {
             .await
             .map_err(|_| Closed)?;
         self.counters.add_emitted(1);
+        if let Some((tap, record)) = observed {
+            tap.push(record);
+        }
         Ok(())
     }
 
@@ -515,6 +537,9 @@ impl Output {
         }
         let (last, rest) = permits.split_last_mut().expect("at least one reader");
         for (article, delivery) in batch {
+            if let Some((tap, record)) = self.observed(&article) {
+                tap.push(record);
+            }
             for permit in rest.iter_mut() {
                 let event = Event {
                     article: article.clone(),

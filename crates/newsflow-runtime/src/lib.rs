@@ -17,6 +17,7 @@ mod config;
 mod graph;
 mod histogram;
 mod metrics;
+mod observe;
 mod progress;
 mod run;
 mod stage_tasks;
@@ -28,4 +29,4 @@ pub use config::{
 };
 pub use graph::{compile, Pipeline};
 pub use run::{check_build, run, RunOptions, RunReport};
-pub use status::{StageSnapshot, Status};
+pub use status::{Node, StageSnapshot, Status};

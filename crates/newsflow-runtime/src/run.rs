@@ -11,7 +11,7 @@ use crate::stage_tasks::{sink_loop, transform_loop, Batching, Drains};
 use crate::status::{StageSnapshot, Status};
 use newsflow_core::{
     BoxError, BuildContext, ByteBudget, DeadLetterEvent, DeadLetters, Event, Misconfigured, Output,
-    OutputHandle, Progress, Sink, Source, SourceContext, StageCounters, Transform,
+    OutputHandle, Progress, Record, Sink, Source, SourceContext, StageCounters, Tap, Transform,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -197,6 +197,8 @@ struct Graph {
     drains: Drains,
     /// The run's bytes of articles in flight, shared by every source.
     budget: ByteBudget,
+    /// Whether stages keep what they pass on for observers (with `[api]`).
+    observed: bool,
 }
 
 impl Graph {
@@ -207,6 +209,19 @@ impl Graph {
 
     fn latency(&mut self, key: &str) -> Arc<Histogram> {
         self.latencies.entry(key.to_owned()).or_default().clone()
+    }
+
+    /// The tap observers read stage `key` from, when the run is observed.
+    fn tap(&self, key: &str) -> Option<Tap<Record>> {
+        self.observed.then(|| self.status.tap_for(key))
+    }
+
+    /// `output`, keeping copies of what it passes on when the run is observed.
+    fn observe(&self, output: Output, key: &str) -> Output {
+        match self.tap(key) {
+            Some(tap) => output.observed_by(tap),
+            None => output,
+        }
     }
 
     /// Starts the stages in `built` as `config` describes them, replacing
@@ -269,6 +284,8 @@ impl Graph {
             {
                 let output =
                     Output::new(Vec::new(), self.counters(&key)).growing_in(self.budget.clone());
+                // All of a transform's outputs feed its one tap.
+                let output = self.observe(output, &key);
                 if let Some(old) = self.outputs.insert(output_name.clone(), output.handle()) {
                     self.draining.push((output_name, old));
                 }
@@ -281,6 +298,7 @@ impl Graph {
             let key = format!("sources.{name}");
             let output =
                 Output::new(Vec::new(), self.counters(&key)).admitting_into(self.budget.clone());
+            let output = self.observe(output, &key);
             if let Some(old) = self.outputs.insert(name.clone(), output.handle()) {
                 self.draining.push((name.clone(), old));
             }
@@ -291,6 +309,7 @@ impl Graph {
             source_outputs.insert(name.clone(), output);
         }
 
+        self.status.set_topology(&config);
         self.config = Some(config);
         self.repoint(&fresh);
         self.spawn_rest(
@@ -322,6 +341,7 @@ impl Graph {
             let queue = self.inputs.get(&key).cloned();
             self.status
                 .put_stage("sink", &cx, counters.clone(), latency.clone(), queue);
+            let tap = self.tap(&key);
             let rejects = (
                 name.clone(),
                 DeadLetters::new(dead_tx.clone(), counters.clone()),
@@ -336,6 +356,7 @@ impl Graph {
                     latency,
                     Some(rejects),
                     self.drains.clone(),
+                    tap,
                 ),
             ));
         }
@@ -594,6 +615,7 @@ pub async fn run(
         progress: progress.clone(),
         drains: Drains::new(drains),
         budget: ByteBudget::new(config.runtime.max_in_flight_bytes.get()),
+        observed: api.is_some(),
     };
     // The dead-letter sink runs until every stage has dropped its sender.
     let counters = graph.counters("dead_letter");
@@ -615,6 +637,7 @@ pub async fn run(
             latency,
             None,
             graph.drains.clone(),
+            graph.tap("dead_letter"),
         ),
     ));
     graph.apply(config, built, &dead_tx);

@@ -6,7 +6,7 @@ use futures::StreamExt;
 use newsflow_core::{
     Article, Backoff, Batch, BoxError, Closed, DeadLetter, DeadLetterEvent, DeadLetters, Delays,
     Delivery, Event, Misconfigured, Output, Record, Rejection, Route, Sink, SinkError,
-    SinkErrorKind, StageCounters, Transform,
+    SinkErrorKind, StageCounters, Tap, Transform,
 };
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
@@ -172,16 +172,14 @@ pub(crate) async fn sink_loop<T: SinkItem>(
     latency: Arc<Histogram>,
     rejects: Option<(String, DeadLetters)>,
     drains: Drains,
+    tap: Option<Tap<Record>>,
 ) -> Result<(), BoxError> {
-    let result = run_sink(
-        sink.as_mut(),
-        &mut rx,
-        batching,
-        &counters,
-        &latency,
-        rejects.as_ref(),
-    )
-    .await;
+    let watch = Watch {
+        counters: &counters,
+        latency: &latency,
+        tap: tap.as_ref(),
+    };
+    let result = run_sink(sink.as_mut(), &mut rx, batching, watch, rejects.as_ref()).await;
     if result.is_err() {
         // Counted as taken in and failed: their sources hear so and send
         // them again later.
@@ -221,14 +219,23 @@ fn stage_error(e: SinkError) -> BoxError {
     }
 }
 
+/// What a sink's writes are counted, timed and observed by.
+#[derive(Clone, Copy)]
+struct Watch<'a> {
+    counters: &'a StageCounters,
+    latency: &'a Histogram,
+    /// Where written records go for observers, when the run is observed.
+    tap: Option<&'a Tap<Record>>,
+}
+
 async fn run_sink<T: SinkItem>(
     sink: &mut dyn Sink,
     rx: &mut mpsc::Receiver<T>,
     batching: Batching,
-    counters: &StageCounters,
-    latency: &Histogram,
+    watch: Watch<'_>,
     rejects: Option<&(String, DeadLetters)>,
 ) -> Result<(), SinkError> {
+    let counters = watch.counters;
     tokio::select! {
         started = retry(sink, SinkCall::Start) => started?,
         // A sink that cannot start has nothing to drain once its input has
@@ -257,15 +264,7 @@ async fn run_sink<T: SinkItem>(
         }
         let due = flush_at.is_some_and(|at| Instant::now() >= at);
         if !records.is_empty() && (closed || due || records.len() >= batching.size) {
-            deliver(
-                sink,
-                &mut records,
-                &mut deliveries,
-                counters,
-                latency,
-                rejects,
-            )
-            .await?;
+            deliver(sink, &mut records, &mut deliveries, watch, rejects).await?;
             oldest = None;
         }
         if closed {
@@ -283,10 +282,14 @@ async fn deliver(
     sink: &mut dyn Sink,
     records: &mut Vec<Record>,
     deliveries: &mut Vec<Delivery>,
-    counters: &StageCounters,
-    latency: &Histogram,
+    watch: Watch<'_>,
     rejects: Option<&(String, DeadLetters)>,
 ) -> Result<(), SinkError> {
+    let Watch {
+        counters,
+        latency,
+        tap,
+    } = watch;
     while !records.is_empty() {
         let started = Instant::now();
         let batch = Batch::from(std::mem::take(records));
@@ -296,8 +299,12 @@ async fn deliver(
         let e = match written {
             Ok(()) => {
                 counters.add_emitted(records.len() as u64);
-                records.clear();
                 deliveries.drain(..).for_each(Delivery::delivered);
+                // Written: observers get the records the sink is done with.
+                match tap {
+                    Some(tap) => records.drain(..).for_each(|r| tap.push(r)),
+                    None => records.clear(),
+                }
                 return Ok(());
             }
             Err(e) => e,

@@ -1,8 +1,10 @@
 //! What a running pipeline shows of itself: per-stage counts, latency, queue
 //! depth, backlog, readiness. The daemon's `/metrics` and `/ready` read it.
 
+use crate::config::ParsedConfig;
 use crate::histogram::Histogram;
-use newsflow_core::{BuildContext, Counter, Event, Gauge, Health, StageCounters};
+use newsflow_core::{BuildContext, Counter, Event, Gauge, Health, Record, StageCounters, Tap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
@@ -19,7 +21,26 @@ struct Inner {
     draining: bool,
     reloads: u64,
     failed_reloads: u64,
+    /// What leaves each stage, by key, for observers; kept across reloads.
+    taps: BTreeMap<String, Tap<Record>>,
+    topology: Vec<Node>,
 }
+
+/// One stage in the pipeline's graph, as the page draws it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Node {
+    /// Config key (`transforms.enrich`).
+    pub key: String,
+    /// `source`, `transform`, `sink` or `dead_letter`.
+    pub kind: &'static str,
+    /// Its `type` (`http`, `jsonl`).
+    pub type_name: String,
+    /// The keys of the stages it reads.
+    pub inputs: Vec<String>,
+}
+
+/// How many of the latest records each stage's tap keeps.
+const TAP_CAPACITY: usize = 64;
 
 #[derive(Debug)]
 struct Stage {
@@ -112,6 +133,80 @@ impl Status {
     /// Forgets a stage a reload removed.
     pub(crate) fn remove_stage(&self, key: &str) {
         self.lock().stages.retain(|s| s.key != key);
+    }
+
+    /// The tap of stage `key`, made on first use; the same one after a
+    /// reload rebuilds the stage, so observers stay attached.
+    pub(crate) fn tap_for(&self, key: &str) -> Tap<Record> {
+        self.lock()
+            .taps
+            .entry(key.to_owned())
+            .or_insert_with(|| Tap::new(TAP_CAPACITY))
+            .clone()
+    }
+
+    /// The tap of stage `key`, when it runs observed.
+    pub fn tap(&self, key: &str) -> Option<Tap<Record>> {
+        self.lock().taps.get(key).cloned()
+    }
+
+    /// Records the graph of `config` (at the start and after each reload).
+    pub(crate) fn set_topology(&self, config: &ParsedConfig) {
+        let key_of = |input: &String| {
+            if config.sources.contains_key(input) {
+                format!("sources.{input}")
+            } else {
+                // A route's named output (`route.english`) comes from the route.
+                let transform = input.split_once('.').map_or(input.as_str(), |(t, _)| t);
+                format!("transforms.{transform}")
+            }
+        };
+        let mut nodes: Vec<Node> = config
+            .sources
+            .iter()
+            .map(|(name, spec)| Node {
+                key: format!("sources.{name}"),
+                kind: "source",
+                type_name: spec.type_name.clone(),
+                inputs: Vec::new(),
+            })
+            .collect();
+        for (name, spec) in &config.transforms {
+            nodes.push(Node {
+                key: format!("transforms.{name}"),
+                kind: "transform",
+                type_name: spec.type_name.clone(),
+                inputs: spec.inputs.iter().map(key_of).collect(),
+            });
+        }
+        for (name, spec) in &config.sinks {
+            nodes.push(Node {
+                key: format!("sinks.{name}"),
+                kind: "sink",
+                type_name: spec.type_name.clone(),
+                inputs: spec.inputs.iter().map(key_of).collect(),
+            });
+        }
+        if let Some(spec) = &config.dead_letter {
+            nodes.push(Node {
+                key: "dead_letter".into(),
+                kind: "dead_letter",
+                type_name: spec.type_name.clone(),
+                inputs: Vec::new(),
+            });
+        }
+        self.lock().topology = nodes;
+    }
+
+    /// The pipeline's graph now.
+    pub fn topology(&self) -> Vec<Node> {
+        self.lock().topology.clone()
+    }
+
+    /// Config reloads applied and refused so far.
+    pub fn reloads(&self) -> (u64, u64) {
+        let inner = self.lock();
+        (inner.reloads, inner.failed_reloads)
     }
 
     pub(crate) fn reloaded(&self, ok: bool) {

@@ -100,12 +100,22 @@ impl Default for RuntimeOptions {
     }
 }
 
-/// The daemon's HTTP endpoint (`[api]`): `/metrics`, `/health`, `/ready`.
+/// The daemon's HTTP endpoint (`[api]`): `/metrics`, `/health`, `/ready`,
+/// the page at `/` and the observer streams under `/api/`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApiOptions {
     /// Where to listen, e.g. `127.0.0.1:8686`.
     pub address: std::net::SocketAddr,
+    /// The token every request must carry (`Authorization: Bearer TOKEN`,
+    /// or `?token=` for a browser). Without `token` or `token_env` anyone
+    /// who can reach the address may read.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// The name of an environment variable holding the token (keeps the
+    /// secret out of the config file).
+    #[serde(default)]
+    pub token_env: Option<String>,
 }
 
 /// A source as configured.

@@ -1,0 +1,486 @@
+//! Watching a running daemon: `newsflow tap`, `newsflow top` and the API's
+//! observer streams. Observers never take part in delivery: a stalled one
+//! neither slows the pipeline nor holds an acknowledgement, and a bad one
+//! (wrong token, unknown stage, no API) gets a clear message.
+
+use crate::{
+    free_port, http_get, http_push_config, jsonl_ids, newsflow, post_articles, repo, start, stop,
+    wait_for_lines, write_config,
+};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The seed article the page and tap tests push (Erdoğan, "at least 34,049").
+pub const SEED: &str = "fixtures/articles/001_a4ea0b491cf02130.txt";
+
+/// A daemon config: an `http` source on `push`, the `enrich` transform, a
+/// JSON Lines sink, and `[api]` on `api` with `token`.
+pub fn observed_config(dir: &Path, api: &str, push: &str, token: &str) -> String {
+    format!(
+        r#"
+[api]
+address = "{api}"
+token = "{token}"
+
+[sources.push]
+type = "http"
+address = "{push}"
+
+[transforms.enrich]
+type = "enrich"
+inputs = ["push"]
+
+[sinks.out]
+type = "jsonl"
+inputs = ["enrich"]
+path = "{dir}/out.jsonl"
+flush_interval_ms = 20
+
+[dead_letter]
+type = "jsonl"
+path = "{dir}/dead.jsonl"
+"#,
+        dir = dir.display()
+    )
+}
+
+/// The seed article as the JSON an http source takes, with `id`.
+pub fn seed_json(id: &str) -> String {
+    let body = std::fs::read_to_string(repo().join(SEED)).unwrap();
+    serde_json::json!({"id": id, "title": "Erdoğan meets Haniyeh in Istanbul", "body": body})
+        .to_string()
+}
+
+/// Pushes `body` (JSON Lines) until it is accepted (202) or, with `ack =
+/// "delivered"`, written (200).
+pub fn push(address: &str, body: &str) {
+    let started = Instant::now();
+    loop {
+        let code = post_articles(address, None, "application/x-ndjson", body);
+        if code == 200 || code == 202 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "push answered {code}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Waits until GET `path` on `address` answers 200.
+pub fn wait_for_api(address: &str, path: &str) {
+    let started = Instant::now();
+    while TcpStream::connect(address).is_err() || http_get(address, path).0 != 200 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{address}{path} not up"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// `newsflow tap` with `args`, standard output and error piped.
+fn tap(args: &[&str]) -> Child {
+    newsflow()
+        .arg("tap")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits (up to a minute) for a command to end: (exit code, stdout, stderr).
+fn finish(child: Child) -> (Option<i32>, String, String) {
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Reads standard error until it says `text` (tap says it is attached);
+/// the rest is read on in the background (a closed pipe would fail the
+/// command's next message) and returned, with what came before, on join.
+fn wait_for_stderr(child: &mut Child, text: &str) -> std::thread::JoinHandle<String> {
+    let mut stderr = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !String::from_utf8_lossy(&seen).contains(text) {
+        if stderr.read(&mut byte).unwrap() == 0 {
+            panic!("no {text:?} in {}", String::from_utf8_lossy(&seen));
+        }
+        seen.push(byte[0]);
+    }
+    std::thread::spawn(move || {
+        let _ = stderr.read_to_end(&mut seen);
+        String::from_utf8_lossy(&seen).into_owned()
+    })
+}
+
+#[test]
+fn tap_prints_the_articles_leaving_a_stage_as_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let (api, push_at) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let daemon = start(&write_config(
+        dir.path(),
+        &observed_config(dir.path(), &api, &push_at, "s3cret"),
+    ));
+    wait_for_api(&api, "/health");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_newsflow"))
+        .args([
+            "tap",
+            "--api",
+            &api,
+            "transforms.enrich",
+            "--fields",
+            "id,entities",
+            "--limit",
+            "2",
+        ])
+        .env("NEWSFLOW_API_TOKEN", "s3cret")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let said = wait_for_stderr(&mut child, "tapping transforms.enrich");
+    push(&push_at, &format!("{}\n{}", seed_json("a"), seed_json("b")));
+    let (code, out, _) = finish(child);
+    let err = said.join().unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(
+        (lines[0]["id"].as_str(), lines[1]["id"].as_str()),
+        (Some("a"), Some("b"))
+    );
+    let object = lines[0].as_object().unwrap();
+    assert_eq!(
+        object.keys().collect::<Vec<_>>(),
+        ["entities", "id"],
+        "only the fields asked for"
+    );
+    let entities = lines[0]["entities"].as_array().unwrap();
+    assert!(
+        entities
+            .iter()
+            .any(|e| e["name"] == "Recep Tayyip Erdoğan" && e["type"] == "PER"),
+        "{out}"
+    );
+    wait_for_lines(&dir.path().join("out.jsonl"), 2);
+    stop(daemon);
+}
+
+#[test]
+fn bad_observers_get_a_clear_message_and_leave_the_pipeline_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (api, push_at) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let daemon = start(&write_config(
+        dir.path(),
+        &observed_config(dir.path(), &api, &push_at, "s3cret"),
+    ));
+    wait_for_api(&api, "/health");
+    let cases: [(&[&str], &str); 4] = [
+        (&["--token", "s3cret", "sinks.nope"], "unknown stage `sinks.nope`; the stages are: sources.push, transforms.enrich, sinks.out, dead_letter"),
+        (&["--token", "wrong", "sinks.out"], "refused the token: missing or wrong token"),
+        (&["sinks.out"], "wants a token: pass --token or set NEWSFLOW_API_TOKEN"),
+        (&["--token", "s3cret", ""], "name at least one stage"),
+    ];
+    for (args, message) in cases {
+        let (code, out, err) = finish(tap(&[&["--api", &api], args].concat()));
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains(message),
+            "{args:?}: wanted {message:?} in {err}"
+        );
+        assert!(out.is_empty(), "{out}");
+    }
+    // The page and the raw API say the same to a browser without the token.
+    let (code, body) = http_get(&api, "/api/tap?stage=sinks.out&token=wrong");
+    assert_eq!(code, 401);
+    assert!(
+        body.contains("`Authorization: Bearer TOKEN`, or add `?token=TOKEN`"),
+        "{body}"
+    );
+    assert_eq!(http_get(&api, "/").0, 401);
+    assert_eq!(http_get(&api, "/?token=s3cret").0, 200);
+    assert_eq!(http_get(&api, "/health").0, 200, "liveness needs no token");
+    // An API that is not running.
+    let nothing = format!("127.0.0.1:{}", free_port());
+    for command in ["tap", "top"] {
+        let output = newsflow()
+            .args([command, "--api", &nothing])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(&format!("no newsflow API answers at http://{nothing}")),
+            "{err}"
+        );
+        assert!(
+            err.contains("Connection refused") || err.contains("connection refused"),
+            "{err}"
+        );
+    }
+    // A tap that disconnects after one record.
+    let mut child = tap(&[
+        "--api",
+        &api,
+        "--token",
+        "s3cret",
+        "sinks.out",
+        "--limit",
+        "1",
+    ]);
+    let said = wait_for_stderr(&mut child, "tapping sinks.out");
+    push(&push_at, &seed_json("one"));
+    let (code, out, _) = finish(child);
+    let err = said.join().unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.lines().count(), 1);
+    // The pipeline went on as if nobody had looked.
+    push(&push_at, &seed_json("two"));
+    wait_for_lines(&dir.path().join("out.jsonl"), 2);
+    assert_eq!(jsonl_ids(&dir.path().join("out.jsonl")), ["one", "two"]);
+    let log = stop(daemon);
+    assert!(!log.contains("ERROR"), "{log}");
+}
+
+/// Opens a GET on `address` and never reads the answer.
+fn stalled_reader(address: &str, path: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(address).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\n\r\n").unwrap();
+    stream
+}
+
+#[test]
+fn stalled_observers_neither_slow_delivery_nor_hold_acknowledgements() {
+    let dir = tempfile::tempdir().unwrap();
+    let (api, push_at) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let config = http_push_config(dir.path(), &api, &push_at, 1000, "ack = \"delivered\"");
+    let daemon = start(&write_config(dir.path(), &config));
+    wait_for_api(&api, "/health");
+    // A stuck browser: the page, its stats and two taps, opened and never read.
+    let mut stalled: Vec<TcpStream> = [
+        "/",
+        "/api/events",
+        "/api/tap?stage=sources.push&recent=true",
+    ]
+    .iter()
+    .map(|path| stalled_reader(&api, path))
+    .collect();
+    stalled.push(stalled_reader(&api, "/api/tap?stage=sinks.out"));
+    // Far more than the sockets' buffers hold: 4,000 articles of 4 kB, in batches of 200.
+    let filler = "word ".repeat(800);
+    let batches = 20;
+    for batch in 0..batches {
+        let lines: Vec<String> = (0..200)
+            .map(|i| {
+                serde_json::json!({"id": format!("{batch}-{i:03}"), "body": filler}).to_string()
+            })
+            .collect();
+        push(&push_at, &lines.join("\n"));
+    }
+    // Each push was answered only once its articles were written (`ack =
+    // "delivered"`): the stalled readers held no acknowledgement back.
+    wait_for_lines(&dir.path().join("out.jsonl"), batches * 200);
+    // The stalled tap, read at last, was told what it missed.
+    let mut behind = stalled.pop().unwrap();
+    behind
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut chunk = [0u8; 65536];
+    while !String::from_utf8_lossy(&seen).contains("event: skipped") {
+        let n = behind.read(&mut chunk).expect("the stalled tap reads on");
+        assert!(n > 0, "the stream ended without a skipped event");
+        seen.extend_from_slice(&chunk[..n]);
+    }
+    push(&push_at, r#"{"id":"after","body":"Two boats."}"#);
+    wait_for_lines(&dir.path().join("out.jsonl"), batches * 200 + 1);
+    // A stop is not held up by readers, stalled or attached: the stalled
+    // ones are cut off, an attached tap hears that the pipeline stopped.
+    let mut attached = tap(&["--api", &api, "sinks.out"]);
+    let said = wait_for_stderr(&mut attached, "tapping sinks.out");
+    let stopping = Instant::now();
+    stop(daemon);
+    assert!(
+        stopping.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        stopping.elapsed()
+    );
+    let (code, _, _) = finish(attached);
+    let err = said.join().unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("the pipeline stopped"), "{err}");
+    drop((stalled, behind));
+}
+
+/// Whether tmux is here to run `newsflow top` in; skips with the reason
+/// printed when not, unless `NEWSFLOW_REQUIRE_SERVICES=1`.
+fn tmux_available() -> bool {
+    match Command::new("tmux").arg("-V").output() {
+        Ok(output) if output.status.success() => true,
+        other if std::env::var("NEWSFLOW_REQUIRE_SERVICES").is_ok_and(|v| v == "1") => {
+            panic!("tmux is required (NEWSFLOW_REQUIRE_SERVICES=1) but unavailable: {other:?}")
+        }
+        other => {
+            eprintln!("SKIPPED: tmux is unavailable: {other:?}");
+            false
+        }
+    }
+}
+
+#[test]
+fn top_shows_each_stage_with_its_counts_in_a_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (api, push_at) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let daemon = start(&write_config(
+        dir.path(),
+        &observed_config(dir.path(), &api, &push_at, "s3cret"),
+    ));
+    wait_for_api(&api, "/health");
+    push(
+        &push_at,
+        &format!("{}\n{}\n{}", seed_json("a"), seed_json("b"), seed_json("c")),
+    );
+    wait_for_lines(&dir.path().join("out.jsonl"), 3);
+    let session = format!("newsflow-top-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .args(["-L", &session])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let top = format!(
+        "NEWSFLOW_API_TOKEN=s3cret {} top --api {api}",
+        env!("CARGO_BIN_EXE_newsflow")
+    );
+    assert!(tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "140",
+        "-y",
+        "20",
+        &top
+    ])
+    .status
+    .success());
+    let started = Instant::now();
+    let screen = loop {
+        let screen = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout)
+            .into_owned();
+        let row = screen
+            .lines()
+            .find(|l| l.contains("sinks.out"))
+            .unwrap_or("");
+        if row.split_whitespace().filter(|w| *w == "3").count() >= 2 {
+            break screen;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "top never showed 3 in and out:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    for text in [
+        "newsflow top",
+        "ready",
+        "sources.push",
+        "transforms.enrich",
+        "dead_letter",
+        "QUEUE",
+        "0/",
+    ] {
+        assert!(screen.contains(text), "no {text:?} on\n{screen}");
+    }
+    tmux(&["send-keys", "-t", &session, "q"]);
+    let started = Instant::now();
+    while tmux(&["has-session", "-t", &session]).status.success() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "top did not quit on q"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    stop(daemon);
+}
+
+#[test]
+fn an_api_token_from_an_unset_variable_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (api, push_at) = (
+        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let config = observed_config(dir.path(), &api, &push_at, "unused").replace(
+        "token = \"unused\"",
+        "token_env = \"NEWSFLOW_TEST_NO_SUCH_TOKEN\"",
+    );
+    let output = crate::run_config(&write_config(dir.path(), &config));
+    let err = crate::stderr(&output);
+    assert_eq!(output.status.code(), Some(78), "{err}");
+    assert!(err.contains("api.token_env"), "{err}");
+    assert!(
+        err.contains("NEWSFLOW_TEST_NO_SUCH_TOKEN is not set or empty"),
+        "{err}"
+    );
+}
+
+#[test]
+fn tap_shows_the_dead_letters_as_they_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = format!("127.0.0.1:{}", free_port());
+    let sink = format!(
+        "type = \"jsonl\"\npath = \"{}/out.jsonl\"",
+        dir.path().display()
+    );
+    let config = crate::inbox_config(dir.path(), &sink, &format!("[api]\naddress = \"{api}\""));
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let daemon = start(&write_config(dir.path(), &config));
+    wait_for_api(&api, "/health");
+    let mut child = tap(&["--api", &api, "dead_letter", "--limit", "1"]);
+    let said = wait_for_stderr(&mut child, "tapping dead_letter");
+    std::fs::write(inbox.join("broken.json.part"), "{\"id\": \"x\", \"body\": ").unwrap();
+    std::fs::rename(inbox.join("broken.json.part"), inbox.join("broken.json")).unwrap();
+    let (code, out, _) = finish(child);
+    let err = said.join().unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    let letter: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(letter["stage"], "inbox", "{letter}");
+    assert!(
+        letter["location"].as_str().unwrap().contains("broken.json"),
+        "{letter}"
+    );
+    assert_eq!(letter["raw"], "{\"id\": \"x\", \"body\": ", "{letter}");
+    stop(daemon);
+}
