@@ -179,7 +179,7 @@ struct Expected {
     unit: Option<String>,
 }
 
-/// Reads "[20,30)", "(,100]", "[170,170]".
+/// Reads `[20,30)`, `(,100]`, `[170,170]`.
 fn parse_interval(text: &str) -> Option<Resolved> {
     let text = text.trim();
     let low_inclusive = match text.chars().next()? {

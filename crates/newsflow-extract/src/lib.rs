@@ -62,7 +62,9 @@ impl Extractor {
 
     /// The entities of an article: those named in `body`, with the mentions
     /// found in `title` joined to them (marked `"field": "title"`, offsets
-    /// into the title); see [`title`](crate::title) for the rules.
+    /// into the title). The body decides: a title mention joins the body
+    /// entity it names (name, mention or surname); a name only the title
+    /// gives counts only in a sentence-case title, where the tagger is sure.
     pub fn entities_with_title(&self, title: Option<&str>, body: &str) -> Vec<Entity> {
         let mut entities = self.entities(body);
         if let Some(title) = title.filter(|t| !t.trim().is_empty()) {

@@ -4,7 +4,7 @@
 //! article object, `.jsonl` files one per line. Other files are skipped, and
 //! so are hidden files (`.name`) and files ending `.tmp` or `.part`, which
 //! writers use before renaming a finished file into place, and symbolic
-//! links unless `follow_symlinks` allows them (see [`tree`]). Each skipped
+//! links unless `follow_symlinks` allows them (see `tree.rs`). Each skipped
 //! entry is logged once, at info, with the reason.
 //!
 //! Without `watch` the directory is replayed once and the source ends. With
