@@ -12,6 +12,7 @@ mod delivery;
 mod observe;
 mod record;
 mod registry;
+mod sink_error;
 mod stage;
 
 pub use backoff::{Backoff, Delays};
@@ -24,10 +25,10 @@ pub use record::{
     OVERSIZED_RAW_KEPT,
 };
 pub use registry::{FieldError, Registry, SinkConfig, SourceConfig, TransformConfig};
+pub use sink_error::{Misconfigured, Refusal, SinkError, SinkErrorKind};
 pub use stage::{
-    BoxError, ByteBudget, Closed, DeadLetters, Misconfigured, Output, OutputHandle, Progress,
-    Refusal, Rejection, Route, Sink, SinkError, SinkErrorKind, Source, SourceContext,
-    StageCounters, Transform, TrySendError,
+    BoxError, ByteBudget, Closed, DeadLetters, Output, OutputHandle, Progress, Rejection, Route,
+    Sink, Source, SourceContext, StageCounters, Transform, TrySendError,
 };
 
 /// The article and its annotations, re-exported from the vocabulary crate.
