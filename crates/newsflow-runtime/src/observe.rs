@@ -144,14 +144,15 @@ async fn tap(
         Some(list) => list.split(',').map(|s| s.trim().to_owned()).collect(),
     };
     let mut taps = Vec::new();
-    for key in &wanted {
-        let tap = known.contains(key).then(|| status.tap(key)).flatten();
-        match tap {
-            Some(tap) => taps.push((key.clone(), tap)),
-            None => {
+    for name in &wanted {
+        let key = stage_key(name, &known);
+        let tap = key.as_ref().and_then(|key| status.tap(key));
+        match (key, tap) {
+            (Some(key), Some(tap)) => taps.push((key, tap)),
+            _ => {
                 return refuse(
                     StatusCode::NOT_FOUND,
-                    &format!("unknown stage `{key}`"),
+                    &format!("unknown stage `{name}`"),
                     &known,
                 )
             }
@@ -167,6 +168,21 @@ async fn tap(
     Sse::new(attached.chain(records))
         .keep_alive(KeepAlive::default())
         .into_response()
+}
+
+/// The stage `name` means: a key (`transforms.enrich`), or a bare name as
+/// the config's `inputs` write it (`enrich`) when one stage has it.
+fn stage_key(name: &str, known: &[String]) -> Option<String> {
+    if known.iter().any(|key| key == name) {
+        return Some(name.to_owned());
+    }
+    let mut named = known
+        .iter()
+        .filter(|key| key.split_once('.').is_some_and(|(_, bare)| bare == name));
+    match (named.next(), named.next()) {
+        (Some(key), None) => Some(key.clone()),
+        _ => None,
+    }
 }
 
 /// A refusal naming the stages there are.
@@ -204,4 +220,33 @@ fn stage_stream(
         Some((stream::iter(events), (key, tap, cursor)))
     })
     .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stage_key;
+
+    #[test]
+    fn a_bare_name_means_the_one_stage_that_has_it() {
+        let known: Vec<String> = [
+            "sources.news",
+            "transforms.enrich",
+            "sinks.enrich",
+            "dead_letter",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(stage_key("news", &known).as_deref(), Some("sources.news"));
+        assert_eq!(
+            stage_key("dead_letter", &known).as_deref(),
+            Some("dead_letter")
+        );
+        assert_eq!(
+            stage_key("sinks.enrich", &known).as_deref(),
+            Some("sinks.enrich")
+        );
+        // Two stages are called `enrich`: the key must say which.
+        assert_eq!(stage_key("enrich", &known), None);
+        assert_eq!(stage_key("nothing", &known), None);
+    }
 }
