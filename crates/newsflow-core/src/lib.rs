@@ -19,7 +19,7 @@ pub use backoff::{Backoff, Delays};
 pub use build::{BuildContext, Counter, Gauge, Health};
 pub use checkpoint::{Checkpoints, Settled};
 pub use delivery::{Delivery, Outcome};
-pub use observe::{Cursor, Seen, Tap};
+pub use observe::{Attached, Cursor, Seen, Tap};
 pub use record::{
     Batch, DeadLetter, DeadLetterEvent, Event, RawEncoding, Record, DEFAULT_MAX_ARTICLE_BYTES,
     OVERSIZED_RAW_KEPT,

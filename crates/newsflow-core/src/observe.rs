@@ -8,8 +8,15 @@
 //! observer can neither slow the pipeline nor hold back an acknowledgement.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
+
+/// With nobody attached, a stage copies at most one record per this long
+/// into its tap: enough for a page opened later to show the latest, without
+/// copying every article of a flood.
+const SAMPLE_EVERY: Duration = Duration::from_millis(100);
 
 /// The latest records through one stage, bounded; cheap to clone and share.
 #[derive(Debug)]
@@ -30,6 +37,12 @@ struct TapInner<T> {
     ring: Mutex<Ring<T>>,
     pushed: Notify,
     capacity: usize,
+    /// Observers reading now (see [`Tap::attach`]).
+    readers: AtomicUsize,
+    /// When the tap was made, and when it last took a sample (nanoseconds
+    /// after that; `u64::MAX` before the first).
+    made: Instant,
+    sampled: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -42,6 +55,18 @@ struct Ring<T> {
 impl<T> Ring<T> {
     fn first(&self) -> u64 {
         self.next - self.items.len() as u64
+    }
+}
+
+/// An observer reading a [`Tap`]; see [`Tap::attach`].
+#[derive(Debug)]
+pub struct Attached<T> {
+    tap: Tap<T>,
+}
+
+impl<T> Drop for Attached<T> {
+    fn drop(&mut self) {
+        self.tap.inner.readers.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -70,8 +95,35 @@ impl<T> Tap<T> {
                 }),
                 pushed: Notify::new(),
                 capacity,
+                readers: AtomicUsize::new(0),
+                made: Instant::now(),
+                sampled: AtomicU64::new(u64::MAX),
             }),
         }
+    }
+
+    /// Whether the stage should copy its next record in: always while an
+    /// observer is attached, else one record per [`SAMPLE_EVERY`].
+    pub fn wants(&self) -> bool {
+        if self.inner.readers.load(Ordering::Relaxed) > 0 {
+            return true;
+        }
+        let now = u64::try_from(self.inner.made.elapsed().as_nanos()).unwrap_or(u64::MAX - 1);
+        let last = self.inner.sampled.load(Ordering::Relaxed);
+        let due = last == u64::MAX || now.saturating_sub(last) >= SAMPLE_EVERY.as_nanos() as u64;
+        // One stage thread wins the sample when several race for it.
+        due && self
+            .inner
+            .sampled
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// Marks an observer as reading until the guard is dropped, so the
+    /// stage copies every record meanwhile.
+    pub fn attach(&self) -> Attached<T> {
+        self.inner.readers.fetch_add(1, Ordering::Relaxed);
+        Attached { tap: self.clone() }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Ring<T>> {
@@ -138,6 +190,19 @@ impl<T> Tap<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_observers_a_flood_is_sampled_and_with_one_copied_whole() {
+        let tap: Tap<u32> = Tap::new(4);
+        assert!(tap.wants(), "the first record is always kept");
+        let wanted = (0..1000).filter(|_| tap.wants()).count();
+        assert!(wanted <= 1, "{wanted} of a burst of 1000 copied");
+        let reading = tap.attach();
+        assert_eq!((0..1000).filter(|_| tap.wants()).count(), 1000);
+        drop(reading);
+        std::thread::sleep(SAMPLE_EVERY);
+        assert!(tap.wants());
+    }
 
     #[test]
     fn a_reader_that_never_reads_does_not_hold_up_pushes() {

@@ -305,10 +305,12 @@ impl Output {
         self
     }
 
-    /// The copy observers get; taken before the article moves on.
+    /// The copy observers get, when the tap wants one (sampled while
+    /// nobody watches); taken before the article moves on.
     fn observed(&self, article: &Article) -> Option<(&Tap<Record>, Record)> {
         self.tap
             .as_ref()
+            .filter(|tap| tap.wants())
             .map(|tap| (tap, Record::Article(article.clone())))
     }
 

@@ -205,20 +205,30 @@ fn stage_stream(
     } else {
         tap.cursor_at_end()
     };
-    stream::unfold((key, tap, cursor), |(key, tap, mut cursor)| async move {
-        let batch = tap.next(&mut cursor).await;
-        let mut events = Vec::with_capacity(batch.records.len() + 1);
-        if batch.skipped > 0 {
-            let data = json!({"stage": key, "skipped": batch.skipped});
-            events.push(Ok(Event::default().event("skipped").data(data.to_string())));
-        }
-        for record in batch.records {
-            // Serialised here, in the client's own stream, not in the stage.
-            let data = json!({"stage": key, "record": *record});
-            events.push(Ok(Event::default().event("record").data(data.to_string())));
-        }
-        Some((stream::iter(events), (key, tap, cursor)))
-    })
+    // Every record is copied while this stream lives; sampled otherwise.
+    let attached = tap.attach();
+    stream::unfold(
+        (key, tap, cursor, attached),
+        |(key, tap, mut cursor, attached)| async move {
+            let batch = tap.next(&mut cursor).await;
+            let mut events = Vec::with_capacity(batch.records.len() + 1);
+            if batch.skipped > 0 {
+                let data = json!({"stage": key, "skipped": batch.skipped});
+                events.push(Ok(Event::default().event("skipped").data(data.to_string())));
+            }
+            for record in batch.records {
+                // Serialised here, in the client's own stream, not in the
+                // stage; straight to text (no `Value` tree in between).
+                let data = format!(
+                    r#"{{"stage":{},"record":{}}}"#,
+                    serde_json::to_string(&key).unwrap_or_default(),
+                    serde_json::to_string(&*record).unwrap_or_default()
+                );
+                events.push(Ok(Event::default().event("record").data(data)));
+            }
+            Some((stream::iter(events), (key, tap, cursor, attached)))
+        },
+    )
     .flatten()
 }
 
