@@ -14,6 +14,8 @@ mod record;
 mod registry;
 mod sink_error;
 mod stage;
+#[cfg(feature = "test-util")]
+pub mod testing;
 
 pub use backoff::{Backoff, Delays};
 pub use build::{BuildContext, Counter, Gauge, Health};
