@@ -9,7 +9,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use net_common::{free_port, ids, read_jsonl, start, wait_until, Receiver, Reply, Scratch};
+use net_common::{ids, read_jsonl, start, wait_until, Receiver, Reply, Scratch};
+use newsflow_core::testing::free_port;
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -29,13 +31,10 @@ impl FeedServer {
     async fn start() -> (FeedServer, u16) {
         let server = FeedServer::default();
         let port = free_port();
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .unwrap();
         let app = Router::new()
             .route("/{name}", get(serve))
             .with_state(server.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        net_common::serve(port, app).await;
         (server, port)
     }
 
@@ -100,33 +99,30 @@ fn rss(items: &[&str]) -> String {
     )
 }
 
-/// A feed source reading `urls` every second, writing to `out.jsonl`.
-fn config(scratch: &Scratch, urls: &[String], extra: &str) -> String {
+/// The `[sources.news]` table: a feed source reading `urls` every second,
+/// with `extra` lines.
+fn feed_source(urls: &[String], extra: &str) -> String {
     let urls: Vec<String> = urls.iter().map(|u| format!("{u:?}")).collect();
     format!(
-        r#"
-[sources.news]
-type = "feed"
-urls = [{urls}]
-interval_secs = 1
-timeout_secs = 5
-{extra}
-
-[sinks.out]
-type = "jsonl"
-path = {out}
-inputs = ["news"]
-flush_interval_ms = 10
-
-[dead_letter]
-type = "jsonl"
-path = {dead}
-flush_interval_ms = 10
-"#,
-        urls = urls.join(", "),
-        out = scratch.toml("out.jsonl"),
-        dead = scratch.toml("dead.jsonl"),
+        "[sources.news]\ntype = \"feed\"\nurls = [{}]\ninterval_secs = 1\ntimeout_secs = 5\n{extra}\n",
+        urls.join(", ")
     )
+}
+
+/// A feed source reading `urls` every second, writing to `out.jsonl`.
+fn config(scratch: &Scratch, urls: &[String], extra: &str) -> String {
+    scratch.pipeline(&format!(
+        "{}\n{}",
+        feed_source(urls, extra),
+        scratch.out_sink("news")
+    ))
+}
+
+/// The one dead letter written; `why` says why one is expected.
+fn only_dead_letter(scratch: &Scratch, why: &str) -> Value {
+    let dead = scratch.read("dead.jsonl");
+    assert_eq!(dead.len(), 1, "{why}: {dead:?}");
+    dead[0].clone()
 }
 
 async fn wait_for_lines(path: std::path::PathBuf, n: usize) {
@@ -178,7 +174,7 @@ async fn rss_atom_and_json_feed_items_become_articles() {
     wait_for_lines(scratch.path("dead.jsonl"), 1).await;
     running.stop().await;
 
-    let out = read_jsonl(&scratch.path("out.jsonl"));
+    let out = scratch.read("out.jsonl");
     // Guids that are not addresses ("wire-1", "j1") are prefixed with their feed's URL.
     let (rss_wire_1, json_j1): (String, String) = (
         format!("http://127.0.0.1:{port}/rss.xml#wire-1"),
@@ -216,12 +212,8 @@ async fn rss_atom_and_json_feed_items_become_articles() {
     assert_eq!(json["body"], "Plain JSON body.");
     assert_eq!(json["published_at"], "2025-06-10T04:00:00Z");
     // The item with nothing to read is kept aside, once.
-    let dead = read_jsonl(&scratch.path("dead.jsonl"));
-    assert_eq!(dead.len(), 1, "{dead:?}");
-    assert!(dead[0]["reason"]
-        .as_str()
-        .unwrap()
-        .contains("neither content"));
+    let dead = only_dead_letter(&scratch, "the item with nothing to read");
+    assert!(dead["reason"].as_str().unwrap().contains("neither content"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -260,7 +252,7 @@ async fn conditional_gets_and_a_restart_repeat_nothing() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     running.stop().await;
 
-    let out = read_jsonl(&scratch.path("out.jsonl"));
+    let out = scratch.read("out.jsonl");
     assert_eq!(
         ids(&out),
         ["urn:a", "urn:b", "urn:c", "urn:d"],
@@ -291,17 +283,13 @@ async fn a_malformed_feed_is_dead_lettered_once_then_recovers() {
     wait_for_lines(scratch.path("out.jsonl"), 2).await;
     running.stop().await;
 
-    assert_eq!(
-        ids(&read_jsonl(&scratch.path("out.jsonl"))),
-        ["urn:x", "urn:y"]
-    );
-    let dead = read_jsonl(&scratch.path("dead.jsonl"));
-    assert_eq!(dead.len(), 1, "the same broken document is kept once");
-    assert!(dead[0]["reason"]
+    assert_eq!(ids(&scratch.read("out.jsonl")), ["urn:x", "urn:y"]);
+    let dead = only_dead_letter(&scratch, "the same broken document is kept once");
+    assert!(dead["reason"]
         .as_str()
         .unwrap()
         .starts_with("malformed feed"));
-    assert!(dead[0]["raw"].as_str().unwrap().contains("<title>cut"));
+    assert!(dead["raw"].as_str().unwrap().contains("<title>cut"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -320,31 +308,12 @@ async fn items_not_delivered_before_a_stop_are_emitted_after_the_restart() {
     receiver.serve(hook_port).await;
     let scratch = Scratch::new();
     let url = format!("http://127.0.0.1:{port}/wire.xml");
-    let first = format!(
-        r#"
-[runtime]
-shutdown_timeout_secs = 1
-state_dir = {state}
-
-[sources.news]
-type = "feed"
-urls = ["{url}"]
-interval_secs = 1
-
-[sinks.hook]
-type = "http"
-url = "http://127.0.0.1:{hook_port}/hook"
-inputs = ["news"]
-batch_size = 1
-flush_interval_ms = 0
-
-[dead_letter]
-type = "jsonl"
-path = {dead}
-"#,
-        state = scratch.toml("state"),
-        dead = scratch.toml("dead.jsonl"),
-    );
+    let first = scratch.pipeline(&format!(
+        "[runtime]\nshutdown_timeout_secs = 1\n\n{}\n\
+         [sinks.hook]\ntype = \"http\"\nurl = \"http://127.0.0.1:{hook_port}/hook\"\n\
+         inputs = [\"news\"]\nbatch_size = 1\nflush_interval_ms = 0\n",
+        feed_source(std::slice::from_ref(&url), "")
+    ));
     let running = start(scratch.dir.path(), &first);
     let requests = receiver.requests.clone();
     wait_until("the second item to hang", || {
@@ -360,5 +329,5 @@ path = {dead}
     wait_for_lines(scratch.path("out.jsonl"), 1).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     running.stop().await;
-    assert_eq!(ids(&read_jsonl(&scratch.path("out.jsonl"))), ["urn:2"]);
+    assert_eq!(ids(&scratch.read("out.jsonl")), ["urn:2"]);
 }

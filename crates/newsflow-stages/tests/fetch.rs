@@ -221,6 +221,26 @@ async fn apply(transform: &Arc<dyn Transform>, mut article: Article) -> Article 
     .unwrap()
 }
 
+/// Applies the transform to a teaser for each of `urls` at once (ids `0`,
+/// `1`, ...), as the runtime's workers do; the articles in that order.
+async fn apply_at_once(
+    transform: &Arc<dyn Transform>,
+    urls: impl Iterator<Item = String>,
+) -> Vec<Article> {
+    let tasks: Vec<_> = urls
+        .enumerate()
+        .map(|(i, url)| {
+            let transform = transform.clone();
+            tokio::spawn(async move { apply(&transform, teaser(&i.to_string(), &url)).await })
+        })
+        .collect();
+    let mut articles = Vec::new();
+    for task in tasks {
+        articles.push(task.await.unwrap());
+    }
+    articles
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_teaser_becomes_the_article_text_and_the_page_fills_what_it_lacked() {
     let (site, base) = Site::start().await;
@@ -230,15 +250,15 @@ async fn a_teaser_becomes_the_article_text_and_the_page_fills_what_it_lacked() {
     let article = apply(&fetch, teaser("a1", &url)).await;
 
     let body = &article.body;
-    for kept in [
+    let kept = [
         "voted eleven to four",
         "lost a fifth of its load capacity",
         "Peter Holm",
         "public consultation",
-    ] {
-        assert!(body.contains(kept), "{kept:?} missing from {body}");
-    }
-    for dropped in [
+    ];
+    let missing: Vec<_> = kept.iter().filter(|k| !body.contains(*k)).collect();
+    assert!(missing.is_empty(), "{missing:?} missing from {body}");
+    let dropped = [
         "cookies",
         "Advertisement",
         "Subscribe today",
@@ -247,9 +267,9 @@ async fn a_teaser_becomes_the_article_text_and_the_page_fills_what_it_lacked() {
         "comment",
         "Copyright",
         "Share on",
-    ] {
-        assert!(!body.contains(dropped), "{dropped:?} kept in {body}");
-    }
+    ];
+    let left: Vec<_> = dropped.iter().filter(|d| body.contains(*d)).collect();
+    assert!(left.is_empty(), "{left:?} kept in {body}");
     assert_eq!(
         article.title.as_deref(),
         Some("Council votes to close the Old Mill bridge (bridge)")
@@ -343,10 +363,8 @@ async fn a_cached_page_is_not_fetched_again_after_a_reload() {
 async fn pages_that_fail_keep_the_teaser_with_the_reason_and_are_counted() {
     let (site, base) = Site::start().await;
     let state = tempfile::tempdir().unwrap();
-    let (fetch, cx) = transform(
-        state.path(),
-        serde_json::json!({"timeout_secs": 1, "retries": 0, "max_page_bytes": 200_000, "max_redirects": 3}),
-    );
+    let quick_and_small = serde_json::json!({"timeout_secs": 1, "retries": 0, "max_page_bytes": 200_000, "max_redirects": 3});
+    let (fetch, cx) = transform(state.path(), quick_and_small);
     let cases = [
         ("/missing", "HTTP 404"),
         ("/slow", "timed out"),
@@ -423,15 +441,8 @@ async fn the_server_never_sees_more_than_the_per_host_limit() {
     let state = tempfile::tempdir().unwrap();
     let (fetch, _) = transform(state.path(), serde_json::json!({"per_host_concurrency": 2}));
     // Eight articles at once, each page answered after 150 ms.
-    let tasks: Vec<_> = (0..8)
-        .map(|i| {
-            let fetch = fetch.clone();
-            let url = format!("{base}/news/p{i}?wait_ms=150");
-            tokio::spawn(async move { apply(&fetch, teaser(&i.to_string(), &url)).await })
-        })
-        .collect();
-    for task in tasks {
-        let article = task.await.unwrap();
+    let urls = (0..8).map(|i| format!("{base}/news/p{i}?wait_ms=150"));
+    for article in apply_at_once(&fetch, urls).await {
         assert!(
             article.extra["fetch"].get("error").is_none(),
             "{:?}",
@@ -445,16 +456,8 @@ async fn the_server_never_sees_more_than_the_per_host_limit() {
         state.path(),
         serde_json::json!({"per_host_concurrency": 4, "cache": false}),
     );
-    let tasks: Vec<_> = (0..8)
-        .map(|i| {
-            let fetch = wider.clone();
-            let url = format!("{base}/news/q{i}?wait_ms=150");
-            tokio::spawn(async move { apply(&fetch, teaser(&i.to_string(), &url)).await })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap();
-    }
+    let urls = (0..8).map(|i| format!("{base}/news/q{i}?wait_ms=150"));
+    apply_at_once(&wider, urls).await;
     assert_eq!(site.most_in_flight.load(Ordering::SeqCst), 4);
 }
 
@@ -466,16 +469,7 @@ async fn requests_to_one_host_start_at_least_the_delay_apart() {
         state.path(),
         serde_json::json!({"per_host_concurrency": 4, "per_host_delay_ms": 300}),
     );
-    let tasks: Vec<_> = (0..4)
-        .map(|i| {
-            let fetch = fetch.clone();
-            let url = format!("{base}/news/d{i}");
-            tokio::spawn(async move { apply(&fetch, teaser(&i.to_string(), &url)).await })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap();
-    }
+    apply_at_once(&fetch, (0..4).map(|i| format!("{base}/news/d{i}"))).await;
     // robots.txt and four pages, as the server saw them arrive (a little
     // less than the delay allowed for the loopback's own jitter).
     let arrivals = site.arrivals.lock().unwrap().clone();
@@ -490,33 +484,12 @@ async fn requests_to_one_host_start_at_least_the_delay_apart() {
 async fn a_feed_of_teasers_arrives_with_the_full_text() {
     let (site, base) = Site::start().await;
     let scratch = Scratch::new();
-    let config = format!(
-        r#"
-[sources.news]
-type = "feed"
-urls = ["{base}/feed.xml"]
-interval_secs = 60
-
-[transforms.fetch]
-type = "fetch"
-inputs = ["news"]
-concurrency = 4
-per_host_delay_ms = 0
-
-[sinks.out]
-type = "jsonl"
-path = {out}
-inputs = ["fetch"]
-flush_interval_ms = 10
-
-[dead_letter]
-type = "jsonl"
-path = {dead}
-flush_interval_ms = 10
-"#,
-        out = scratch.toml("out.jsonl"),
-        dead = scratch.toml("dead.jsonl"),
-    );
+    let config = scratch.pipeline(&format!(
+        "[sources.news]\ntype = \"feed\"\nurls = [\"{base}/feed.xml\"]\ninterval_secs = 60\n\n\
+         [transforms.fetch]\ntype = \"fetch\"\ninputs = [\"news\"]\nconcurrency = 4\n\
+         per_host_delay_ms = 0\n\n{}",
+        scratch.out_sink("fetch")
+    ));
     let running = start(scratch.dir.path(), &config);
     let out = scratch.path("out.jsonl");
     wait_until("three articles written", {
@@ -542,7 +515,7 @@ flush_interval_ms = 10
     for slug in ["one", "two", "three"] {
         assert_eq!(site.hits(&format!("/news/{slug}")), 1);
     }
-    assert!(read_jsonl(&scratch.path("dead.jsonl")).is_empty());
+    assert!(scratch.read("dead.jsonl").is_empty());
     // The cache is the stage's own directory under the state directory.
     assert!(scratch.path("state/transforms.fetch").is_dir());
 }

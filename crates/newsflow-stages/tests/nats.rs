@@ -3,40 +3,26 @@
 //! starts and stops itself. Every test uses streams of its own and counts the
 //! articles at the end.
 
-mod common;
 mod net_common;
 
 use async_nats::jetstream;
+use newsflow_core::testing::{
+    free_port, service_missing, service_reachable, start_source, wait_listening, RunningSource,
+};
 use newsflow_core::{
-    Article, Batch, BuildContext, DeadLetter, DeadLetterEvent, DeadLetters, Event, Gauge, Health,
-    Output, Progress, Record, Sink, SinkConfig, SinkErrorKind, Source, SourceConfig, SourceContext,
-    StageCounters,
+    Article, Batch, BuildContext, DeadLetter, Record, Sink, SinkConfig, SinkError, SinkErrorKind,
 };
 use newsflow_stages::sinks::nats::{NatsSinkConfig, RECORD_HEADER};
 use newsflow_stages::sources::nats::NatsSourceConfig;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Child, Command};
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 const SHARED_SERVER: &str = "127.0.0.1:4222";
 
-/// Whether the shared server accepts connections; skips (or fails, see
-/// `common`) the calling test when it does not.
-fn shared_server() -> bool {
-    let address = SHARED_SERVER.parse().expect("a literal address");
-    match std::net::TcpStream::connect_timeout(&address, Duration::from_secs(2)) {
-        Ok(_) => true,
-        Err(e) => {
-            common::service_missing(&format!("NATS JetStream at {SHARED_SERVER}"), e);
-            false
-        }
-    }
-}
+/// The consumer the source tests read as.
+const READER: &str = "reader";
 
 /// A stream or consumer name no other test run uses.
 fn unique(tag: &str) -> String {
@@ -45,6 +31,86 @@ fn unique(tag: &str) -> String {
         .unwrap()
         .as_nanos();
     format!("NFTEST_{tag}_{}_{nanos}", std::process::id())
+}
+
+/// What one test uses on a server: a stream of its own, the one subject it
+/// takes, and a state directory for the source.
+struct Bus {
+    url: String,
+    stream: String,
+    subject: String,
+    state: tempfile::TempDir,
+}
+
+impl Bus {
+    /// A stream named after `tag` on the server at `url`, taking
+    /// `{stream}.{suffix}`; nothing is created yet.
+    fn on(url: String, tag: &str, suffix: &str) -> Bus {
+        let stream = unique(tag);
+        Bus {
+            url,
+            subject: format!("{stream}.{suffix}"),
+            stream,
+            state: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// A stream on the shared server and a client to it; `None` (the test
+    /// skips, see `service_missing`) when the server is not running.
+    async fn shared(tag: &str, suffix: &str) -> Option<(Bus, jetstream::Context)> {
+        if !service_reachable("NATS JetStream", SHARED_SERVER) {
+            return None;
+        }
+        let bus = Bus::on(format!("nats://{SHARED_SERVER}"), tag, suffix);
+        let js = jetstream_at(&bus.url).await;
+        Some((bus, js))
+    }
+
+    /// A stream on the shared server, created and holding `payloads`.
+    async fn filled(tag: &str, payloads: &[Vec<u8>]) -> Option<(Bus, jetstream::Context)> {
+        let (bus, js) = Bus::shared(tag, "in").await?;
+        create_stream(&js, &bus.stream, &bus.subject).await;
+        publish(&js, &bus.subject, payloads).await;
+        Some((bus, js))
+    }
+
+    /// The source's config for reading the stream as `consumer`.
+    fn source_config(&self, consumer: &str) -> NatsSourceConfig {
+        serde_json::from_value(serde_json::json!({
+            "url": self.url,
+            "stream": self.stream,
+            "subjects": [self.subject],
+            "consumer": consumer,
+            "batch": 5,
+            "ack_wait_secs": 1,
+        }))
+        .unwrap()
+    }
+
+    /// The source as `config` says, on this bus's state directory.
+    fn start(&self, config: &NatsSourceConfig) -> RunningSource {
+        start_source(config, self.state.path())
+    }
+
+    /// The source reading the stream as [`READER`].
+    fn read(&self) -> RunningSource {
+        self.start(&self.source_config(READER))
+    }
+
+    /// The sink's config for publishing to the stream (created if missing).
+    fn sink_config(&self) -> NatsSinkConfig {
+        serde_json::from_value(serde_json::json!({
+            "url": self.url,
+            "subject": self.subject,
+            "stream": self.stream,
+            "create_stream": true,
+        }))
+        .unwrap()
+    }
+
+    fn sink(&self) -> Box<dyn Sink> {
+        build_sink(&self.sink_config())
+    }
 }
 
 async fn jetstream_at(url: &str) -> jetstream::Context {
@@ -79,6 +145,23 @@ fn article_json(id: &str) -> Vec<u8> {
         "body": format!("Article {id}: shares rose 3.5% in Frankfurt.")
     }))
     .unwrap()
+}
+
+/// `n` articles, ids `{prefix}0`, `{prefix}1`, ...
+fn articles_json(prefix: &str, n: usize) -> Vec<Vec<u8>> {
+    (0..n)
+        .map(|i| article_json(&format!("{prefix}{i}")))
+        .collect()
+}
+
+/// Waits until `stream` exists (a source or sink creates it); panics with
+/// `what` after `within`.
+async fn wait_for_stream(js: &jetstream::Context, stream: &str, within: Duration, what: &str) {
+    let deadline = Instant::now() + within;
+    while js.get_stream(stream).await.is_err() {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn consumer_info(
@@ -117,97 +200,42 @@ async fn wait_all_acknowledged(
     }
 }
 
-fn source_config(url: &str, stream: &str, subject: &str, consumer: &str) -> NatsSourceConfig {
-    serde_json::from_value(serde_json::json!({
-        "url": url,
-        "stream": stream,
-        "subjects": [subject],
-        "consumer": consumer,
-        "batch": 5,
-        "ack_wait_secs": 1,
-    }))
-    .unwrap()
+fn build_sink(config: &NatsSinkConfig) -> Box<dyn Sink> {
+    config
+        .build(&BuildContext::new("sinks.bus", "/nonexistent"))
+        .unwrap()
 }
 
-/// The source running on its own, with the channels a runtime would give it.
-struct RunningSource {
-    articles: mpsc::Receiver<Event>,
-    dead_letters: mpsc::Receiver<DeadLetterEvent>,
-    shutdown: CancellationToken,
-    health: Health,
-    backlog: Gauge,
-    task: JoinHandle<Result<(), newsflow_core::BoxError>>,
+fn articles(ids: &[&str]) -> Vec<Record> {
+    ids.iter()
+        .map(|id| Record::Article(Article::from_text(*id, format!("Body of {id}.")).unwrap()))
+        .collect()
 }
 
-fn start_source(config: &NatsSourceConfig, state: &Path) -> RunningSource {
-    let build = BuildContext::new("sources.in", state);
-    let health = build.health.clone();
-    let backlog = build.backlog.clone();
-    let source: Box<dyn Source> = config.build(&build).unwrap();
-    let (article_tx, articles) = mpsc::channel(64);
-    let (dead_tx, dead_letters) = mpsc::channel(64);
-    let counters = Arc::<StageCounters>::default();
-    let shutdown = CancellationToken::new();
-    let cx = SourceContext {
-        name: "in".to_owned(),
-        out: Output::new(vec![article_tx], counters.clone()),
-        dead_letters: DeadLetters::new(dead_tx, counters),
-        shutdown: shutdown.clone(),
-        progress: Progress::default(),
-    };
-    RunningSource {
-        articles,
-        dead_letters,
-        shutdown,
-        health,
-        backlog,
-        task: tokio::spawn(source.run(cx)),
-    }
+async fn stream_messages(js: &jetstream::Context, stream: &str) -> u64 {
+    js.get_stream(stream)
+        .await
+        .unwrap()
+        .get_info()
+        .await
+        .unwrap()
+        .state
+        .messages
 }
 
-impl RunningSource {
-    async fn next_article(&mut self) -> Event {
-        tokio::time::timeout(Duration::from_secs(10), self.articles.recv())
-            .await
-            .expect("an article within 10 s")
-            .expect("the source is running")
-    }
-
-    async fn next_dead_letter(&mut self) -> DeadLetterEvent {
-        tokio::time::timeout(Duration::from_secs(10), self.dead_letters.recv())
-            .await
-            .expect("a dead letter within 10 s")
-            .expect("the source is running")
-    }
-
-    /// Asks the source to stop and waits for it to return.
-    async fn stop(self) -> (mpsc::Receiver<Event>, mpsc::Receiver<DeadLetterEvent>) {
-        self.shutdown.cancel();
-        tokio::time::timeout(Duration::from_secs(10), self.task)
-            .await
-            .expect("the source stops within 10 s")
-            .unwrap()
-            .unwrap();
-        (self.articles, self.dead_letters)
-    }
-}
+// --- The source ------------------------------------------------------------
 
 #[tokio::test]
 async fn articles_are_acknowledged_once_delivered_and_bad_messages_terminated() {
-    if !shared_server() {
-        return;
-    }
-    let url = format!("nats://{SHARED_SERVER}");
-    let js = jetstream_at(&url).await;
-    let stream = unique("SRC");
-    let subject = format!("{stream}.in");
-    create_stream(&js, &stream, &subject).await;
-    let mut payloads: Vec<Vec<u8>> = (0..20).map(|i| article_json(&format!("a{i}"))).collect();
+    let mut payloads = articles_json("a", 20);
     // Sequences 21..=23: not JSON, no body, not UTF-8.
     payloads.push(b"{\"id\": \"broken\"".to_vec());
     payloads.push(br#"{"id": "nobody"}"#.to_vec());
     payloads.push(vec![0xff, 0xfe, b'{']);
-    publish(&js, &subject, &payloads).await;
+    let Some((bus, js)) = Bus::filled("SRC", &payloads).await else {
+        return;
+    };
+    let stream = &bus.stream;
     let mut terminations = js
         .client()
         .subscribe(format!(
@@ -216,11 +244,7 @@ async fn articles_are_acknowledged_once_delivered_and_bad_messages_terminated() 
         .await
         .unwrap();
 
-    let dir = tempfile::tempdir().unwrap();
-    let mut source = start_source(
-        &source_config(&url, &stream, &subject, "reader"),
-        dir.path(),
-    );
+    let mut source = bus.read();
     let mut held = Vec::new();
     let mut ids = BTreeSet::new();
     for _ in 0..20 {
@@ -249,10 +273,8 @@ async fn articles_are_acknowledged_once_delivered_and_bad_messages_terminated() 
 
     // Nothing is acknowledged before the sinks have written it.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        consumer_info(&js, &stream, "reader").await.num_ack_pending,
-        23
-    );
+    let pending = consumer_info(&js, stream, READER).await.num_ack_pending;
+    assert_eq!(pending, 23);
 
     for event in held {
         event.delivery.delivered();
@@ -260,7 +282,7 @@ async fn articles_are_acknowledged_once_delivered_and_bad_messages_terminated() 
     for letter in letters {
         letter.delivery.delivered();
     }
-    let info = wait_all_acknowledged(&js, &stream, "reader").await;
+    let info = wait_all_acknowledged(&js, stream, READER).await;
     assert_eq!(info.delivered.stream_sequence, 23);
     assert_eq!(info.num_redelivered, 0);
     for _ in 0..3 {
@@ -276,106 +298,99 @@ async fn articles_are_acknowledged_once_delivered_and_bad_messages_terminated() 
     assert!(articles.try_recv().is_err(), "no article twice");
 }
 
-#[tokio::test]
-async fn articles_failed_at_shutdown_are_delivered_again_after_a_restart() {
-    if !shared_server() {
-        return;
-    }
-    let url = format!("nats://{SHARED_SERVER}");
-    let js = jetstream_at(&url).await;
-    let stream = unique("NAK");
-    let subject = format!("{stream}.in");
-    create_stream(&js, &stream, &subject).await;
-    let payloads: Vec<_> = (0..10).map(|i| article_json(&format!("n{i}"))).collect();
-    publish(&js, &subject, &payloads).await;
-    let config = source_config(&url, &stream, &subject, "reader");
-    let dir = tempfile::tempdir().unwrap();
+/// How a reader goes away while it holds articles no sink has written.
+#[derive(Debug, Clone, Copy)]
+enum Interruption {
+    /// Stopped: the runtime drops the unwritten articles, which fails their
+    /// deliveries.
+    Shutdown,
+    /// A crash: the source vanishes without a word to the server.
+    Crash,
+}
 
-    // Stopped before the sink wrote anything: the runtime drops the
-    // unwritten articles, which fails their deliveries.
-    let mut source = start_source(&config, dir.path());
+/// One case of "what a reader held comes back to the next one".
+#[derive(Debug)]
+struct Redelivery {
+    tag: &'static str,
+    /// The articles' id prefix.
+    prefix: &'static str,
+    /// Of the 10 published, how many the first reader holds.
+    held: usize,
+    interruption: Interruption,
+}
+
+/// The first reader takes `case.held` of 10 articles and goes away as the
+/// case says; the next reader gets all 10 (at least once) and acknowledges
+/// them.
+async fn redelivered_after(case: Redelivery) {
+    let Some((bus, js)) = Bus::filled(case.tag, &articles_json(case.prefix, 10)).await else {
+        return;
+    };
+    let mut source = bus.read();
     let mut held = Vec::new();
-    for _ in 0..10 {
+    for _ in 0..case.held {
         held.push(source.next_article().await);
     }
-    source.shutdown.cancel();
-    drop(held);
-    let (_articles, _letters) = source.stop().await;
-    assert_eq!(
-        consumer_info(&js, &stream, "reader").await.num_ack_pending,
-        10
-    );
+    match case.interruption {
+        Interruption::Shutdown => {
+            source.shutdown.cancel();
+            drop(held);
+            source.stop().await;
+            let pending = consumer_info(&js, &bus.stream, READER).await;
+            assert_eq!(pending.num_ack_pending, 10, "{case:?}");
+        }
+        Interruption::Crash => {
+            source.task.abort();
+            let _ = source.task.await;
+            drop(held);
+        }
+    }
 
     // At least once: every article comes back. The server may hand a
     // rejected message out twice (nats-server 2.9 does when a rejection
     // races the stopped reader's last pull request); the sinks absorb that.
-    let mut source = start_source(&config, dir.path());
+    let mut source = bus.read();
     let mut ids = BTreeSet::new();
     while ids.len() < 10 {
         let event = source.next_article().await;
         ids.insert(event.article.id.clone());
         event.delivery.delivered();
     }
-    let expected: BTreeSet<_> = (0..10).map(|i| format!("n{i}")).collect();
-    assert_eq!(ids, expected);
-    wait_all_acknowledged(&js, &stream, "reader").await;
+    wait_all_acknowledged(&js, &bus.stream, READER).await;
     source.stop().await;
+    let expected: BTreeSet<_> = (0..10).map(|i| format!("{}{i}", case.prefix)).collect();
+    assert_eq!(ids, expected, "{case:?}");
+}
+
+#[tokio::test]
+async fn articles_failed_at_shutdown_are_delivered_again_after_a_restart() {
+    redelivered_after(Redelivery {
+        tag: "NAK",
+        prefix: "n",
+        held: 10,
+        interruption: Interruption::Shutdown,
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn articles_in_flight_when_the_process_dies_are_delivered_again() {
-    if !shared_server() {
-        return;
-    }
-    let url = format!("nats://{SHARED_SERVER}");
-    let js = jetstream_at(&url).await;
-    let stream = unique("CRASH");
-    let subject = format!("{stream}.in");
-    create_stream(&js, &stream, &subject).await;
-    let payloads: Vec<_> = (0..10).map(|i| article_json(&format!("c{i}"))).collect();
-    publish(&js, &subject, &payloads).await;
-    let config = source_config(&url, &stream, &subject, "reader");
-    let dir = tempfile::tempdir().unwrap();
-
-    let mut source = start_source(&config, dir.path());
-    let mut held = Vec::new();
-    for _ in 0..7 {
-        held.push(source.next_article().await);
-    }
-    // A crash: the source vanishes without a word to the server.
-    source.task.abort();
-    let _ = source.task.await;
-    drop(held);
-
-    let mut source = start_source(&config, dir.path());
-    let mut ids = BTreeSet::new();
-    while ids.len() < 10 {
-        let event = source.next_article().await;
-        ids.insert(event.article.id.clone());
-        event.delivery.delivered();
-    }
-    wait_all_acknowledged(&js, &stream, "reader").await;
-    source.stop().await;
-    let expected: BTreeSet<_> = (0..10).map(|i| format!("c{i}")).collect();
-    assert_eq!(ids, expected);
+    redelivered_after(Redelivery {
+        tag: "CRASH",
+        prefix: "c",
+        held: 7,
+        interruption: Interruption::Crash,
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_slow_pipeline_keeps_its_messages_without_redelivery() {
-    if !shared_server() {
+    let payloads = [article_json("s0"), article_json("s1")];
+    let Some((bus, js)) = Bus::filled("SLOW", &payloads).await else {
         return;
-    }
-    let url = format!("nats://{SHARED_SERVER}");
-    let js = jetstream_at(&url).await;
-    let stream = unique("SLOW");
-    let subject = format!("{stream}.in");
-    create_stream(&js, &stream, &subject).await;
-    publish(&js, &subject, &[article_json("s0"), article_json("s1")]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let mut source = start_source(
-        &source_config(&url, &stream, &subject, "reader"),
-        dir.path(),
-    );
+    };
+    let mut source = bus.read();
     let first = source.next_article().await;
     let second = source.next_article().await;
     // Three ack waits pass while a sink holds the articles.
@@ -383,28 +398,17 @@ async fn a_slow_pipeline_keeps_its_messages_without_redelivery() {
     assert!(source.articles.try_recv().is_err(), "nothing redelivered");
     first.delivery.delivered();
     second.delivery.delivered();
-    let info = wait_all_acknowledged(&js, &stream, "reader").await;
+    let info = wait_all_acknowledged(&js, &bus.stream, READER).await;
     assert_eq!(info.num_redelivered, 0);
     source.stop().await;
 }
 
 #[tokio::test]
 async fn the_backlog_counts_what_the_server_has_not_delivered_yet() {
-    if !shared_server() {
+    let Some((bus, _js)) = Bus::filled("BACKLOG", &articles_json("b", 300)).await else {
         return;
-    }
-    let url = format!("nats://{SHARED_SERVER}");
-    let js = jetstream_at(&url).await;
-    let stream = unique("BACKLOG");
-    let subject = format!("{stream}.in");
-    create_stream(&js, &stream, &subject).await;
-    let payloads: Vec<Vec<u8>> = (0..300).map(|i| article_json(&format!("b{i}"))).collect();
-    publish(&js, &subject, &payloads).await;
-    let dir = tempfile::tempdir().unwrap();
-    let mut source = start_source(
-        &source_config(&url, &stream, &subject, "reader"),
-        dir.path(),
-    );
+    };
+    let mut source = bus.read();
     // Nobody reads: the source fills its channel (64) and stops pulling.
     let first = source.next_article().await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -423,82 +427,67 @@ async fn the_backlog_counts_what_the_server_has_not_delivered_yet() {
 
 #[tokio::test]
 async fn the_source_creates_its_stream_when_asked() {
-    if !shared_server() {
+    let Some((bus, js)) = Bus::shared("CREATE", "in").await else {
         return;
-    }
-    let url = format!("nats://{SHARED_SERVER}");
-    let js = jetstream_at(&url).await;
-    let stream = unique("CREATE");
-    let subject = format!("{stream}.in");
-    let mut config = source_config(&url, &stream, &subject, "reader");
-    let dir = tempfile::tempdir().unwrap();
+    };
+    let mut config = bus.source_config(READER);
 
     // Without create_stream a missing stream is an error.
-    let source = start_source(&config, dir.path());
-    let result = tokio::time::timeout(Duration::from_secs(10), source.task)
-        .await
-        .unwrap()
-        .unwrap();
+    let result = bus.start(&config).ended().await;
     assert!(result.unwrap_err().to_string().contains("does not exist"));
 
     config.create_stream = true;
-    let mut source = start_source(&config, dir.path());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while js.get_stream(&stream).await.is_err() {
-        assert!(Instant::now() < deadline, "the stream is created");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    publish(&js, &subject, &[article_json("x1")]).await;
+    let mut source = bus.start(&config);
+    let created = Duration::from_secs(10);
+    wait_for_stream(&js, &bus.stream, created, "the stream is created").await;
+    publish(&js, &bus.subject, &[article_json("x1")]).await;
     let event = source.next_article().await;
     assert_eq!(event.article.id, "x1");
     event.delivery.delivered();
-    wait_all_acknowledged(&js, &stream, "reader").await;
+    wait_all_acknowledged(&js, &bus.stream, READER).await;
     source.stop().await;
 }
 
-fn sink_config(url: &str, subject: &str, stream: &str) -> NatsSinkConfig {
-    serde_json::from_value(serde_json::json!({
-        "url": url,
-        "subject": subject,
-        "stream": stream,
-        "create_stream": true,
-    }))
-    .unwrap()
+#[tokio::test]
+async fn a_message_over_max_article_bytes_is_dead_lettered_with_its_start_only() {
+    let big = serde_json::to_vec(&serde_json::json!({"id": "big", "body": "word ".repeat(1000)}))
+        .unwrap();
+    let Some((bus, _js)) = Bus::filled("BIG", &[big.clone(), article_json("small")]).await else {
+        return;
+    };
+    let mut config = bus.source_config(READER);
+    config.max_article_bytes = std::num::NonZeroUsize::new(2048).unwrap();
+    let mut source = bus.start(&config);
+    let letter = source.next_dead_letter().await;
+    assert!(
+        letter
+            .letter
+            .reason
+            .contains(&format!("{} bytes", big.len()))
+            && letter.letter.reason.contains("max_article_bytes"),
+        "{}",
+        letter.letter.reason
+    );
+    assert_eq!(letter.letter.raw.len(), 1024);
+    assert_eq!(
+        letter.letter.location.as_deref(),
+        Some(format!("nats:{}/1", bus.stream).as_str())
+    );
+    letter.delivery.delivered();
+    let event = source.next_article().await;
+    assert_eq!(event.article.id, "small");
+    event.delivery.delivered();
+    source.stop().await;
 }
 
-fn build_sink(config: &NatsSinkConfig) -> Box<dyn Sink> {
-    config
-        .build(&BuildContext::new("sinks.bus", "/nonexistent"))
-        .unwrap()
-}
-
-fn articles(ids: &[&str]) -> Vec<Record> {
-    ids.iter()
-        .map(|id| Record::Article(Article::from_text(*id, format!("Body of {id}.")).unwrap()))
-        .collect()
-}
-
-async fn stream_messages(js: &jetstream::Context, stream: &str) -> u64 {
-    js.get_stream(stream)
-        .await
-        .unwrap()
-        .get_info()
-        .await
-        .unwrap()
-        .state
-        .messages
-}
+// --- The sink --------------------------------------------------------------
 
 #[tokio::test]
 async fn the_sink_stores_each_article_once_however_often_it_is_published() {
-    if !shared_server() {
+    let Some((bus, js)) = Bus::shared("SINK", "out").await else {
         return;
-    }
-    let url = format!("nats://{SHARED_SERVER}");
-    let js = jetstream_at(&url).await;
-    let stream = unique("SINK");
-    let subject = format!("{stream}.out");
-    let mut sink = build_sink(&sink_config(&url, &subject, &stream));
+    };
+    let mut sink = bus.sink();
 
     let batch = articles(&["a", "b", "c", "d", "e"]);
     sink.write_batch(&Batch::from(batch.clone())).await.unwrap();
@@ -511,10 +500,10 @@ async fn the_sink_stores_each_article_once_however_often_it_is_published() {
         Record::DeadLetter(letter),
     ];
     sink.write_batch(&Batch::from(letters)).await.unwrap();
-    assert_eq!(stream_messages(&js, &stream).await, 7);
+    assert_eq!(stream_messages(&js, &bus.stream).await, 7);
 
     // What a reader gets: the records as JSON, ids as message ids.
-    let stored = js.get_stream(&stream).await.unwrap();
+    let stored = js.get_stream(&bus.stream).await.unwrap();
     let first = stored.get_raw_message(1).await.unwrap();
     assert_eq!(first.headers.get("Nats-Msg-Id").unwrap().as_str(), "a");
     assert_eq!(
@@ -530,82 +519,115 @@ async fn the_sink_stores_each_article_once_however_often_it_is_published() {
     );
 }
 
+/// Writes a batch of `small` and then `refused`, which the sink must refuse
+/// for good; returns the refusal and the batch.
+async fn refused_with_small(sink: &mut dyn Sink, refused: Article) -> (SinkError, Vec<Record>) {
+    let mut batch = articles(&["small"]);
+    batch.push(Record::Article(refused));
+    let error = sink
+        .write_batch(&Batch::from(batch.clone()))
+        .await
+        .unwrap_err();
+    (error, batch)
+}
+
 #[tokio::test]
 async fn an_article_too_big_for_the_server_is_refused_with_its_batch_unpublished() {
-    if !shared_server() {
+    let Some((bus, js)) = Bus::shared("BIG", "out").await else {
         return;
-    }
-    let url = format!("nats://{SHARED_SERVER}");
-    let js = jetstream_at(&url).await;
-    let stream = unique("BIG");
-    let subject = format!("{stream}.out");
-    let mut sink = build_sink(&sink_config(&url, &subject, &stream));
+    };
+    let mut sink = bus.sink();
     sink.write_batch(&Batch::from(articles(&["warmup"])))
         .await
         .unwrap();
     let max_payload = js.client().server_info().max_payload;
     let big = Article::from_text("big", "x".repeat(max_payload + 1)).unwrap();
-    let mut batch = articles(&["small"]);
-    batch.push(Record::Article(big));
-    let error = sink
-        .write_batch(&Batch::from(batch.clone()))
-        .await
-        .unwrap_err();
+    let (error, _) = refused_with_small(sink.as_mut(), big).await;
     assert_eq!(error.kind, SinkErrorKind::Rejected);
     assert!(error.message.contains("big"), "{}", error.message);
-    assert_eq!(stream_messages(&js, &stream).await, 1);
+    assert_eq!(stream_messages(&js, &bus.stream).await, 1);
     // The sink goes on with the next batch.
     sink.write_batch(&Batch::from(articles(&["small"])))
         .await
         .unwrap();
-    assert_eq!(stream_messages(&js, &stream).await, 2);
+    assert_eq!(stream_messages(&js, &bus.stream).await, 2);
+}
+
+/// An id over JetStream's 64 kB header limit (it is the `Nats-Msg-Id`) is
+/// refused for good, not retried forever; nothing of its batch is published.
+#[tokio::test]
+async fn an_id_too_long_for_a_header_is_refused_not_retried() {
+    let Some((bus, js)) = Bus::shared("LONGID", "out").await else {
+        return;
+    };
+    let mut sink = bus.sink();
+    // Longer than sources let through: the sink holds whatever it is given.
+    let mut long = Article::from_text("long", "Body.").unwrap();
+    long.id = "x".repeat(70_000);
+    let (error, batch) = refused_with_small(sink.as_mut(), long).await;
+    assert_eq!(error.kind, SinkErrorKind::Rejected, "{}", error.message);
+    assert_eq!(stream_messages(&js, &bus.stream).await, 0);
+    // Only the long one is refused; the runtime passes the rest again.
+    let refused: Vec<usize> = error.refused.iter().map(|r| r.index).collect();
+    assert_eq!(refused, [1]);
+    assert!(error.message.len() < 1000, "the id is not quoted whole");
+    sink.write_batch(&Batch::from(batch[..1].to_vec()))
+        .await
+        .unwrap();
+    assert_eq!(stream_messages(&js, &bus.stream).await, 1);
+}
+
+/// The dead letter of an article with a 100 kB id fits a message: its
+/// message id is a digest, so a dead-letter sink on NATS can keep it.
+#[tokio::test]
+async fn a_dead_letter_for_a_100_kb_id_is_published_once() {
+    let Some((bus, js)) = Bus::shared("LONGDL", "out").await else {
+        return;
+    };
+    let mut sink = bus.sink();
+    let mut article = Article::from_text("long", "Body.").unwrap();
+    article.id = "y".repeat(100_000);
+    let letter = DeadLetter::for_article("sinks.out", "refused", &article);
+    for _ in 0..2 {
+        sink.write_batch(&Batch::from(vec![Record::DeadLetter(letter.clone())]))
+            .await
+            .unwrap();
+    }
+    assert_eq!(stream_messages(&js, &bus.stream).await, 1);
 }
 
 #[tokio::test]
 async fn a_subject_of_another_stream_stops_the_sink() {
-    if !shared_server() {
+    let Some((owner, js)) = Bus::shared("OWNER", "out").await else {
         return;
-    }
-    let url = format!("nats://{SHARED_SERVER}");
-    let js = jetstream_at(&url).await;
-    let owner = unique("OWNER");
-    let subject = format!("{owner}.out");
-    create_stream(&js, &owner, &subject).await;
-    let config: NatsSinkConfig = serde_json::from_value(serde_json::json!({
-        "url": url,
-        "subject": subject,
-        "stream": unique("OTHER"),
-    }))
-    .unwrap();
+    };
+    create_stream(&js, &owner.stream, &owner.subject).await;
+    let mut config = owner.sink_config();
+    config.stream = serde_json::from_value(unique("OTHER").into()).unwrap();
+    config.create_stream = false;
     let mut sink = build_sink(&config);
     let error = sink
         .write_batch(&Batch::from(articles(&["a"])))
         .await
         .unwrap_err();
     assert_eq!(error.kind, SinkErrorKind::Fatal, "{}", error.message);
-    assert_eq!(stream_messages(&js, &owner).await, 0);
+    assert_eq!(stream_messages(&js, &owner.stream).await, 0);
 }
 
 #[tokio::test]
 async fn a_work_queue_stream_is_created_and_another_retention_refused() {
-    if !shared_server() {
+    let Some((bus, js)) = Bus::shared("WORKQ", "raw").await else {
         return;
-    }
-    let url = format!("nats://{SHARED_SERVER}");
-    let js = jetstream_at(&url).await;
-    let stream = unique("WORKQ");
-    let subject = format!("{stream}.raw");
+    };
     let sink_with = |retention: &str| -> NatsSinkConfig {
-        serde_json::from_value(serde_json::json!({
-            "url": url, "subject": subject, "stream": stream,
-            "create_stream": true, "retention": retention,
-        }))
-        .unwrap()
+        let mut config = bus.sink_config();
+        config.retention = serde_json::from_value(retention.into()).unwrap();
+        config
     };
     let mut sink = build_sink(&sink_with("work_queue"));
     sink.start().await.unwrap();
     let info = js
-        .get_stream(&stream)
+        .get_stream(&bus.stream)
         .await
         .unwrap()
         .get_info()
@@ -620,25 +642,19 @@ async fn a_work_queue_stream_is_created_and_another_retention_refused() {
         .unwrap();
 
     // Read with the same retention: acknowledged, and so gone from the stream.
-    let mut config = source_config(&url, &stream, &subject, "workers");
+    let mut config = bus.source_config("workers");
     config.retention = serde_json::from_str("\"work_queue\"").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut source = start_source(&config, dir.path());
+    let mut source = bus.start(&config);
     let event = source.next_article().await;
     assert_eq!(event.article.id, "w1");
     event.delivery.delivered();
-    wait_all_acknowledged(&js, &stream, "workers").await;
-    assert_eq!(stream_messages(&js, &stream).await, 0);
+    wait_all_acknowledged(&js, &bus.stream, "workers").await;
+    assert_eq!(stream_messages(&js, &bus.stream).await, 0);
     source.stop().await;
 
     // Another retention is a configuration error, for the source and the sink.
     config.retention = serde_json::from_str("\"limits\"").unwrap();
-    let source = start_source(&config, dir.path());
-    let error = tokio::time::timeout(Duration::from_secs(10), source.task)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap_err();
+    let error = bus.start(&config).ended().await.unwrap_err();
     assert!(error.is::<newsflow_core::Misconfigured>(), "{error}");
     assert!(
         error.to_string().contains("has retention `work_queue`"),
@@ -650,8 +666,10 @@ async fn a_work_queue_stream_is_created_and_another_retention_refused() {
         .unwrap_err();
     assert_eq!(error.kind, SinkErrorKind::Fatal, "{}", error.message);
     assert!(error.message.contains("retention"), "{}", error.message);
-    js.delete_stream(&stream).await.unwrap();
+    js.delete_stream(&bus.stream).await.unwrap();
 }
+
+// --- Outages: a server of the test's own -----------------------------------
 
 /// A nats-server of the test's own, on a free port, stopped when dropped.
 struct PrivateServer {
@@ -666,17 +684,12 @@ impl PrivateServer {
     /// A free port with nothing listening on it yet.
     fn reserve() -> Option<PrivateServer> {
         if !Path::new(SERVER_BINARY).exists() {
-            common::service_missing("nats-server", format!("{SERVER_BINARY} is not installed"));
+            service_missing("nats-server", format!("{SERVER_BINARY} is not installed"));
             return None;
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
         Some(PrivateServer {
             child: None,
-            port,
+            port: free_port(),
             store: tempfile::tempdir().unwrap(),
         })
     }
@@ -703,11 +716,7 @@ impl PrivateServer {
             .spawn()
             .unwrap();
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "the private server starts");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_listening(self.port).await;
     }
 
     fn stop(&mut self) {
@@ -729,12 +738,9 @@ async fn the_sink_retries_while_the_server_is_down_and_writes_when_it_is_back() 
     let Some(mut server) = PrivateServer::reserve() else {
         return;
     };
-    let stream = unique("OUTAGE");
-    let subject = format!("{stream}.out");
+    let bus = Bus::on(server.url(), "OUTAGE", "out");
     let build = BuildContext::new("sinks.bus", "/nonexistent");
-    let mut sink = sink_config(&server.url(), &subject, &stream)
-        .build(&build)
-        .unwrap();
+    let mut sink = bus.sink_config().build(&build).unwrap();
 
     // Down from the start: retryable, not ready.
     let error = sink
@@ -776,7 +782,7 @@ async fn the_sink_retries_while_the_server_is_down_and_writes_when_it_is_back() 
         }
     }
     let js = jetstream_at(&server.url()).await;
-    assert_eq!(stream_messages(&js, &stream).await, 3);
+    assert_eq!(stream_messages(&js, &bus.stream).await, 3);
 }
 
 #[tokio::test]
@@ -784,12 +790,10 @@ async fn the_source_waits_for_the_server_and_reads_once_it_is_up() {
     let Some(mut server) = PrivateServer::reserve() else {
         return;
     };
-    let stream = unique("LATE");
-    let subject = format!("{stream}.in");
-    let mut config = source_config(&server.url(), &stream, &subject, "reader");
+    let bus = Bus::on(server.url(), "LATE", "in");
+    let mut config = bus.source_config(READER);
     config.create_stream = true;
-    let dir = tempfile::tempdir().unwrap();
-    let mut source = start_source(&config, dir.path());
+    let mut source = bus.start(&config);
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert!(
         !source.health.is_ready(),
@@ -798,111 +802,74 @@ async fn the_source_waits_for_the_server_and_reads_once_it_is_up() {
 
     server.start().await;
     let js = jetstream_at(&server.url()).await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while js.get_stream(&stream).await.is_err() {
-        assert!(Instant::now() < deadline, "the source sets up its stream");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    publish(&js, &subject, &[article_json("late")]).await;
+    let set_up = Duration::from_secs(20);
+    wait_for_stream(&js, &bus.stream, set_up, "the source sets up its stream").await;
+    publish(&js, &bus.subject, &[article_json("late")]).await;
     let event = source.next_article().await;
     assert!(source.health.is_ready());
     event.delivery.delivered();
-    wait_all_acknowledged(&js, &stream, "reader").await;
+    wait_all_acknowledged(&js, &bus.stream, READER).await;
     source.stop().await;
 }
+
+// --- A whole pipeline --------------------------------------------------------
 
 /// The pipeline config for the end-to-end tests: the NATS source fanned out
 /// to a JSON Lines file and a NATS stream, dead letters to a file.
 fn pipeline_config(scratch: &net_common::Scratch, input: &str, output_stream: &str) -> String {
-    format!(
-        r#"
-[runtime]
-state_dir = {state}
-shutdown_timeout_secs = 10
-
-[sources.bus]
-type = "nats"
-url = "nats://{SHARED_SERVER}"
-stream = "{input}"
-subjects = ["{input}.in"]
-create_stream = true
-consumer = "pipeline"
-batch = 4
-ack_wait_secs = 5
-
-[sinks.file]
-type = "jsonl"
-path = {file}
-inputs = ["bus"]
-batch_size = 5
-flush_interval_ms = 20
-
-[sinks.out]
-type = "nats"
-url = "nats://{SHARED_SERVER}"
-subject = "{output_stream}.enriched"
-stream = "{output_stream}"
-create_stream = true
-inputs = ["bus"]
-batch_size = 5
-flush_interval_ms = 20
-
-[dead_letter]
-type = "jsonl"
-path = {dead}
-"#,
-        state = scratch.toml("state"),
+    let url = format!("nats://{SHARED_SERVER}");
+    scratch.pipeline(&format!(
+        "[runtime]\nshutdown_timeout_secs = 10\n\n\
+         [sources.bus]\ntype = \"nats\"\nurl = \"{url}\"\nstream = \"{input}\"\n\
+         subjects = [\"{input}.in\"]\ncreate_stream = true\nconsumer = \"pipeline\"\n\
+         batch = 4\nack_wait_secs = 5\n\n\
+         [sinks.file]\ntype = \"jsonl\"\npath = {file}\ninputs = [\"bus\"]\n\
+         batch_size = 5\nflush_interval_ms = 20\n\n\
+         [sinks.out]\ntype = \"nats\"\nurl = \"{url}\"\nsubject = \"{output_stream}.enriched\"\n\
+         stream = \"{output_stream}\"\ncreate_stream = true\ninputs = [\"bus\"]\n\
+         batch_size = 5\nflush_interval_ms = 20\n",
         file = scratch.toml("out.jsonl"),
-        dead = scratch.toml("dead.jsonl"),
-    )
+    ))
 }
 
 #[tokio::test]
 async fn a_pipeline_writes_every_article_once_across_a_restart() {
-    if !shared_server() {
+    let Some((bus, js)) = Bus::shared("PIPE_IN", "in").await else {
         return;
-    }
-    let url = format!("nats://{SHARED_SERVER}");
-    let js = jetstream_at(&url).await;
-    let input = unique("PIPE_IN");
+    };
+    let (input, subject) = (&bus.stream, &bus.subject);
     let output = unique("PIPE_OUT");
     let scratch = net_common::Scratch::new();
-    let config = pipeline_config(&scratch, &input, &output);
-    let file = scratch.path("out.jsonl");
-    let dead = scratch.path("dead.jsonl");
+    let config = pipeline_config(&scratch, input, &output);
 
     let running = net_common::start(scratch.dir.path(), &config);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while js.get_stream(&input).await.is_err() {
-        assert!(Instant::now() < deadline, "the source creates its stream");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let subject = format!("{input}.in");
+    let created = Duration::from_secs(10);
+    wait_for_stream(&js, input, created, "the source creates its stream").await;
     let mut payloads: Vec<_> = (0..12).map(|i| article_json(&format!("p{i:02}"))).collect();
     payloads.insert(3, b"not json".to_vec());
     payloads.insert(9, br#"{"id": "p-empty", "body": "  "}"#.to_vec());
-    publish(&js, &subject, &payloads).await;
+    publish(&js, subject, &payloads).await;
     net_common::wait_until("12 articles and 2 dead letters written", || {
-        net_common::read_jsonl(&file).len() == 12 && net_common::read_jsonl(&dead).len() == 2
+        scratch.read("out.jsonl").len() == 12 && scratch.read("dead.jsonl").len() == 2
     })
     .await;
     running.stop().await;
-    wait_all_acknowledged(&js, &input, "pipeline").await;
+    wait_all_acknowledged(&js, input, "pipeline").await;
 
     // The second run reads only what is new.
     let running = net_common::start(scratch.dir.path(), &config);
-    publish(&js, &subject, &[article_json("p12"), article_json("p13")]).await;
+    publish(&js, subject, &[article_json("p12"), article_json("p13")]).await;
     net_common::wait_until("the 2 new articles written", || {
-        net_common::read_jsonl(&file).len() == 14
+        scratch.read("out.jsonl").len() == 14
     })
     .await;
     running.stop().await;
-    wait_all_acknowledged(&js, &input, "pipeline").await;
+    wait_all_acknowledged(&js, input, "pipeline").await;
 
     let expected: Vec<_> = (0..14).map(|i| format!("p{i:02}")).collect();
-    assert_eq!(net_common::ids(&net_common::read_jsonl(&file)), expected);
+    assert_eq!(net_common::ids(&scratch.read("out.jsonl")), expected);
     assert_eq!(stream_messages(&js, &output).await, 14);
-    let letters = net_common::read_jsonl(&dead);
+    let letters = scratch.read("dead.jsonl");
     let mut locations: Vec<_> = letters
         .iter()
         .map(|l| l["location"].as_str().unwrap().to_owned())
@@ -912,99 +879,4 @@ async fn a_pipeline_writes_every_article_once_across_a_restart() {
         locations,
         [format!("nats:{input}/10"), format!("nats:{input}/4")]
     );
-}
-
-#[tokio::test]
-async fn a_message_over_max_article_bytes_is_dead_lettered_with_its_start_only() {
-    if !shared_server() {
-        return;
-    }
-    let url = format!("nats://{SHARED_SERVER}");
-    let js = jetstream_at(&url).await;
-    let stream = unique("BIG");
-    let subject = format!("{stream}.in");
-    create_stream(&js, &stream, &subject).await;
-    let big = serde_json::to_vec(&serde_json::json!({"id": "big", "body": "word ".repeat(1000)}))
-        .unwrap();
-    publish(&js, &subject, &[big.clone(), article_json("small")]).await;
-    let mut config = source_config(&url, &stream, &subject, "reader");
-    config.max_article_bytes = std::num::NonZeroUsize::new(2048).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut source = start_source(&config, dir.path());
-    let letter = source.next_dead_letter().await;
-    assert!(
-        letter
-            .letter
-            .reason
-            .contains(&format!("{} bytes", big.len()))
-            && letter.letter.reason.contains("max_article_bytes"),
-        "{}",
-        letter.letter.reason
-    );
-    assert_eq!(letter.letter.raw.len(), 1024);
-    assert_eq!(
-        letter.letter.location.as_deref(),
-        Some(format!("nats:{stream}/1").as_str())
-    );
-    letter.delivery.delivered();
-    let event = source.next_article().await;
-    assert_eq!(event.article.id, "small");
-    event.delivery.delivered();
-    source.stop().await;
-}
-
-/// An id over JetStream's 64 kB header limit (it is the `Nats-Msg-Id`) is
-/// refused for good, not retried forever; nothing of its batch is published.
-#[tokio::test]
-async fn an_id_too_long_for_a_header_is_refused_not_retried() {
-    if !shared_server() {
-        return;
-    }
-    let url = format!("nats://{SHARED_SERVER}");
-    let js = jetstream_at(&url).await;
-    let stream = unique("LONGID");
-    let subject = format!("{stream}.out");
-    let mut sink = build_sink(&sink_config(&url, &subject, &stream));
-    // Longer than sources let through: the sink holds whatever it is given.
-    let mut long = Article::from_text("long", "Body.").unwrap();
-    long.id = "x".repeat(70_000);
-    let mut batch = articles(&["short"]);
-    batch.push(Record::Article(long));
-    let error = sink
-        .write_batch(&Batch::from(batch.clone()))
-        .await
-        .unwrap_err();
-    assert_eq!(error.kind, SinkErrorKind::Rejected, "{}", error.message);
-    assert_eq!(stream_messages(&js, &stream).await, 0);
-    // Only the long one is refused; the runtime passes the rest again.
-    let refused: Vec<usize> = error.refused.iter().map(|r| r.index).collect();
-    assert_eq!(refused, [1]);
-    assert!(error.message.len() < 1000, "the id is not quoted whole");
-    sink.write_batch(&Batch::from(batch[..1].to_vec()))
-        .await
-        .unwrap();
-    assert_eq!(stream_messages(&js, &stream).await, 1);
-}
-
-/// The dead letter of an article with a 100 kB id fits a message: its
-/// message id is a digest, so a dead-letter sink on NATS can keep it.
-#[tokio::test]
-async fn a_dead_letter_for_a_100_kb_id_is_published_once() {
-    if !shared_server() {
-        return;
-    }
-    let url = format!("nats://{SHARED_SERVER}");
-    let js = jetstream_at(&url).await;
-    let stream = unique("LONGDL");
-    let subject = format!("{stream}.out");
-    let mut sink = build_sink(&sink_config(&url, &subject, &stream));
-    let mut article = Article::from_text("long", "Body.").unwrap();
-    article.id = "y".repeat(100_000);
-    let letter = DeadLetter::for_article("sinks.out", "refused", &article);
-    for _ in 0..2 {
-        sink.write_batch(&Batch::from(vec![Record::DeadLetter(letter.clone())]))
-            .await
-            .unwrap();
-    }
-    assert_eq!(stream_messages(&js, &stream).await, 1);
 }

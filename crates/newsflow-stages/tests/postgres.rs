@@ -1,16 +1,16 @@
 //! The `postgres` sink against a real server on 127.0.0.1:5432 (database
 //! `test`, user `postgres`, trust auth); each test works in a schema of its
-//! own. Skips when the server is not there (see `common`).
+//! own. Skips when the server is not there (see `newsflow_core::testing`).
 
-mod common;
 mod sql_support;
 
+use newsflow_core::testing::service_missing;
 use newsflow_core::{
     Article, Batch, BuildContext, DeadLetter, Record, Sink, SinkConfig, SinkErrorKind,
 };
 use newsflow_stages::sinks::postgres::{load_article, PostgresConfig};
 use newsflow_stages::sinks::schema::POSTGRES_MIGRATIONS;
-use sql_support::{rich_article, run_pipeline, toml_str, write_articles};
+use sql_support::{plain_article, records, rich_article, run_pipeline, toml_str, write_articles};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -32,7 +32,7 @@ async fn fresh_schema(test: &str) -> Option<(Client, String)> {
     let (client, connection) = match config.connect(NoTls).await {
         Ok(pair) => pair,
         Err(e) => {
-            common::service_missing(&format!("PostgreSQL at {SERVER}"), e);
+            service_missing(&format!("PostgreSQL at {SERVER}"), e);
             return None;
         }
     };
@@ -85,16 +85,9 @@ async fn an_article_reads_back_as_written() {
     };
     let mut sink = sink(URL, &schema);
     let rich = rich_article("rich");
-    let mut plain = Article::from_text("plain", "No enrichment ran on this one.").unwrap();
+    let mut plain = plain_article();
     plain.entities = Some(Vec::new());
-    write(
-        sink.as_mut(),
-        &[
-            Record::Article(rich.clone()),
-            Record::Article(plain.clone()),
-        ],
-    )
-    .await;
+    write(sink.as_mut(), &records(&[&rich, &plain])).await;
 
     let back = load_article(&client, "rich").await.unwrap().unwrap();
     assert_eq!(back, rich);

@@ -1,8 +1,7 @@
 //! The `redis` sink against the real server on loopback (127.0.0.1:6379).
-//! Skips when it is not there (see `common`).
+//! Skips when it is not there (see `newsflow_core::testing`).
 
-mod common;
-
+use newsflow_core::testing::service_missing;
 use newsflow_core::{Article, Batch, BuildContext, DeadLetter, Record, Sink, SinkErrorKind};
 use newsflow_stages::sinks::redis::RedisConfig;
 
@@ -25,18 +24,22 @@ async fn server(keys: &[&str]) -> Option<redis::aio::MultiplexedConnection> {
     let client = redis::Client::open(URL).unwrap();
     match client.get_multiplexed_async_connection().await {
         Ok(mut connection) => {
-            let _: () = redis::cmd("DEL")
-                .arg(keys)
-                .query_async(&mut connection)
-                .await
-                .unwrap();
+            let _: () = query(&mut connection, redis::cmd("DEL").arg(keys)).await;
             Some(connection)
         }
         Err(e) => {
-            common::service_missing("Redis", e);
+            service_missing("Redis", e);
             None
         }
     }
+}
+
+/// The answer to `command` on `connection`.
+async fn query<T: redis::FromRedisValue>(
+    connection: &mut redis::aio::MultiplexedConnection,
+    command: &redis::Cmd,
+) -> T {
+    command.query_async(connection).await.unwrap()
 }
 
 fn article(id: &str) -> Record {
@@ -61,31 +64,14 @@ async fn a_batch_is_stored_by_id_and_a_retried_batch_stores_nothing_twice() {
         .await
         .unwrap();
 
-    let stored: u64 = redis::cmd("HLEN")
-        .arg(&key)
-        .query_async(&mut check)
-        .await
-        .unwrap();
+    let stored: u64 = query(&mut check, redis::cmd("HLEN").arg(&key)).await;
     assert_eq!(stored, 3);
-    let letters: u64 = redis::cmd("HLEN")
-        .arg(&dead)
-        .query_async(&mut check)
-        .await
-        .unwrap();
+    let letters: u64 = query(&mut check, redis::cmd("HLEN").arg(&dead)).await;
     assert_eq!(letters, 1);
-    let json: String = redis::cmd("HGET")
-        .arg(&key)
-        .arg("b")
-        .query_async(&mut check)
-        .await
-        .unwrap();
+    let json: String = query(&mut check, redis::cmd("HGET").arg(&key).arg("b")).await;
     let back = Article::from_json(&json).unwrap();
     assert_eq!(back.body, "Body of b.");
-    let _: () = redis::cmd("DEL")
-        .arg(&[&key, &dead])
-        .query_async(&mut check)
-        .await
-        .unwrap();
+    let _: () = query(&mut check, redis::cmd("DEL").arg(&[&key, &dead])).await;
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use newsflow_core::{
 use newsflow_stages::sinks::schema::SQLITE_TABLES;
 use newsflow_stages::sinks::sqlite::{load_article, open, SqliteConfig};
 use rusqlite::Connection;
-use sql_support::{rich_article, run_pipeline, toml_str, write_articles};
+use sql_support::{plain_article, records, rich_article, run_pipeline, toml_str, write_articles};
 use std::path::Path;
 
 fn sink(path: &Path) -> Box<dyn Sink> {
@@ -38,16 +38,9 @@ async fn an_article_reads_back_as_written() {
     let path = dir.path().join("db/news.sqlite");
     let mut sink = sink(&path);
     let rich = rich_article("rich");
-    let mut plain = Article::from_text("plain", "No enrichment ran on this one.").unwrap();
+    let mut plain = plain_article();
     plain.figures = Some(Vec::new());
-    write(
-        sink.as_mut(),
-        &[
-            Record::Article(rich.clone()),
-            Record::Article(plain.clone()),
-        ],
-    )
-    .await;
+    write(sink.as_mut(), &records(&[&rich, &plain])).await;
 
     let conn = open(&path).unwrap();
     let back = load_article(&conn, "rich").unwrap().unwrap();

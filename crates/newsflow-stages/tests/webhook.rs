@@ -3,7 +3,8 @@
 
 mod net_common;
 
-use net_common::{articles_jsonl, free_port, ids, read_jsonl, start, Receiver, Reply, Scratch};
+use net_common::{articles_jsonl, ids, start, Receiver, Reply, Running, Scratch};
+use newsflow_core::testing::free_port;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -12,28 +13,31 @@ use std::time::{Duration, Instant};
 fn config(scratch: &Scratch, n: usize, port: u16, batch_size: usize, options: &str) -> String {
     std::fs::create_dir_all(scratch.path("in")).unwrap();
     std::fs::write(scratch.path("in/articles.jsonl"), articles_jsonl(n)).unwrap();
-    format!(
-        r#"
-[sources.replay]
-type = "dir"
-path = {input}
-
-[sinks.hook]
-type = "http"
-url = "http://127.0.0.1:{port}/hook"
-inputs = ["replay"]
-batch_size = {batch_size}
-flush_interval_ms = 10
-retry_backoff_ms = 20
-{options}
-
-[dead_letter]
-type = "jsonl"
-path = {dead}
-"#,
+    scratch.pipeline(&format!(
+        "[sources.replay]\ntype = \"dir\"\npath = {input}\n\n\
+         [sinks.hook]\ntype = \"http\"\nurl = \"http://127.0.0.1:{port}/hook\"\n\
+         inputs = [\"replay\"]\nbatch_size = {batch_size}\nflush_interval_ms = 10\n\
+         retry_backoff_ms = 20\n{options}",
         input = scratch.toml("in"),
-        dead = scratch.toml("dead.jsonl"),
-    )
+    ))
+}
+
+/// `receiver` served on a free port, and the replay of `n` articles to it
+/// (see [`config`]) running.
+async fn replay_to(
+    receiver: &Receiver,
+    n: usize,
+    batch_size: usize,
+    options: &str,
+) -> (Scratch, Running) {
+    let scratch = Scratch::new();
+    let port = free_port();
+    receiver.serve(port).await;
+    let running = start(
+        scratch.dir.path(),
+        &config(&scratch, n, port, batch_size, options),
+    );
+    (scratch, running)
 }
 
 fn expected_ids(n: usize) -> Vec<String> {
@@ -44,18 +48,15 @@ fn expected_ids(n: usize) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_5xx_then_ok_delivers_every_article_once() {
-    let scratch = Scratch::new();
-    let port = free_port();
     let receiver = Receiver::new(|number, _| match number {
         0 => Reply::Status(503, "warming up"),
         1 => Reply::Status(500, "oops"),
         _ => Reply::Store,
     });
-    receiver.serve(port).await;
     std::env::set_var("NEWSFLOW_TEST_WEBHOOK_TOKEN", "hook-secret");
     let options =
         "token_env = \"NEWSFLOW_TEST_WEBHOOK_TOKEN\"\nheaders = { \"X-Team\" = \"data-desk\" }";
-    let running = start(scratch.dir.path(), &config(&scratch, 7, port, 3, options));
+    let (scratch, running) = replay_to(&receiver, 7, 3, options).await;
     running.finish().await;
 
     assert_eq!(receiver.stored_ids(), expected_ids(7));
@@ -70,7 +71,7 @@ async fn a_5xx_then_ok_delivers_every_article_once() {
         assert_eq!(request["x-team"], "data-desk");
         assert_eq!(request["content-type"], "application/json");
     }
-    assert!(read_jsonl(&scratch.path("dead.jsonl")).is_empty());
+    assert!(scratch.read("dead.jsonl").is_empty());
 }
 
 /// A 429 or 503 with `Retry-After` is retried by the runtime, no sooner than
@@ -79,8 +80,6 @@ async fn a_5xx_then_ok_delivers_every_article_once() {
 /// after its first 100 ms.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_after_is_honoured_by_the_runtime() {
-    let scratch = Scratch::new();
-    let port = free_port();
     let times = Arc::new(Mutex::new(Vec::new()));
     let seen = times.clone();
     let receiver = Receiver::new(move |number, _| {
@@ -90,11 +89,7 @@ async fn retry_after_is_honoured_by_the_runtime() {
             _ => Reply::Store,
         }
     });
-    receiver.serve(port).await;
-    let running = start(
-        scratch.dir.path(),
-        &config(&scratch, 3, port, 3, "max_retries = 0"),
-    );
+    let (scratch, running) = replay_to(&receiver, 3, 3, "max_retries = 0").await;
     running.finish().await;
 
     assert_eq!(receiver.stored_ids(), expected_ids(3));
@@ -105,13 +100,11 @@ async fn retry_after_is_honoured_by_the_runtime() {
         waited >= Duration::from_secs(2),
         "retried after {waited:?}, before the server's Retry-After of 2 s"
     );
-    assert!(read_jsonl(&scratch.path("dead.jsonl")).is_empty());
+    assert!(scratch.read("dead.jsonl").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_4xx_sends_the_batch_to_the_dead_letter_sink() {
-    let scratch = Scratch::new();
-    let port = free_port();
     // The receiver refuses any batch holding article a3.
     let receiver = Receiver::new(|_, records| {
         if records.iter().any(|r| r["id"] == "a3") {
@@ -120,8 +113,7 @@ async fn a_4xx_sends_the_batch_to_the_dead_letter_sink() {
             Reply::Store
         }
     });
-    receiver.serve(port).await;
-    let running = start(scratch.dir.path(), &config(&scratch, 6, port, 1, ""));
+    let (scratch, running) = replay_to(&receiver, 6, 1, "").await;
     running.finish().await;
 
     let mut delivered = expected_ids(6);
@@ -132,7 +124,7 @@ async fn a_4xx_sends_the_batch_to_the_dead_letter_sink() {
         6,
         "a refused batch is not retried"
     );
-    let dead = read_jsonl(&scratch.path("dead.jsonl"));
+    let dead = scratch.read("dead.jsonl");
     assert_eq!(ids(&dead), ["a3"]);
     let reason = dead[0]["reason"].as_str().unwrap();
     assert!(
@@ -159,13 +151,11 @@ async fn a_receiver_down_then_back_gets_everything() {
     running.finish().await;
 
     assert_eq!(receiver.stored_ids(), expected_ids(5));
-    assert!(read_jsonl(&scratch.path("dead.jsonl")).is_empty());
+    assert!(scratch.read("dead.jsonl").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_receiver_times_out_and_the_batch_is_sent_again() {
-    let scratch = Scratch::new();
-    let port = free_port();
     let receiver = Receiver::new(|number, _| {
         if number == 0 {
             Reply::Stall(Duration::from_secs(3))
@@ -173,27 +163,20 @@ async fn a_slow_receiver_times_out_and_the_batch_is_sent_again() {
             Reply::Store
         }
     });
-    receiver.serve(port).await;
-    let running = start(
-        scratch.dir.path(),
-        &config(&scratch, 4, port, 4, "timeout_secs = 1"),
-    );
+    let (scratch, running) = replay_to(&receiver, 4, 4, "timeout_secs = 1").await;
     running.finish().await;
 
     assert_eq!(receiver.stored_ids(), expected_ids(4));
     assert_eq!(receiver.request_count(), 2);
-    assert!(read_jsonl(&scratch.path("dead.jsonl")).is_empty());
+    assert!(scratch.read("dead.jsonl").is_empty());
 }
 
 /// A 401 is bad credentials, not bad data: the run stops with an error
 /// instead of dead-lettering every article.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_401_stops_the_run_and_dead_letters_nothing() {
-    let scratch = Scratch::new();
-    let port = free_port();
     let receiver = Receiver::new(|_, _| Reply::Status(401, "bad token"));
-    receiver.serve(port).await;
-    let running = start(scratch.dir.path(), &config(&scratch, 5, port, 2, ""));
+    let (scratch, running) = replay_to(&receiver, 5, 2, "").await;
     let report = running.ended().await;
     assert!(!report.is_clean(), "the run must fail");
     assert!(report.misconfigured, "never accepted: the config is wrong");
@@ -203,7 +186,7 @@ async fn a_401_stops_the_run_and_dead_letters_nothing() {
         "{error}"
     );
     assert_eq!(receiver.request_count(), 1, "no batch is sent after a 401");
-    assert!(read_jsonl(&scratch.path("dead.jsonl")).is_empty());
+    assert!(scratch.read("dead.jsonl").is_empty());
     // Every article the source sent is counted at the sink, as failed.
     let stage = |key: &str| report.stages.iter().find(|s| s.key == key).unwrap();
     let (source, hook) = (stage("sources.replay"), stage("sinks.hook"));
@@ -216,8 +199,6 @@ async fn a_401_stops_the_run_and_dead_letters_nothing() {
 /// A 403 once batches have gone through (a revoked token) stops the run too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_403_after_deliveries_stops_the_run() {
-    let scratch = Scratch::new();
-    let port = free_port();
     let receiver = Receiver::new(|number, _| {
         if number == 0 {
             Reply::Store
@@ -225,8 +206,7 @@ async fn a_403_after_deliveries_stops_the_run() {
             Reply::Status(403, "token revoked")
         }
     });
-    receiver.serve(port).await;
-    let running = start(scratch.dir.path(), &config(&scratch, 6, port, 2, ""));
+    let (scratch, running) = replay_to(&receiver, 6, 2, "").await;
     let report = running.ended().await;
     assert!(!report.is_clean(), "the run must fail");
     assert!(
@@ -242,5 +222,5 @@ async fn a_403_after_deliveries_stops_the_run() {
         !receiver.stored_ids().is_empty(),
         "the first batch went through"
     );
-    assert!(read_jsonl(&scratch.path("dead.jsonl")).is_empty());
+    assert!(scratch.read("dead.jsonl").is_empty());
 }

@@ -28,15 +28,11 @@ pub struct Running {
 }
 
 /// Writes `config` to `dir/pipeline.toml` and runs it; state goes under
-/// `dir/state`. The process environment is not read for overrides.
+/// `dir/state` unless the config names its own `state_dir`. The process
+/// environment is not read for overrides.
 pub fn start(dir: &Path, config: &str) -> Running {
     let file = dir.join("pipeline.toml");
-    let state = dir.join("state");
-    let text = format!(
-        "{}\n{config}",
-        config_runtime_line(&state, config.contains("[runtime]"))
-    );
-    std::fs::write(&file, text).unwrap();
+    std::fs::write(&file, with_state_dir(config, &dir.join("state"))).unwrap();
     let registry = newsflow_stages::registry();
     let parsed = newsflow_runtime::load_with_env(&file, &registry, Some(BTreeMap::new()))
         .unwrap_or_else(|e| panic!("{e}"));
@@ -53,13 +49,16 @@ pub fn start(dir: &Path, config: &str) -> Running {
     Running { stop, handle }
 }
 
-/// A `[runtime]` table naming the state directory, unless the test writes
-/// its own (then it must set `state_dir` itself).
-fn config_runtime_line(state: &Path, has_own: bool) -> String {
-    if has_own {
-        String::new()
+/// `config` with `state_dir = state` in its `[runtime]` table (added when
+/// it has none), unless it sets a state directory itself.
+fn with_state_dir(config: &str, state: &Path) -> String {
+    let line = format!("state_dir = {:?}\n", state.display().to_string());
+    if config.contains("state_dir") {
+        config.to_owned()
+    } else if config.contains("[runtime]\n") {
+        config.replacen("[runtime]\n", &format!("[runtime]\n{line}"), 1)
     } else {
-        format!("[runtime]\nstate_dir = {:?}\n", state.display().to_string())
+        format!("[runtime]\n{line}{config}")
     }
 }
 
@@ -124,29 +123,6 @@ pub fn ids(records: &[Value]) -> Vec<String> {
     ids
 }
 
-/// A loopback port nothing listens on now.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Waits until something listens on `port`.
-pub async fn wait_listening(port: u16) {
-    for _ in 0..500 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("nothing listens on port {port}");
-}
-
 /// Waits until `condition` holds (five seconds at most).
 pub async fn wait_until(what: &str, condition: impl Fn() -> bool) {
     for _ in 0..500 {
@@ -176,6 +152,35 @@ impl Scratch {
     pub fn toml(&self, name: &str) -> String {
         format!("{:?}", self.path(name).display().to_string())
     }
+
+    /// A config of `tables` whose dead letters go to `dead.jsonl`.
+    pub fn pipeline(&self, tables: &str) -> String {
+        format!(
+            "{tables}\n\n[dead_letter]\ntype = \"jsonl\"\npath = {}\nflush_interval_ms = 10\n",
+            self.toml("dead.jsonl")
+        )
+    }
+
+    /// A `[sinks.out]` table: `out.jsonl`, written from `input`.
+    pub fn out_sink(&self, input: &str) -> String {
+        format!(
+            "[sinks.out]\ntype = \"jsonl\"\npath = {}\ninputs = [\"{input}\"]\nflush_interval_ms = 10\n",
+            self.toml("out.jsonl")
+        )
+    }
+
+    /// What the pipeline wrote to `name` (`out.jsonl`, `dead.jsonl`).
+    pub fn read(&self, name: &str) -> Vec<Value> {
+        read_jsonl(&self.path(name))
+    }
+}
+
+/// Serves `app` on loopback `port` until the test ends.
+pub async fn serve(port: u16, app: Router) {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 }
 
 /// What the receiver answers to one request.
@@ -220,13 +225,10 @@ impl Receiver {
 
     /// Serves on `port` until the test ends.
     pub async fn serve(&self, port: u16) {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .unwrap();
         let app = Router::new()
             .route("/hook", post(receive))
             .with_state(self.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        serve(port, app).await;
     }
 
     pub fn stored_ids(&self) -> Vec<String> {

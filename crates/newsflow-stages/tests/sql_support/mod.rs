@@ -5,7 +5,8 @@
 #![allow(dead_code)]
 
 use newsflow_core::{
-    Article, Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier, TextField,
+    Article, Entity, EntityType, Figure, FigureKind, FigureValue, Mention, Qualifier, Record,
+    TextField,
 };
 use std::path::Path;
 
@@ -117,6 +118,19 @@ pub fn rich_article(id: &str) -> Article {
         },
     ]);
     article
+}
+
+/// An article no annotation pass ran on.
+pub fn plain_article() -> Article {
+    Article::from_text("plain", "No enrichment ran on this one.").unwrap()
+}
+
+/// `articles` as records for a batch.
+pub fn records(articles: &[&Article]) -> Vec<Record> {
+    articles
+        .iter()
+        .map(|article| Record::Article((*article).clone()))
+        .collect()
 }
 
 /// `n` annotated articles, one JSON object a line, ids `{prefix}{i}`.
