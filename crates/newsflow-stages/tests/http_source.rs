@@ -583,6 +583,7 @@ async fn run_alone(options: Value) -> (newsflow_core::testing::RunningSource, u1
     let mut options = options;
     options["address"] = format!("127.0.0.1:{port}").into();
     let config: HttpSourceConfig = serde_json::from_value(options).unwrap();
+    // The http source keeps no state: the directory may go at once.
     let state = tempfile::tempdir().unwrap();
     let source = start_source(&config, state.path());
     wait_listening(port).await;
