@@ -48,6 +48,24 @@ fn run(cwd: &Path, config: &str) -> Output {
     command(cwd, config).output().unwrap()
 }
 
+/// A [`scratch`] directory with an empty `inbox` in it.
+fn scratch_inbox() -> (tempfile::TempDir, PathBuf) {
+    let dir = scratch();
+    let inbox = inbox_in(dir.path());
+    (dir, inbox)
+}
+
+/// Replays `dir/inbox` read with `source` options (from `dir`); checks it
+/// exits 0 and returns its log.
+fn replay(dir: &Path, source: &str) -> String {
+    let output = run(
+        dir,
+        &write_config(dir, &format!("path = \"inbox\"\n{source}")),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    stderr(&output)
+}
+
 fn start(cwd: &Path, config: &str) -> Daemon {
     Daemon(Some(
         command(cwd, config).stderr(Stdio::piped()).spawn().unwrap(),
@@ -154,11 +172,9 @@ fn replay_links(source: &str) -> (tempfile::TempDir, String) {
     let dir = scratch();
     let (inbox, outside) = drop_dir(dir.path());
     make_links(&inbox, &outside);
-    let config = write_config(dir.path(), &format!("path = \"inbox\"\n{source}"));
-    let output = run(dir.path(), &config);
-    assert!(output.status.success(), "{}", stderr(&output));
+    let log = replay(dir.path(), source);
     assert_no_secret(dir.path());
-    (dir, stderr(&output))
+    (dir, log)
 }
 
 /// Watches `inbox` (read with `source` options), makes links of every kind
@@ -236,8 +252,7 @@ fn follow_symlinks_reads_links_that_stay_inside_the_directory() {
 
 #[test]
 fn skipped_files_are_logged_at_info_with_the_reason() {
-    let dir = scratch();
-    let inbox = inbox_in(dir.path());
+    let (dir, inbox) = scratch_inbox();
     for (name, text) in [
         ("a.txt", "Two trams collided."),
         ("notes.md", "not an article"),
@@ -246,10 +261,7 @@ fn skipped_files_are_logged_at_info_with_the_reason() {
     ] {
         std::fs::write(inbox.join(name), text).unwrap();
     }
-    let config = write_config(dir.path(), "path = \"inbox\"");
-    let output = run(dir.path(), &config);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let log = stderr(&output);
+    let log = replay(dir.path(), "");
     assert_eq!(sorted_jsonl_ids(&dir.path().join("out.jsonl")), ["a"]);
     assert_skipped(&log, "notes.md", "not an article file");
     assert_skipped(&log, ".hidden.txt", "hidden");
@@ -258,8 +270,7 @@ fn skipped_files_are_logged_at_info_with_the_reason() {
 
 #[test]
 fn an_unreadable_file_is_dead_lettered_and_the_replay_goes_on() {
-    let dir = scratch();
-    let inbox = inbox_in(dir.path());
+    let (dir, inbox) = scratch_inbox();
     for i in 0..20 {
         std::fs::write(inbox.join(format!("{i:02}.txt")), format!("Article {i}.")).unwrap();
     }
@@ -310,8 +321,7 @@ fn an_unreadable_file_is_dead_lettered_and_the_replay_goes_on() {
 
 #[test]
 fn a_watched_file_that_cannot_be_read_yet_is_retried() {
-    let dir = scratch();
-    let inbox = inbox_in(dir.path());
+    let (dir, inbox) = scratch_inbox();
     let locked = inbox.join("locked.txt");
     std::fs::write(&locked, "Six buses arrived late.").unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
@@ -341,8 +351,7 @@ fn a_watched_file_that_cannot_be_read_yet_is_retried() {
 
 #[test]
 fn files_over_max_article_bytes_and_long_lines_are_dead_lettered() {
-    let dir = scratch();
-    let inbox = inbox_in(dir.path());
+    let (dir, inbox) = scratch_inbox();
     std::fs::write(inbox.join("big.txt"), "Rain. ".repeat(500)).unwrap();
     std::fs::write(inbox.join("small.txt"), "Rain fell.").unwrap();
     let big_json = format!("{{\"id\": \"bj\", \"body\": \"{}\"}}", "x".repeat(3000));
@@ -358,9 +367,7 @@ fn files_over_max_article_bytes_and_long_lines_are_dead_lettered() {
         ),
     )
     .unwrap();
-    let config = write_config(dir.path(), "path = \"inbox\"\nmax_article_bytes = 2000");
-    let output = run(dir.path(), &config);
-    assert!(output.status.success(), "{}", stderr(&output));
+    replay(dir.path(), "max_article_bytes = 2000");
     assert_eq!(
         sorted_jsonl_ids(&dir.path().join("out.jsonl")),
         ["l1", "l3", "small"]

@@ -187,10 +187,13 @@ fn validate(dir: &Path, config: &str) -> (i32, String) {
     (output.status.code().unwrap_or(-1), stderr(&output))
 }
 
-/// Asserts that `err` holds each `(problem, marker)` as
-/// `pipeline.toml:LINE: PROBLEM`, LINE being the first line of `config`
-/// holding `marker`: each problem names its key and the line it is on.
-fn assert_problems(err: &str, config: &str, problems: &[(&str, &str)]) {
+/// Asserts that `validate` refuses `config` (exit 78) with each
+/// `(problem, marker)` as `pipeline.toml:LINE: PROBLEM`, LINE being the
+/// first line of `config` holding `marker`: each problem names its key and
+/// the line it is on.
+fn assert_refused(dir: &Path, config: &str, problems: &[(&str, &str)]) {
+    let (code, err) = validate(dir, config);
+    assert_eq!(code, 78, "{err}");
     for (problem, marker) in problems {
         let line = config.lines().position(|l| l.contains(marker)).unwrap() + 1;
         let expected = format!("pipeline.toml:{line}: {problem}");
@@ -225,12 +228,10 @@ fn bad_conditions_and_outputs_are_refused_with_key_and_line() {
             ("g", "loose"),
         ],
     );
-    let (code, err) = validate(dir.path(), &config);
-    assert_eq!(code, 78, "{err}");
     // Problems inside stage tables come first; a config that parses then
     // has its graph checked.
-    assert_problems(
-        &err,
+    assert_refused(
+        dir.path(),
         &config,
         &[
             ("transforms.english.condition.all[0].langage: unknown field `langage`", "langage"),
@@ -247,10 +248,8 @@ fn bad_conditions_and_outputs_are_refused_with_key_and_line() {
         .replace("(unclosed", "^Rates")
         .replace("threshold = 2", "threshold = 0.6")
         .replace("concurrency = 4\n", "");
-    let (code, err) = validate(dir.path(), &fixed);
-    assert_eq!(code, 78, "{err}");
-    assert_problems(
-        &err,
+    assert_refused(
+        dir.path(),
         &fixed,
         &[
             ("sinks.d.inputs: `by_language.englsh` names no source or transform; known: by_language._unmatched, by_language.english, english, in, loose, once, recent, titles", "by_language.englsh"),
