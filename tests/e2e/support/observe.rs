@@ -30,13 +30,18 @@ pub fn observed_config(dir: &Path, api_address: &str, push: &str, token: &str) -
 
 /// A running [`observed_config`] daemon (token [`TOKEN`]) whose API answers.
 pub struct Observed {
+    /// Its scratch directory: config, sink and dead letters.
     pub dir: tempfile::TempDir,
+    /// Where its API listens.
     pub api: String,
+    /// Where its `http` source listens.
     pub push: String,
+    /// The daemon; [`crate::stop`] it at the end.
     pub daemon: Daemon,
 }
 
 impl Observed {
+    /// Starts the daemon and waits until its API answers.
     pub fn start() -> Observed {
         let dir = tempfile::tempdir().unwrap();
         let (api, push) = (local_address(), local_address());
