@@ -36,6 +36,8 @@ import sys
 import tempfile
 import time
 
+from benchlib import cpu_seconds, enrich_into_jsonl, lines_in, seed_lines, table, write_config
+
 NATS = ("127.0.0.1", 4222)
 
 
@@ -62,13 +64,8 @@ def nats_request(subject, payload=b""):
 
 
 def articles_file(path, n):
-    seeds = []
-    for name in sorted(os.listdir("fixtures/articles")):
-        with open(os.path.join("fixtures/articles", name), encoding="utf-8") as f:
-            seeds.append(f.read())
     with open(path, "w", encoding="utf-8") as out:
-        for i in range(n):
-            out.write(json.dumps({"id": f"bench-{i:06d}", "body": seeds[i % len(seeds)]}) + "\n")
+        out.writelines(line + "\n" for line in seed_lines(n, "bench-{:06d}"))
 
 
 def children_cpu():
@@ -82,54 +79,22 @@ def server_cpu():
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)
-            if fields[0].endswith("(nats-server"):
-                stat = fields[1].split()
-                return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+                if f.read().rsplit(")", 1)[0].endswith("(nats-server"):
+                    return cpu_seconds(pid)
         except OSError:
             continue
     return None
 
 
-def lines(paths):
-    total = 0
-    for p in paths:
-        try:
-            with open(p, "rb") as f:
-                total += sum(1 for _ in f)
-        except FileNotFoundError:
-            pass
-    return total
-
-
-def config(path, text):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    return path
-
-
 def run_local(args, work, inbox, run):
     out = os.path.join(work, f"local-{run}.jsonl")
-    cfg = config(os.path.join(work, "local.toml"), f"""
-[sources.inbox]
-type = "dir"
-path = "{inbox}"
-[transforms.enrich]
-type = "enrich"
-inputs = ["inbox"]
-[sinks.out]
-type = "jsonl"
-inputs = ["enrich"]
-path = "{out}"
-mode = "overwrite"
-[dead_letter]
-type = "jsonl"
-path = "{work}/local-dead.jsonl"
-""")
+    cfg = write_config(os.path.join(work, "local.toml"),
+                       table("sources.inbox", type="dir", path=inbox),
+                       *enrich_into_jsonl("inbox", out, f"{work}/local-dead.jsonl", mode="overwrite"))
     started, cpu = time.monotonic(), children_cpu()
     subprocess.run([args.binary, "run", "--config", cfg], check=True, stderr=subprocess.DEVNULL)
     elapsed, cpu = time.monotonic() - started, children_cpu() - cpu
-    assert lines([out]) == args.articles, f"local run wrote {lines([out])} of {args.articles}"
+    assert lines_in(out) == args.articles, f"local run wrote {lines_in(out)} of {args.articles}"
     os.remove(out)
     return elapsed, cpu
 
@@ -151,32 +116,16 @@ def run_cluster(args, work, inbox, workers, run):
     try:
         started = time.monotonic()
         for out in outs:
-            cfg = config(out + ".toml", f"""
-[sources.raw]
-type = "nats"
-stream = "{stream}"
-subjects = ["{subject}"]
-retention = "work_queue"
-consumer = "bench"
-batch = {args.batch}
-max_ack_pending = 1000
-[transforms.enrich]
-type = "enrich"
-inputs = ["raw"]
-[sinks.out]
-type = "jsonl"
-inputs = ["enrich"]
-path = "{out}"
-flush_interval_ms = 50
-[dead_letter]
-type = "jsonl"
-path = "{out}.dead"
-""")
+            source = table("sources.raw", type="nats", stream=stream, subjects=[subject],
+                           retention="work_queue", consumer="bench", batch=args.batch,
+                           max_ack_pending=1000)
+            cfg = write_config(out + ".toml", source,
+                               *enrich_into_jsonl("raw", out, out + ".dead", flush_interval_ms=50))
             procs.append(subprocess.Popen([args.binary, "run", "--config", cfg],
                                           stderr=subprocess.DEVNULL))
-        while lines(outs) < args.articles:
+        while lines_in(*outs) < args.articles:
             if time.monotonic() - started > 600:
-                raise RuntimeError(f"workers wrote {lines(outs)} of {args.articles} in 600 s")
+                raise RuntimeError(f"workers wrote {lines_in(*outs)} of {args.articles} in 600 s")
             time.sleep(0.01)
         elapsed = time.monotonic() - started
     finally:
@@ -188,7 +137,7 @@ path = "{out}.dead"
     # Includes each worker's drain after SIGTERM: little, all was written.
     cpu = children_cpu() - cpu
     server = server_cpu() - server if server is not None else float("nan")
-    written = lines(outs)
+    written = lines_in(*outs)
     assert written == args.articles, f"workers wrote {written} of {args.articles}"
     for out in outs:
         os.remove(out)

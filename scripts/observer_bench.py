@@ -24,63 +24,28 @@ against `no-api` (what keeping the taps costs).
 """
 
 import argparse
-import json
 import os
 import shutil
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from benchlib import (REPO, cpu_seconds, enrich_into_jsonl, free_port, lines_in, seed_lines, table,
+                      wait_for_port, write_config)
+
 TOKEN = "bench"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def config(work, api, push, with_api):
-    api_table = f'[api]\naddress = "{api}"\ntoken = "{TOKEN}"\n' if with_api else ""
-    return f"""
-{api_table}
-[sources.push]
-type = "http"
-address = "{push}"
-max_articles = 1000
-
-[transforms.enrich]
-type = "enrich"
-inputs = ["push"]
-
-[sinks.out]
-type = "jsonl"
-inputs = ["enrich"]
-path = "{work}/out.jsonl"
-
-[dead_letter]
-type = "jsonl"
-path = "{work}/dead.jsonl"
-"""
-
-
-def wait_for_port(address, seconds=60):
-    host, port = address.rsplit(":", 1)
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with socket.create_connection((host, int(port)), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"nothing listens on {address}")
+def config(path, work, api, push, with_api):
+    api_table = [table("api", address=api, token=TOKEN)] if with_api else []
+    return write_config(path, *api_table,
+                        table("sources.push", type="http", address=push, max_articles=1000),
+                        *enrich_into_jsonl("push", f"{work}/out.jsonl", f"{work}/dead.jsonl"))
 
 
 def stalled_socket(api, path):
@@ -105,28 +70,11 @@ def post(push, body):
             time.sleep(0.02)
 
 
-def cpu_seconds(pid):
-    """User and system CPU time the process has used so far."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def lines_in(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().count(b"\n")
-    except FileNotFoundError:
-        return 0
-
-
 def one_run(binary, variant, batches, total, work):
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     api, push = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
-    path = os.path.join(work, "pipeline.toml")
-    with open(path, "w") as f:
-        f.write(config(work, api, push, variant != "no-api"))
+    path = config(os.path.join(work, "pipeline.toml"), work, api, push, variant != "no-api")
     daemon = subprocess.Popen([binary, "run", "--config", path], stderr=subprocess.DEVNULL)
     observers, tap = [], None
     try:
@@ -180,9 +128,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--variants", default="no-api,api,stalled")
     args = parser.parse_args()
-    seeds_dir = os.path.join(REPO, "fixtures/articles")
-    seeds = [open(os.path.join(seeds_dir, n), encoding="utf-8").read() for n in sorted(os.listdir(seeds_dir))]
-    lines = [json.dumps({"id": f"a{i:06}", "body": seeds[i % len(seeds)]}) for i in range(args.articles)]
+    lines = seed_lines(args.articles, "a{:06}")
     batches = ["\n".join(lines[i:i + args.batch]).encode() for i in range(0, len(lines), args.batch)]
     variants = args.variants.split(",")
     rates = {v: [] for v in variants}

@@ -1,6 +1,7 @@
 //! Malformed input goes to the dead-letter sink, with where and why, while
 //! the rest flows on.
 
+use crate::support::config::{dead_letter, dir_source, jsonl_sink, tables, transform};
 use crate::{read_jsonl, repo, run_config, stderr, write_config};
 use serde_json::Value;
 
@@ -8,30 +9,15 @@ use serde_json::Value;
 fn every_malformed_file_is_dead_lettered_and_the_rest_flows_on() {
     let dir = tempfile::tempdir().unwrap();
     let bad = repo().join("fixtures/bad");
+    let out = dir.path().display();
     let config = write_config(
         dir.path(),
-        &format!(
-            r#"
-[sources.bad]
-type = "dir"
-path = "{}"
-
-[transforms.enrich]
-type = "enrich"
-inputs = ["bad"]
-
-[sinks.out]
-type = "jsonl"
-inputs = ["enrich"]
-path = "{out}/articles.jsonl"
-
-[dead_letter]
-type = "jsonl"
-path = "{out}/dead.jsonl"
-"#,
-            bad.display(),
-            out = dir.path().display()
-        ),
+        &tables(&[
+            dir_source("bad", bad.display(), ""),
+            transform("enrich", "enrich", &["bad"], ""),
+            jsonl_sink("out", &["enrich"], format!("{out}/articles.jsonl"), ""),
+            dead_letter(format!("{out}/dead.jsonl")),
+        ]),
     );
     let output = run_config(&config);
     assert!(output.status.success(), "{}", stderr(&output));
@@ -48,42 +34,27 @@ path = "{out}/dead.jsonl"
             .find(|d| d["location"].as_str().is_some_and(|l| l.ends_with(suffix)))
             .unwrap_or_else(|| panic!("no dead letter at {suffix}: {dead:#?}"))
     };
-    let broken = find("broken.json:4");
-    assert!(
-        broken["reason"]
-            .as_str()
-            .unwrap()
-            .contains("not valid JSON"),
-        "{broken}"
-    );
-    assert!(broken["raw"].as_str().unwrap().contains("missing quote"));
-    assert!(find("empty.txt")["reason"]
+    for (location, reason) in [
+        ("broken.json:4", "not valid JSON"),
+        ("empty.txt", "no `body`"),
+        ("no-id.json", "no `id`"),
+        ("not-utf8.txt", "not UTF-8"),
+        ("mixed.jsonl:2", "not valid JSON"),
+        ("mixed.jsonl:3", "no `body`"),
+        ("mixed.jsonl:4", "must be a JSON object"),
+        ("mixed.jsonl:5", "title"),
+    ] {
+        let letter = find(location);
+        assert!(
+            letter["reason"].as_str().unwrap().contains(reason),
+            "{location}: {letter}"
+        );
+    }
+    assert!(find("broken.json:4")["raw"]
         .as_str()
         .unwrap()
-        .contains("no `body`"));
-    assert!(find("no-id.json")["reason"]
-        .as_str()
-        .unwrap()
-        .contains("no `id`"));
-    let latin1 = find("not-utf8.txt");
-    assert!(latin1["reason"].as_str().unwrap().contains("not UTF-8"));
-    assert_eq!(latin1["raw_encoding"], "base64");
-    assert!(find("mixed.jsonl:2")["reason"]
-        .as_str()
-        .unwrap()
-        .contains("not valid JSON"));
-    assert!(find("mixed.jsonl:3")["reason"]
-        .as_str()
-        .unwrap()
-        .contains("no `body`"));
-    assert!(find("mixed.jsonl:4")["reason"]
-        .as_str()
-        .unwrap()
-        .contains("must be a JSON object"));
-    assert!(find("mixed.jsonl:5")["reason"]
-        .as_str()
-        .unwrap()
-        .contains("title"));
+        .contains("missing quote"));
+    assert_eq!(find("not-utf8.txt")["raw_encoding"], "base64");
     assert_eq!(dead.len(), 8, "{dead:#?}");
     for letter in &dead {
         assert_eq!(letter["stage"], "bad");

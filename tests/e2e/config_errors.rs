@@ -3,6 +3,7 @@
 //! 78 (EX_CONFIG), so a supervisor does not restart it in a loop, and with
 //! one error line naming the stage and the cause.
 
+use crate::support::config::{dead_letter, dir_source, jsonl_sink, state_in, table, tables};
 use crate::{
     delete_stream, free_port, nats_available, postgres_available, run_config, stderr, write_config,
 };
@@ -15,13 +16,13 @@ use std::time::Duration;
 fn sink_config(dir: &Path, sink: &str) -> String {
     std::fs::create_dir_all(dir.join("in")).unwrap();
     std::fs::write(dir.join("in/a.txt"), "Three ships docked.").unwrap();
-    format!(
-        "[runtime]\nstate_dir = \"{dir}/state\"\n\
-         [sources.in]\ntype = \"dir\"\npath = \"{dir}/in\"\n\
-         [sinks.out]\ninputs = [\"in\"]\n{sink}\n\
-         [dead_letter]\ntype = \"jsonl\"\npath = \"{dir}/dead.jsonl\"\n",
-        dir = dir.display()
-    )
+    let dir = dir.display();
+    tables(&[
+        state_in(&dir, ""),
+        dir_source("in", format!("{dir}/in"), ""),
+        table("sinks.out", &["inputs = [\"in\"]", sink]),
+        dead_letter(format!("{dir}/dead.jsonl")),
+    ])
 }
 
 /// Runs `config` and checks it exits 78 with exactly one error line, naming
@@ -128,13 +129,18 @@ fn an_unknown_nats_stream_exits_78() {
     }
     let dir = tempfile::tempdir().unwrap();
     let stream = format!("NEWSFLOW_NO_SUCH_STREAM_{}", free_port());
-    let config = format!(
-        "[runtime]\nstate_dir = \"{dir}/state\"\n\
-         [sources.bus]\ntype = \"nats\"\nstream = \"{stream}\"\nconsumer = \"reader\"\n\
-         [sinks.out]\ntype = \"jsonl\"\ninputs = [\"bus\"]\npath = \"{dir}/out.jsonl\"\n\
-         [dead_letter]\ntype = \"jsonl\"\npath = \"{dir}/dead.jsonl\"\n",
-        dir = dir.path().display()
-    );
+    let out = dir.path().display();
+    let bus = [
+        "type = \"nats\"",
+        &format!("stream = \"{stream}\""),
+        "consumer = \"reader\"",
+    ];
+    let config = tables(&[
+        state_in(&out, ""),
+        table("sources.bus", &bus),
+        jsonl_sink("out", &["bus"], format!("{out}/out.jsonl"), ""),
+        dead_letter(format!("{out}/dead.jsonl")),
+    ]);
     exits_78_with_one_error(dir.path(), &config, "sources.bus", &stream);
 }
 

@@ -1,6 +1,8 @@
 //! `newsflow test`: a config's `[[tests]]`, run through its transforms.
 
-use crate::{newsflow, repo, stderr, write_config};
+use crate::support::config::{table, tables, transform};
+use crate::{assert_said, newsflow, on_config, stderr, write_config};
+use std::path::Path;
 
 #[test]
 fn the_default_pipeline_and_every_example_pass_their_tests() {
@@ -12,11 +14,7 @@ fn the_default_pipeline_and_every_example_pass_their_tests() {
         "examples/http-push-to-webhook.toml",
         "examples/nats.toml",
     ] {
-        let output = newsflow()
-            .current_dir(repo())
-            .args(["test", "--config", config])
-            .output()
-            .unwrap();
+        let output = on_config(&["test"], Path::new(config), &[]);
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(
             output.status.success(),
@@ -28,54 +26,47 @@ fn the_default_pipeline_and_every_example_pass_their_tests() {
     }
 }
 
-const CONFIG: &str = r#"
-[sources.in]
-type = "stdin"
+/// Standard input through `figures` to standard output.
+fn config() -> String {
+    tables(&[
+        table("sources.in", &["type = \"stdin\""]),
+        transform("figures", "figures", &["in"], ""),
+        table(
+            "sinks.out",
+            &["type = \"stdout\"", "inputs = [\"figures\"]"],
+        ),
+        table("dead_letter", &["type = \"stdout\""]),
+    ])
+}
 
-[transforms.figures]
-type = "figures"
-inputs = ["in"]
-
-[sinks.out]
-type = "stdout"
-inputs = ["figures"]
-
-[dead_letter]
-type = "stdout"
-"#;
+/// A `[[tests]]` entry: one article inserted at `insert_at`, expecting
+/// `figures` to find `value` people injured.
+fn injured_test(name: &str, insert_at: &str, id: &str, value: u32) -> String {
+    format!(
+        "
+[[tests]]
+name = \"{name}\"
+insert_at = \"{insert_at}\"
+[[tests.articles]]
+id = \"{id}\"
+body = \"Five people were injured in the crash.\"
+[[tests.expect]]
+from = \"figures\"
+figure = {{ value = {value}, event = \"injured\" }}
+"
+    )
+}
 
 #[test]
 fn a_failing_test_says_what_was_found_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
-    let config = format!(
-        "{CONFIG}
-[[tests]]
-name = \"wrong on purpose\"
-insert_at = \"in\"
-[[tests.articles]]
-id = \"a\"
-body = \"Five people were injured in the crash.\"
-[[tests.expect]]
-from = \"figures\"
-figure = {{ value = 6, event = \"injured\" }}
-
-[[tests]]
-name = \"right\"
-insert_at = \"figures\"
-[[tests.articles]]
-id = \"b\"
-body = \"Five people were injured in the crash.\"
-[[tests.expect]]
-from = \"figures\"
-figure = {{ value = 5, event = \"injured\" }}
-"
-    );
-    let path = write_config(dir.path(), &config);
-    let output = newsflow()
-        .args(["test", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let config = [
+        config(),
+        injured_test("wrong on purpose", "in", "a", 6),
+        injured_test("right", "figures", "b", 5),
+    ]
+    .concat();
+    let output = on_config(&["test"], &write_config(dir.path(), &config), &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}{}", stderr(&output));
     assert!(stdout.contains("FAIL wrong on purpose"), "{stdout}");
@@ -94,17 +85,13 @@ figure = {{ value = 5, event = \"injured\" }}
 #[test]
 fn tests_beside_the_config_run_and_a_bad_one_is_a_config_error() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_config(dir.path(), CONFIG);
+    let path = write_config(dir.path(), &config());
     std::fs::write(
         dir.path().join("pipeline.tests.toml"),
         "[[tests]]\nname = \"beside\"\ninsert_at = \"in\"\n[[tests.articles]]\nid = \"x\"\n[[tests.expect]]\nfrom = \"in\"\ndead_letter = \"no `body`\"\n",
     )
     .unwrap();
-    let output = newsflow()
-        .args(["test", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let output = on_config(&["test"], &path, &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", stderr(&output));
     assert!(stdout.contains("PASS beside"), "{stdout}");
@@ -122,6 +109,6 @@ fn tests_beside_the_config_run_and_a_bad_one_is_a_config_error() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
-    assert!(stderr(&output).contains("tests[0]"), "{}", stderr(&output));
-    assert!(stderr(&output).contains("expekt"), "{}", stderr(&output));
+    assert_said(&output, &["tests[0]"]);
+    assert_said(&output, &["expekt"]);
 }

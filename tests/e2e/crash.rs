@@ -4,7 +4,7 @@
 //! into two sinks at once (SQLite and JSON Lines). Nothing may be lost, and
 //! an article may come again only if it was in flight at a kill.
 
-use crate::{newsflow, signal, sqlite_ids, Daemon};
+use crate::{inbox_in, newsflow, signal, sqlite_ids, Daemon};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Stdio;
@@ -103,8 +103,7 @@ fn sqlite_rows(file: &Path) -> usize {
 fn sigkills_while_files_arrive_lose_nothing_and_redeliver_only_what_was_in_flight() {
     let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path();
-    let inbox = dir.join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
+    let inbox = inbox_in(dir);
     std::fs::write(dir.join("pipeline.toml"), CONFIG).unwrap();
     let db = dir.join("out/articles.db");
     let archive = dir.join("out/articles.jsonl");

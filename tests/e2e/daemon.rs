@@ -1,8 +1,10 @@
 //! The daemon: hot reload while articles flow, refused reloads, and the API.
 
+use crate::support::config::{api, jsonl_sink, jsonl_to};
 use crate::{
-    drop_article, free_port, http_get, http_push_config, inbox_config as config_text, jsonl_ids,
-    post_articles, signal, sqlite_ids, start, start_with, stop, wait_for_lines, write_config,
+    drop_article, drop_articles_meanwhile, exited, http_get, http_push_config,
+    inbox_config as config_text, inbox_in, jsonl_ids, local_address, poll, post_articles, signal,
+    sqlite_ids, start, start_with, stop, wait_for_lines, write_config,
 };
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -11,41 +13,30 @@ use std::time::{Duration, Instant};
 fn a_sink_swapped_by_reload_while_articles_flow_loses_nothing() {
     const ARTICLES: usize = 300;
     let dir = tempfile::tempdir().unwrap();
-    let inbox = dir.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
+    let inbox = inbox_in(dir.path());
     let jsonl = dir.path().join("out.jsonl");
     let sqlite = dir.path().join("out.sqlite");
-    let jsonl_sink = format!("type = \"jsonl\"\npath = \"{}\"", jsonl.display());
-    let config = write_config(dir.path(), &config_text(dir.path(), &jsonl_sink, ""));
+    let config = write_config(
+        dir.path(),
+        &config_text(dir.path(), &jsonl_to(jsonl.display()), ""),
+    );
     let daemon = start(&config);
 
-    let writer = {
-        let inbox = inbox.clone();
-        std::thread::spawn(move || {
-            for i in 0..ARTICLES {
-                drop_article(&inbox, &format!("a{i:04}"));
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        })
-    };
+    let writer = drop_articles_meanwhile(&inbox, "a", ARTICLES, Duration::from_millis(5));
     wait_for_lines(&jsonl, 50);
     let sqlite_sink = format!("type = \"sqlite\"\npath = \"{}\"", sqlite.display());
     write_config(dir.path(), &config_text(dir.path(), &sqlite_sink, ""));
     signal(&daemon, "-HUP");
     writer.join().unwrap();
 
-    let started = Instant::now();
-    loop {
+    poll(Duration::from_secs(60), || {
         let done = jsonl_ids(&jsonl).len() + sqlite_ids(&sqlite).len();
         if done >= ARTICLES {
-            break;
+            Ok(())
+        } else {
+            Err(format!("{done} of {ARTICLES}"))
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{done} of {ARTICLES} after a minute"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    });
     let log = stop(daemon);
     assert!(log.contains("config reloaded"), "{log}");
 
@@ -64,11 +55,10 @@ fn a_sink_swapped_by_reload_while_articles_flow_loses_nothing() {
 #[test]
 fn an_invalid_config_is_refused_and_a_valid_one_applied_when_the_file_changes() {
     let dir = tempfile::tempdir().unwrap();
-    let inbox = dir.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
+    let inbox = inbox_in(dir.path());
     let first = dir.path().join("first.jsonl");
     let second = dir.path().join("second.jsonl");
-    let sink = |path: &PathBuf| format!("type = \"jsonl\"\npath = \"{}\"", path.display());
+    let sink = |path: &PathBuf| jsonl_to(path.display());
     let config = write_config(dir.path(), &config_text(dir.path(), &sink(&first), ""));
     let daemon = start_with(&config, &["--watch"]);
 
@@ -115,13 +105,13 @@ fn an_invalid_config_is_refused_and_a_valid_one_applied_when_the_file_changes() 
 #[test]
 fn the_api_reports_health_readiness_and_counts() {
     let dir = tempfile::tempdir().unwrap();
-    let inbox = dir.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
+    let inbox = inbox_in(dir.path());
     let out = dir.path().join("out.jsonl");
-    let address = format!("127.0.0.1:{}", free_port());
-    let sink = format!("type = \"jsonl\"\npath = \"{}\"", out.display());
-    let api = format!("[api]\naddress = \"{address}\"");
-    let config = write_config(dir.path(), &config_text(dir.path(), &sink, &api));
+    let address = local_address();
+    let config = write_config(
+        dir.path(),
+        &config_text(dir.path(), &jsonl_to(out.display()), &api(&address, "")),
+    );
     let daemon = start(&config);
     for id in ["x1", "x2", "x3"] {
         drop_article(&inbox, id);
@@ -158,16 +148,14 @@ fn a_failed_sink_stops_the_daemon_so_a_supervisor_can_restart_it() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let inbox = dir.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
+    let inbox = inbox_in(dir.path());
     let config = write_config(
         dir.path(),
-        &config_text(dir.path(), "type = \"jsonl\"\npath = \"/dev/full\"", ""),
+        &config_text(dir.path(), &jsonl_to("/dev/full"), ""),
     );
-    let mut daemon = start(&config);
+    let daemon = start(&config);
     drop_article(&inbox, "doomed");
-    let child = daemon.0.take().expect("running");
-    let output = child.wait_with_output().unwrap();
+    let output = exited(daemon);
     let log = crate::stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{log}");
     assert!(
@@ -177,31 +165,29 @@ fn a_failed_sink_stops_the_daemon_so_a_supervisor_can_restart_it() {
     assert!(log.contains("sinks.out"), "{log}");
 }
 
-/// POSTs one JSON article to the http source; returns the status code.
-fn push_one(address: &str, id: &str) -> u16 {
+/// Pushes one JSON article to the http source until it is accepted;
+/// `what` says which source failed to accept it after 30 s.
+fn push_one(address: &str, id: &str, what: &str) {
     let body = format!("{{\"id\":\"{id}\",\"body\":\"Six boats arrived.\"}}");
-    post_articles(address, None, "application/json", &body)
+    poll(Duration::from_secs(30), || {
+        match post_articles(address, None, "application/json", &body) {
+            202 => Ok(()),
+            _ => Err(what.to_owned()),
+        }
+    });
 }
 
 #[test]
 fn an_http_source_reloads_on_its_own_address_and_refused_reloads_are_counted() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.jsonl");
-    let push = format!("127.0.0.1:{}", free_port());
-    let api = format!("127.0.0.1:{}", free_port());
+    let (push, api) = (local_address(), local_address());
     let config_for = |max_articles: usize, extra: &str| {
         http_push_config(dir.path(), &api, &push, max_articles, extra)
     };
     let config = write_config(dir.path(), &config_for(10, ""));
     let daemon = start(&config);
-    let started = Instant::now();
-    while push_one(&push, "before") != 202 {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the http source never started"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    push_one(&push, "before", "the http source never started");
     wait_for_lines(&out, 1);
 
     // A config that does not compile: refused, counted, nothing changes.
@@ -211,30 +197,19 @@ fn an_http_source_reloads_on_its_own_address_and_refused_reloads_are_counted() {
     std::thread::sleep(Duration::from_millis(800));
     write_config(dir.path(), &config_for(20, ""));
     signal(&daemon, "-HUP");
-    let started = Instant::now();
-    loop {
+    poll(Duration::from_secs(30), || {
         let (_, metrics) = http_get(&api, "/metrics");
         if metrics.contains("newsflow_reloads_total{result=\"applied\"} 1") {
             assert!(
                 metrics.contains("newsflow_reloads_total{result=\"refused\"} 1"),
                 "{metrics}"
             );
-            break;
+            Ok(())
+        } else {
+            Err(format!("no reload applied:\n{metrics}"))
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no reload applied:\n{metrics}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let started = Instant::now();
-    while push_one(&push, "after") != 202 {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the reloaded http source does not answer"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    });
+    push_one(&push, "after", "the reloaded http source does not answer");
     wait_for_lines(&out, 2);
     let log = stop(daemon);
     assert!(log.contains("sources.push.bogus: unknown field"), "{log}");
@@ -245,18 +220,13 @@ fn an_http_source_reloads_on_its_own_address_and_refused_reloads_are_counted() {
 #[test]
 fn a_config_saved_in_two_writes_does_not_drop_a_sink_meanwhile() {
     let dir = tempfile::tempdir().unwrap();
-    let inbox = dir.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
+    let inbox = inbox_in(dir.path());
     let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
     // The second sink last, so the file's first half is a valid config without it.
-    let head = config_text(
-        dir.path(),
-        &format!("type = \"jsonl\"\npath = \"{}\"", a.display()),
-        "",
-    );
+    let head = config_text(dir.path(), &jsonl_to(a.display()), "");
     let tail = format!(
-        "\n[sinks.b]\ntype = \"jsonl\"\ninputs = [\"figures\"]\nflush_interval_ms = 20\npath = \"{}\"\n",
-        b.display()
+        "\n{}",
+        jsonl_sink("b", &["figures"], b.display(), "flush_interval_ms = 20")
     );
     let config = write_config(dir.path(), &format!("{head}{tail}"));
     let daemon = start_with(&config, &["--watch"]);

@@ -2,9 +2,12 @@
 //! restart, a 30-second PostgreSQL outage, and one daemon fed by a watched
 //! directory, a feed and HTTP pushes into SQLite and PostgreSQL at once.
 
+use crate::support::config::watched_inbox;
+use crate::support::config::{api, dead_letter, http_source, state_in, table, tables, transform};
 use crate::{
-    drop_article, free_port, http_get, inbox_config, post_articles, postgres_available,
-    postgres_query, signal, sqlite_ids, start, stop, write_config,
+    assert_metrics, drop_articles_meanwhile, http_get, inbox_config, inbox_in, local_address, poll,
+    post_articles, postgres_available, postgres_query, signal, sqlite_ids, start, stop,
+    write_config,
 };
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -18,11 +21,16 @@ fn stored_ids(file: &Path) -> BTreeSet<String> {
     sqlite_ids(file).into_iter().collect()
 }
 
-fn postgres_ids(schema: &str) -> BTreeSet<String> {
+/// Whether `schema` holds an `articles` table yet.
+fn has_articles_table(schema: &str) -> bool {
     let exists = postgres_query(&format!(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = '{schema}' AND table_name = 'articles'"
     ));
-    if exists.first().map(String::as_str) != Some("1") {
+    exists == ["1"]
+}
+
+fn postgres_ids(schema: &str) -> BTreeSet<String> {
+    if !has_articles_table(schema) {
         return BTreeSet::new();
     }
     postgres_query(&format!("SELECT id FROM \"{schema}\".articles"))
@@ -32,18 +40,14 @@ fn postgres_ids(schema: &str) -> BTreeSet<String> {
 
 /// Polls `count` until it reaches `target`, failing after `limit`.
 fn wait_until(what: &str, target: usize, limit: Duration, count: impl Fn() -> usize) {
-    let started = Instant::now();
-    loop {
+    poll(limit, || {
         let now = count();
         if now >= target {
-            return;
+            Ok(())
+        } else {
+            Err(format!("{what}: {now} of {target}"))
         }
-        assert!(
-            started.elapsed() < limit,
-            "{what}: {now} of {target} after {limit:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    });
 }
 
 /// The `received` count of a stage in a run's summary log line.
@@ -74,48 +78,29 @@ fn unique_schema(test: &str) -> String {
 fn a_sigkill_and_a_restart_lose_and_duplicate_nothing() {
     const ARTICLES: usize = 600;
     let dir = tempfile::tempdir().unwrap();
-    let inbox = dir.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
+    let inbox = inbox_in(dir.path());
     let body = "The ministry said 40 people were evacuated from the coast near Lisbon. ".repeat(30);
     for i in 0..ARTICLES {
         std::fs::write(inbox.join(format!("k{i:04}.txt")), &body).unwrap();
     }
     let db = dir.path().join("out.sqlite");
+    let store = [
+        "type = \"sqlite\"",
+        "inputs = [\"enrich\"]",
+        &format!("path = \"{}\"", db.display()),
+        "batch_size = 16",
+        "flush_interval_ms = 50",
+    ];
     let config = write_config(
         dir.path(),
-        &format!(
-            r#"
-[runtime]
-state_dir = "{dir}/state"
-channel_capacity = 16
-
-[sources.inbox]
-type = "dir"
-path = "{dir}/inbox"
-watch = true
-settle_ms = 100
-
-[transforms.enrich]
-type = "enrich"
-inputs = ["inbox"]
-concurrency = 1
-
-[sinks.store]
-type = "sqlite"
-inputs = ["enrich"]
-path = "{db}"
-batch_size = 16
-flush_interval_ms = 50
-
-[dead_letter]
-type = "jsonl"
-path = "{dir}/dead.jsonl"
-"#,
-            dir = dir.path().display(),
-            db = db.display()
-        ),
+        &tables(&[
+            state_in(dir.path().display(), "channel_capacity = 16"),
+            watched_inbox(dir.path().display()),
+            transform("enrich", "enrich", &["inbox"], "concurrency = 1"),
+            table("sinks.store", &store),
+            dead_letter(format!("{}/dead.jsonl", dir.path().display())),
+        ]),
     );
-
     let daemon = start(&config);
     wait_until("rows before the kill", 50, Duration::from_secs(120), || {
         stored_ids(&db).len()
@@ -216,29 +201,22 @@ fn a_thirty_second_postgres_outage_mid_run_ends_with_every_article_stored() {
     const ARTICLES: usize = 300;
     const OUTAGE: Duration = Duration::from_secs(30);
     let dir = tempfile::tempdir().unwrap();
-    let inbox = dir.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
+    let inbox = inbox_in(dir.path());
     let proxy = Proxy::start("127.0.0.1:5432");
     let schema = unique_schema("outage");
-    let api = format!("127.0.0.1:{}", free_port());
+    let api_address = local_address();
     let sink = format!(
         "type = \"postgres\"\nurl = \"postgres://postgres@127.0.0.1:{}/test\"\n\
          schema = \"{schema}\"\ntimeout_secs = 3\nbatch_size = 20",
         proxy.port
     );
-    let api_table = format!("[api]\naddress = \"{api}\"");
-    let config = write_config(dir.path(), &inbox_config(dir.path(), &sink, &api_table));
+    let config = write_config(
+        dir.path(),
+        &inbox_config(dir.path(), &sink, &api(&api_address, "")),
+    );
     let daemon = start(&config);
-    let writer = {
-        let inbox = inbox.clone();
-        std::thread::spawn(move || {
-            for i in 0..ARTICLES {
-                drop_article(&inbox, &format!("p{i:04}"));
-                // Spread over the outage: about 45 s in all.
-                std::thread::sleep(Duration::from_millis(150));
-            }
-        })
-    };
+    // Spread over the outage: about 45 s in all.
+    let writer = drop_articles_meanwhile(&inbox, "p", ARTICLES, Duration::from_millis(150));
     wait_until(
         "rows before the outage",
         40,
@@ -248,7 +226,7 @@ fn a_thirty_second_postgres_outage_mid_run_ends_with_every_article_stored() {
     proxy.cut();
     let cut_at = Instant::now();
     std::thread::sleep(Duration::from_secs(10));
-    let (code, body) = http_get(&api, "/ready");
+    let (code, body) = http_get(&api_address, "/ready");
     assert_eq!(code, 503, "ready during the outage: {body}");
     assert!(body.contains("sinks.out"), "{body}");
     std::thread::sleep(OUTAGE.saturating_sub(cut_at.elapsed()));
@@ -260,7 +238,7 @@ fn a_thirty_second_postgres_outage_mid_run_ends_with_every_article_stored() {
         Duration::from_secs(120),
         || postgres_ids(&schema).len(),
     );
-    let (code, body) = http_get(&api, "/ready");
+    let (code, body) = http_get(&api_address, "/ready");
     assert_eq!(code, 200, "not ready after the outage: {body}");
     stop(daemon);
 
@@ -309,80 +287,65 @@ fn a_watched_directory_a_feed_and_http_pushes_flow_into_sqlite_and_postgres() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let inbox = dir.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
+    let inbox = inbox_in(dir.path());
     std::fs::write(inbox.join("file-1.txt"), "Five trucks reached Kyiv.").unwrap();
     std::fs::write(inbox.join("file-2.txt"), "Nine schools closed in Manila.").unwrap();
     let feed = feed_server(3);
-    let push_address = format!("127.0.0.1:{}", free_port());
-    let api = format!("127.0.0.1:{}", free_port());
+    let (push_address, api_address) = (local_address(), local_address());
     let schema = unique_schema("all");
     let db = dir.path().join("store.sqlite");
+    let (db_path, warehouse) = (
+        format!("path = \"{}\"", db.display()),
+        format!("schema = \"{schema}\""),
+    );
     let config = write_config(
         dir.path(),
-        &format!(
-            r#"
-[api]
-address = "{api}"
-
-[runtime]
-state_dir = "{dir}/state"
-
-[sources.inbox]
-type = "dir"
-path = "{dir}/inbox"
-watch = true
-settle_ms = 100
-
-[sources.wire]
-type = "feed"
-urls = ["http://{feed}/rss.xml"]
-interval_secs = 3600
-
-[sources.push]
-type = "http"
-address = "{push_address}"
-token = "secret"
-
-[transforms.enrich]
-type = "enrich"
-inputs = ["inbox", "wire", "push"]
-
-[sinks.local]
-type = "sqlite"
-inputs = ["enrich"]
-path = "{db}"
-flush_interval_ms = 50
-
-[sinks.warehouse]
-type = "postgres"
-inputs = ["enrich"]
-url = "postgres://postgres@127.0.0.1:5432/test"
-schema = "{schema}"
-flush_interval_ms = 50
-
-[dead_letter]
-type = "jsonl"
-path = "{dir}/dead.jsonl"
-"#,
-            dir = dir.path().display(),
-            db = db.display()
-        ),
+        &tables(&[
+            api(&api_address, ""),
+            state_in(dir.path().display(), ""),
+            watched_inbox(dir.path().display()),
+            table(
+                "sources.wire",
+                &[
+                    "type = \"feed\"",
+                    &format!("urls = [\"http://{feed}/rss.xml\"]"),
+                    "interval_secs = 3600",
+                ],
+            ),
+            http_source(&push_address, "token = \"secret\""),
+            transform("enrich", "enrich", &["inbox", "wire", "push"], ""),
+            table(
+                "sinks.local",
+                &[
+                    "type = \"sqlite\"",
+                    "inputs = [\"enrich\"]",
+                    &db_path,
+                    "flush_interval_ms = 50",
+                ],
+            ),
+            table(
+                "sinks.warehouse",
+                &[
+                    "type = \"postgres\"",
+                    "inputs = [\"enrich\"]",
+                    "url = \"postgres://postgres@127.0.0.1:5432/test\"",
+                    &warehouse,
+                    "flush_interval_ms = 50",
+                ],
+            ),
+            dead_letter(format!("{}/dead.jsonl", dir.path().display())),
+        ]),
     );
     let daemon = start(&config);
-    let started = Instant::now();
     let lines = "{\"id\":\"push-1\",\"body\":\"Two ferries sank off Crete.\"}\n\
                  {\"id\":\"push-2\",\"body\":\"Four flights were cancelled in Oslo.\"}\n";
-    loop {
-        // The endpoint is up once the pipeline has started.
+    // The endpoint is up once the pipeline has started.
+    poll(Duration::from_secs(30), || {
         match post_articles(&push_address, Some("secret"), "application/x-ndjson", lines) {
-            202 => break,
-            _ if started.elapsed() < Duration::from_secs(30) => {
-                std::thread::sleep(Duration::from_millis(100))
-            }
-            other => panic!("push not accepted: {other}"),
+            202 => Ok(()),
+            other => Err(format!("push not accepted: {other}")),
         }
-    }
+    });
     assert_eq!(
         post_articles(&push_address, Some("wrong"), "application/x-ndjson", lines),
         401
@@ -406,15 +369,15 @@ path = "{dir}/dead.jsonl"
         Duration::from_secs(60),
         || postgres_ids(&schema).len(),
     );
-    let (_, metrics) = http_get(&api, "/metrics");
-    for line in [
-        "newsflow_stage_emitted_total{stage=\"sinks.local\",kind=\"sink\"} 7",
-        "newsflow_stage_emitted_total{stage=\"sinks.warehouse\",kind=\"sink\"} 7",
-        "newsflow_stage_received_total{stage=\"sources.push\",kind=\"source\"} 2",
-        "newsflow_stage_received_total{stage=\"sources.wire\",kind=\"source\"} 3",
-    ] {
-        assert!(metrics.contains(line), "no {line:?} in:\n{metrics}");
-    }
+    assert_metrics(
+        &api_address,
+        &[
+            "newsflow_stage_emitted_total{stage=\"sinks.local\",kind=\"sink\"} 7",
+            "newsflow_stage_emitted_total{stage=\"sinks.warehouse\",kind=\"sink\"} 7",
+            "newsflow_stage_received_total{stage=\"sources.push\",kind=\"source\"} 2",
+            "newsflow_stage_received_total{stage=\"sources.wire\",kind=\"source\"} 3",
+        ],
+    );
     stop(daemon);
     assert_eq!(stored_ids(&db), expected);
     assert_eq!(postgres_ids(&schema), expected);
@@ -429,46 +392,44 @@ fn a_postgres_sink_creates_its_tables_at_start_and_is_ready_only_once_connected(
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("inbox")).unwrap();
     let schema = unique_schema("start");
-    let api = format!("127.0.0.1:{}", free_port());
+    let api_address = local_address();
     let sink = format!(
         "type = \"postgres\"\nurl = \"postgres://postgres@127.0.0.1:5432/test\"\nschema = \"{schema}\""
     );
     let config = write_config(
         dir.path(),
-        &inbox_config(dir.path(), &sink, &format!("[api]\naddress = \"{api}\"")),
+        &inbox_config(dir.path(), &sink, &api(&api_address, "")),
     );
     let daemon = start(&config);
-    let started = Instant::now();
     // No article has arrived: the tables exist because the sink started.
-    while postgres_query(&format!(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = '{schema}' AND table_name = 'articles'"
-    )) != ["1"]
-    {
-        assert!(started.elapsed() < Duration::from_secs(30), "no tables after 30 s");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until("tables", 1, Duration::from_secs(30), || {
+        usize::from(has_articles_table(&schema))
+    });
     wait_until("ready", 1, Duration::from_secs(30), || {
-        usize::from(std::net::TcpStream::connect(&api).is_ok() && http_get(&api, "/ready").0 == 200)
+        usize::from(
+            std::net::TcpStream::connect(&api_address).is_ok()
+                && http_get(&api_address, "/ready").0 == 200,
+        )
     });
     stop(daemon);
     postgres_query(&format!("DROP SCHEMA \"{schema}\" CASCADE"));
 
     // Pointed at a port where nothing listens, it is not ready.
-    let api = format!("127.0.0.1:{}", free_port());
+    let api_address = local_address();
     let sink = format!(
-        "type = \"postgres\"\nurl = \"postgres://postgres@127.0.0.1:{}/test\"",
-        free_port()
+        "type = \"postgres\"\nurl = \"postgres://postgres@{}/test\"",
+        local_address()
     );
     let config = write_config(
         dir.path(),
-        &inbox_config(dir.path(), &sink, &format!("[api]\naddress = \"{api}\"")),
+        &inbox_config(dir.path(), &sink, &api(&api_address, "")),
     );
     let daemon = start(&config);
     wait_until("api up", 1, Duration::from_secs(30), || {
-        usize::from(std::net::TcpStream::connect(&api).is_ok())
+        usize::from(std::net::TcpStream::connect(&api_address).is_ok())
     });
     std::thread::sleep(Duration::from_millis(500));
-    let (code, body) = http_get(&api, "/ready");
+    let (code, body) = http_get(&api_address, "/ready");
     assert_eq!(code, 503, "{body}");
     assert!(body.contains("sinks.out"), "{body}");
     stop(daemon);

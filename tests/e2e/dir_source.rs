@@ -2,8 +2,10 @@
 //! skips (logged once, with the reason), files it cannot read, the size
 //! limit, and a relative `path` across restarts and working directories.
 
+use crate::support::config::{jsonl_sink, table, tables};
 use crate::{
-    drop_article, newsflow, read_jsonl, signal, sorted_jsonl_ids, stderr, wait_for_lines, Daemon,
+    drop_article, inbox_in, newsflow, read_jsonl, sorted_jsonl_ids, stderr, stop, stop_at_lines,
+    wait_for_lines, Daemon,
 };
 use serde_json::Value;
 use std::os::unix::fs::{symlink, PermissionsExt};
@@ -46,49 +48,46 @@ fn run(cwd: &Path, config: &str) -> Output {
     command(cwd, config).output().unwrap()
 }
 
+/// A [`scratch`] directory with an empty `inbox` in it.
+fn scratch_inbox() -> (tempfile::TempDir, PathBuf) {
+    let dir = scratch();
+    let inbox = inbox_in(dir.path());
+    (dir, inbox)
+}
+
+/// Replays `dir/inbox` read with `source` options (from `dir`); checks it
+/// exits 0 and returns its log.
+fn replay(dir: &Path, source: &str) -> String {
+    let output = run(
+        dir,
+        &write_config(dir, &format!("path = \"inbox\"\n{source}")),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    stderr(&output)
+}
+
 fn start(cwd: &Path, config: &str) -> Daemon {
     Daemon(Some(
         command(cwd, config).stderr(Stdio::piped()).spawn().unwrap(),
     ))
 }
 
-/// Stops the daemon with SIGTERM, checks it exits 0, returns its log.
-fn stop(mut daemon: Daemon) -> String {
-    signal(&daemon, "-TERM");
-    let output = daemon.0.take().unwrap().wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    stderr(&output)
-}
-
 /// A config in `dir/pipeline.toml`: source `inbox` (`source` is the rest of
 /// its table), articles to `out.jsonl`, dead letters to `dead.jsonl`, state
 /// in `state/`; every path relative to `dir`.
 fn write_config(dir: &Path, source: &str) -> String {
-    std::fs::write(
-        dir.join("pipeline.toml"),
-        format!(
-            r#"
-[runtime]
-state_dir = "state"
-
-[sources.inbox]
-type = "dir"
-{source}
-
-[sinks.out]
-type = "jsonl"
-inputs = ["inbox"]
-path = "out.jsonl"
-flush_interval_ms = 20
-
-[dead_letter]
-type = "jsonl"
-path = "dead.jsonl"
-flush_interval_ms = 20
-"#
-        ),
-    )
-    .unwrap();
+    let dead_letter = [
+        "type = \"jsonl\"",
+        "path = \"dead.jsonl\"",
+        "flush_interval_ms = 20",
+    ];
+    let config = tables(&[
+        table("runtime", &["state_dir = \"state\""]),
+        table("sources.inbox", &["type = \"dir\"", source]),
+        jsonl_sink("out", &["inbox"], "out.jsonl", "flush_interval_ms = 20"),
+        table("dead_letter", &dead_letter),
+    ]);
+    std::fs::write(dir.join("pipeline.toml"), config).unwrap();
     "pipeline.toml".into()
 }
 
@@ -166,60 +165,74 @@ fn assert_no_secret(dir: &Path) {
     }
 }
 
-#[test]
-fn symbolic_links_are_not_followed_by_default_at_start_or_when_watched() {
-    // At start (a replay).
+/// Replays `inbox` holding links of every kind (see [`make_links`]),
+/// read with `source` options; checks it exits 0 and stores no secret, and
+/// returns the scratch directory and the log.
+fn replay_links(source: &str) -> (tempfile::TempDir, String) {
     let dir = scratch();
     let (inbox, outside) = drop_dir(dir.path());
     make_links(&inbox, &outside);
-    let config = write_config(dir.path(), "path = \"inbox\"");
-    let output = run(dir.path(), &config);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let log = stderr(&output);
-    assert_eq!(sorted_jsonl_ids(&dir.path().join("out.jsonl")), ["first"]);
-    for link in ["env.txt", "out.txt", "outdir", "again", "inside.txt"] {
-        assert_skipped(&log, link, "symbolic link");
-    }
+    let log = replay(dir.path(), source);
     assert_no_secret(dir.path());
+    (dir, log)
+}
 
-    // Created while the directory is watched.
+/// Watches `inbox` (read with `source` options), makes links of every kind
+/// in it once the first article is out, runs `meanwhile` in it, drops
+/// `last` and waits until `out.jsonl` holds `lines` lines; checks no secret
+/// was stored, and returns the scratch directory and the log.
+fn watch_links(
+    source: &str,
+    meanwhile: impl FnOnce(&Path),
+    lines: usize,
+) -> (tempfile::TempDir, String) {
     let dir = scratch();
     let (inbox, outside) = drop_dir(dir.path());
-    let config = write_config(
-        dir.path(),
-        "path = \"inbox\"\nwatch = true\nsettle_ms = 100",
-    );
-    let daemon = start(dir.path(), &config);
+    let source = format!("path = \"inbox\"\nwatch = true\nsettle_ms = 100\n{source}");
+    let daemon = start(dir.path(), &write_config(dir.path(), &source));
     let out = dir.path().join("out.jsonl");
     wait_for_lines(&out, 1);
     make_links(&inbox, &outside);
-    // A file that is not an article, written several times: logged once.
-    for i in 0..3 {
-        std::fs::write(inbox.join("notes.md"), format!("draft {i}")).unwrap();
-        std::thread::sleep(Duration::from_millis(150));
-    }
+    meanwhile(&inbox);
     drop_article(&inbox, "last");
-    wait_for_lines(&out, 2);
-    std::thread::sleep(Duration::from_millis(500));
-    let log = stop(daemon);
+    let log = stop_at_lines(daemon, &out, lines);
+    assert_no_secret(dir.path());
+    (dir, log)
+}
+
+/// Every link [`make_links`] makes.
+const LINKS: [&str; 5] = ["env.txt", "out.txt", "outdir", "again", "inside.txt"];
+
+#[test]
+fn symbolic_links_are_not_followed_by_default_at_start_or_when_watched() {
+    // At start (a replay).
+    let (dir, log) = replay_links("");
+    assert_eq!(sorted_jsonl_ids(&dir.path().join("out.jsonl")), ["first"]);
+    for link in LINKS {
+        assert_skipped(&log, link, "symbolic link");
+    }
+
+    // Created while the directory is watched.
+    let notes_written_thrice = |inbox: &Path| {
+        // A file that is not an article, written several times: logged once.
+        for i in 0..3 {
+            std::fs::write(inbox.join("notes.md"), format!("draft {i}")).unwrap();
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    };
+    let (dir, log) = watch_links("", notes_written_thrice, 2);
+    let out = dir.path().join("out.jsonl");
     assert_eq!(sorted_jsonl_ids(&out), ["first", "last"]);
-    for link in ["env.txt", "out.txt", "outdir", "again", "inside.txt"] {
+    for link in LINKS {
         assert_skipped(&log, link, "symbolic link");
     }
     assert_skipped(&log, "notes.md", "not an article file");
-    assert_no_secret(dir.path());
 }
 
 #[test]
 fn follow_symlinks_reads_links_that_stay_inside_the_directory() {
     // At start (a replay).
-    let dir = scratch();
-    let (inbox, outside) = drop_dir(dir.path());
-    make_links(&inbox, &outside);
-    let config = write_config(dir.path(), "path = \"inbox\"\nfollow_symlinks = true");
-    let output = run(dir.path(), &config);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let log = stderr(&output);
+    let (dir, log) = replay_links("follow_symlinks = true");
     assert_eq!(
         sorted_jsonl_ids(&dir.path().join("out.jsonl")),
         ["first", "inside"]
@@ -228,42 +241,27 @@ fn follow_symlinks_reads_links_that_stay_inside_the_directory() {
     assert_skipped(&log, "out.txt", "outside");
     assert_skipped(&log, "outdir", "directory");
     assert_skipped(&log, "again", "directory");
-    assert_no_secret(dir.path());
 
     // Created while the directory is watched.
-    let dir = scratch();
-    let (inbox, outside) = drop_dir(dir.path());
-    let config = write_config(
-        dir.path(),
-        "path = \"inbox\"\nwatch = true\nsettle_ms = 100\nfollow_symlinks = true",
-    );
-    let daemon = start(dir.path(), &config);
+    let (dir, log) = watch_links("follow_symlinks = true", |_| {}, 3);
     let out = dir.path().join("out.jsonl");
-    wait_for_lines(&out, 1);
-    make_links(&inbox, &outside);
-    drop_article(&inbox, "last");
-    wait_for_lines(&out, 3);
-    std::thread::sleep(Duration::from_millis(500));
-    let log = stop(daemon);
     assert_eq!(sorted_jsonl_ids(&out), ["first", "inside", "last"]);
     assert_skipped(&log, "env.txt", "outside");
     assert_skipped(&log, "out.txt", "outside");
-    assert_no_secret(dir.path());
 }
 
 #[test]
 fn skipped_files_are_logged_at_info_with_the_reason() {
-    let dir = scratch();
-    let inbox = dir.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
-    std::fs::write(inbox.join("a.txt"), "Two trams collided.").unwrap();
-    std::fs::write(inbox.join("notes.md"), "not an article").unwrap();
-    std::fs::write(inbox.join(".hidden.txt"), "hidden").unwrap();
-    std::fs::write(inbox.join("b.txt.part"), "unfinished").unwrap();
-    let config = write_config(dir.path(), "path = \"inbox\"");
-    let output = run(dir.path(), &config);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let log = stderr(&output);
+    let (dir, inbox) = scratch_inbox();
+    for (name, text) in [
+        ("a.txt", "Two trams collided."),
+        ("notes.md", "not an article"),
+        (".hidden.txt", "hidden"),
+        ("b.txt.part", "unfinished"),
+    ] {
+        std::fs::write(inbox.join(name), text).unwrap();
+    }
+    let log = replay(dir.path(), "");
     assert_eq!(sorted_jsonl_ids(&dir.path().join("out.jsonl")), ["a"]);
     assert_skipped(&log, "notes.md", "not an article file");
     assert_skipped(&log, ".hidden.txt", "hidden");
@@ -272,9 +270,7 @@ fn skipped_files_are_logged_at_info_with_the_reason() {
 
 #[test]
 fn an_unreadable_file_is_dead_lettered_and_the_replay_goes_on() {
-    let dir = scratch();
-    let inbox = dir.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
+    let (dir, inbox) = scratch_inbox();
     for i in 0..20 {
         std::fs::write(inbox.join(format!("{i:02}.txt")), format!("Article {i}.")).unwrap();
     }
@@ -325,9 +321,7 @@ fn an_unreadable_file_is_dead_lettered_and_the_replay_goes_on() {
 
 #[test]
 fn a_watched_file_that_cannot_be_read_yet_is_retried() {
-    let dir = scratch();
-    let inbox = dir.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
+    let (dir, inbox) = scratch_inbox();
     let locked = inbox.join("locked.txt");
     std::fs::write(&locked, "Six buses arrived late.").unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
@@ -357,9 +351,7 @@ fn a_watched_file_that_cannot_be_read_yet_is_retried() {
 
 #[test]
 fn files_over_max_article_bytes_and_long_lines_are_dead_lettered() {
-    let dir = scratch();
-    let inbox = dir.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
+    let (dir, inbox) = scratch_inbox();
     std::fs::write(inbox.join("big.txt"), "Rain. ".repeat(500)).unwrap();
     std::fs::write(inbox.join("small.txt"), "Rain fell.").unwrap();
     let big_json = format!("{{\"id\": \"bj\", \"body\": \"{}\"}}", "x".repeat(3000));
@@ -375,9 +367,7 @@ fn files_over_max_article_bytes_and_long_lines_are_dead_lettered() {
         ),
     )
     .unwrap();
-    let config = write_config(dir.path(), "path = \"inbox\"\nmax_article_bytes = 2000");
-    let output = run(dir.path(), &config);
-    assert!(output.status.success(), "{}", stderr(&output));
+    replay(dir.path(), "max_article_bytes = 2000");
     assert_eq!(
         sorted_jsonl_ids(&dir.path().join("out.jsonl")),
         ["l1", "l3", "small"]
@@ -402,8 +392,7 @@ fn a_relative_path_keeps_its_ledger_across_restarts_and_working_directories() {
     let dir = top.path().join("run");
     std::fs::create_dir(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
-    let inbox = dir.join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
+    let inbox = inbox_in(&dir);
     std::fs::write(inbox.join("before.txt"), "Three ships docked.").unwrap();
     let source = "path = \"inbox\"\nwatch = true\nsettle_ms = 100";
     let config = write_config(&dir, source);
@@ -421,9 +410,7 @@ fn a_relative_path_keeps_its_ledger_across_restarts_and_working_directories() {
     // The same directory and state, from the same working directory.
     let daemon = start(&dir, &config);
     drop_article(&inbox, "second");
-    wait_for_lines(&out, 5);
-    std::thread::sleep(Duration::from_millis(500));
-    stop(daemon);
+    stop_at_lines(daemon, &out, 5);
     assert_eq!(
         read_jsonl(&out).len(),
         5,
@@ -444,9 +431,7 @@ fn a_relative_path_keeps_its_ledger_across_restarts_and_working_directories() {
     .unwrap();
     let daemon = start(top.path(), "pipeline.toml");
     drop_article(&inbox, "third");
-    wait_for_lines(&out, 6);
-    std::thread::sleep(Duration::from_millis(500));
-    stop(daemon);
+    stop_at_lines(daemon, &out, 6);
     assert_eq!(
         sorted_jsonl_ids(&out),
         ["before", "in-place", "nested", "renamed", "second", "third"]

@@ -1,7 +1,6 @@
 //! `newsflow extract` on a file and on standard input.
 
-use crate::{newsflow, repo, stderr};
-use std::io::Write;
+use crate::{assert_said, newsflow, on_config, repo, stderr, with_stdin};
 
 #[test]
 fn extracts_a_seed_file() {
@@ -18,33 +17,14 @@ fn extracts_a_seed_file() {
 
 #[test]
 fn extracts_a_json_article_from_stdin_and_refuses_a_bad_one() {
-    let run = |input: &str| {
-        let mut child = newsflow()
-            .arg("extract")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let run = |input: &str| with_stdin(newsflow().arg("extract"), input.as_bytes());
     let output = run(r#"{"id": "j1", "title": "T", "body": "Five ministers met in Rome."}"#);
     assert!(output.status.success(), "{}", stderr(&output));
     let article: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(article["title"], "T");
     let output = run(r#"{"id": "j1"}"#);
     assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("standard input: not a valid article"),
-        "{}",
-        stderr(&output)
-    );
+    assert_said(&output, &["standard input: not a valid article"]);
 }
 
 #[test]
@@ -68,11 +48,7 @@ fn a_reader_that_goes_away_is_not_a_crash() {
 fn json_logs_carry_config_errors_as_json() {
     let dir = tempfile::tempdir().unwrap();
     let config = crate::write_config(dir.path(), "[sources.x]\ntype = \"nope\"\n");
-    let output = newsflow()
-        .args(["--log-format", "json", "run", "--config"])
-        .arg(&config)
-        .output()
-        .unwrap();
+    let output = on_config(&["--log-format", "json", "run"], &config, &[]);
     assert_eq!(output.status.code(), Some(78));
     let err = stderr(&output);
     let lines: Vec<serde_json::Value> = err

@@ -2,12 +2,14 @@
 //! gets, dropped articles settled as delivered and counted, and bad
 //! conditions and outputs refused with their key path and line.
 
+use crate::support::config::{api, dead_letter, dir_source, http_source, jsonl_out, jsonl_sink};
+use crate::support::config::{state_in, tables, transform};
 use crate::{
-    free_port, http_get, newsflow, post_articles, run_config, sorted_jsonl_ids, start, stderr,
-    stop, write_config,
+    assert_metrics, local_address, on_config, poll, post_articles, run_config, sorted_jsonl_ids,
+    start, stderr, stop, write_config,
 };
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Articles in English, German and French, with a copy of the first under
 /// another id and a tracking parameter on its URL.
@@ -20,57 +22,59 @@ const ARTICLES: &str = r#"{"id":"en-1","language":"en","source":"Reuters","url":
 fn pipeline(dir: &Path, stages: &str, sinks: &[(&str, &str)]) -> String {
     std::fs::create_dir_all(dir.join("in")).unwrap();
     std::fs::write(dir.join("in/articles.jsonl"), ARTICLES).unwrap();
-    let mut config = format!(
-        "[runtime]\nstate_dir = \"{dir}/state\"\n\n[sources.in]\ntype = \"dir\"\npath = \"{dir}/in\"\n\n{stages}\n",
-        dir = dir.display()
-    );
+    let dir = dir.display();
+    let mut parts = vec![
+        state_in(&dir, ""),
+        dir_source("in", format!("{dir}/in"), ""),
+        stages.to_owned(),
+    ];
     for (name, input) in sinks {
-        config.push_str(&format!(
-            "[sinks.{name}]\ntype = \"jsonl\"\ninputs = [\"{input}\"]\npath = \"{dir}/{name}.jsonl\"\nmode = \"overwrite\"\n\n",
-            dir = dir.display()
-        ));
+        let path = format!("{dir}/{name}.jsonl");
+        parts.push(jsonl_sink(name, &[input], path, "mode = \"overwrite\""));
     }
-    config.push_str(&format!(
-        "[dead_letter]\ntype = \"jsonl\"\npath = \"{}/dead.jsonl\"\n",
-        dir.display()
-    ));
-    config
+    parts.push(dead_letter(format!("{dir}/dead.jsonl")));
+    tables(&parts)
+}
+
+/// A `filter` stage `NAME` reading `in`, keeping what `condition` matches.
+fn filter(name: &str, condition: &str) -> String {
+    transform(name, "filter", &["in"], &format!("condition = {condition}"))
+}
+
+/// A `route` stage `NAME` reading `in`, with `outputs` (its outputs' lines).
+fn route(name: &str, outputs: &str) -> String {
+    transform(name, "route", &["in"], outputs)
+}
+
+/// A `dedup` stage `NAME` reading `in`, with `extra` lines.
+fn dedup(name: &str, extra: &str) -> String {
+    transform(name, "dedup", &["in"], extra)
 }
 
 #[test]
 fn a_filter_a_route_and_dedup_send_each_article_where_it_belongs() {
     let dir = tempfile::tempdir().unwrap();
-    let stages = r#"
-[transforms.english]
-type = "filter"
-inputs = ["in"]
-condition = { language = "en", not = { source = "AP" } }
-
-[transforms.by_language]
-type = "route"
-inputs = ["in"]
-[transforms.by_language.outputs]
-english = { language = "en" }
-european = { any = [{ language = "de" }, { url_host = "example.com" }] }
-
-# `_unmatched` is not read: what goes there is dropped.
-[transforms.english_only]
-type = "route"
-inputs = ["in"]
-outputs = { english = { language = "en" } }
-
-[transforms.once]
-type = "dedup"
-inputs = ["in"]
-mode = "drop"
-
-[transforms.marked]
-type = "dedup"
-inputs = ["in"]
-"#;
+    let stages = tables(&[
+        filter(
+            "english",
+            "{ language = \"en\", not = { source = \"AP\" } }",
+        ),
+        route(
+            "by_language",
+            "[transforms.by_language.outputs]\nenglish = { language = \"en\" }\n\
+             european = { any = [{ language = \"de\" }, { url_host = \"example.com\" }] }",
+        ),
+        // `_unmatched` is not read: what goes there is dropped.
+        route(
+            "english_only",
+            "outputs = { english = { language = \"en\" } }",
+        ),
+        dedup("once", "mode = \"drop\""),
+        dedup("marked", ""),
+    ]);
     let config = pipeline(
         dir.path(),
-        stages,
+        &stages,
         &[
             ("kept", "english"),
             ("en", "by_language.english"),
@@ -142,49 +146,26 @@ inputs = ["in"]
 #[test]
 fn a_dropped_article_is_acknowledged_as_delivered_and_counted() {
     let dir = tempfile::tempdir().unwrap();
-    let (api, push) = (
-        format!("127.0.0.1:{}", free_port()),
-        format!("127.0.0.1:{}", free_port()),
-    );
-    let config = format!(
-        r#"
-[runtime]
-state_dir = "{dir}/state"
-[api]
-address = "{api}"
-[sources.push]
-type = "http"
-address = "{push}"
-ack = "delivered"
-ack_timeout_secs = 20
-[transforms.english]
-type = "filter"
-inputs = ["push"]
-condition = {{ language = "en" }}
-[sinks.out]
-type = "jsonl"
-inputs = ["english"]
-path = "{dir}/out.jsonl"
-flush_interval_ms = 20
-[dead_letter]
-type = "jsonl"
-path = "{dir}/dead.jsonl"
-"#,
-        dir = dir.path().display()
-    );
+    let (api_address, push) = (local_address(), local_address());
+    let config = tables(&[
+        state_in(dir.path().display(), ""),
+        api(&api_address, ""),
+        http_source(&push, "ack = \"delivered\"\nack_timeout_secs = 20"),
+        transform(
+            "english",
+            "filter",
+            &["push"],
+            "condition = { language = \"en\" }",
+        ),
+        jsonl_out(dir.path().display(), &["english"]),
+    ]);
     let daemon = start(&write_config(dir.path(), &config));
-    let started = Instant::now();
-    let status = loop {
-        let status = post_articles(&push, None, "application/x-ndjson", ARTICLES);
-        if status != 0 && status != 503 {
-            break status;
+    let status = poll(Duration::from_secs(30), || {
+        match post_articles(&push, None, "application/x-ndjson", ARTICLES) {
+            0 | 503 => Err("the source never answered".to_owned()),
+            status => Ok(status),
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the source never answered"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    });
     assert_eq!(
         status, 200,
         "every article delivered, the dropped ones included"
@@ -193,65 +174,50 @@ path = "{dir}/dead.jsonl"
         sorted_jsonl_ids(&dir.path().join("out.jsonl")),
         ["en-1", "en-2"]
     );
-    let (_, metrics) = http_get(&api, "/metrics");
-    assert!(
-        metrics.contains(
-            "newsflow_stage_dropped_total{stage=\"transforms.english\",kind=\"transform\"} 2"
-        ),
-        "{metrics}"
+    assert_metrics(
+        &api_address,
+        &["newsflow_stage_dropped_total{stage=\"transforms.english\",kind=\"transform\"} 2"],
     );
     stop(daemon);
 }
 
 /// Validates `config` and returns (exit code, stderr).
 fn validate(dir: &Path, config: &str) -> (i32, String) {
-    let output = newsflow()
-        .arg("validate")
-        .arg("--config")
-        .arg(write_config(dir, config))
-        .output()
-        .unwrap();
+    let output = on_config(&["validate"], &write_config(dir, config), &[]);
     (output.status.code().unwrap_or(-1), stderr(&output))
+}
+
+/// Asserts that `validate` refuses `config` (exit 78) with each
+/// `(problem, marker)` as `pipeline.toml:LINE: PROBLEM`, LINE being the
+/// first line of `config` holding `marker`: each problem names its key and
+/// the line it is on.
+fn assert_refused(dir: &Path, config: &str, problems: &[(&str, &str)]) {
+    let (code, err) = validate(dir, config);
+    assert_eq!(code, 78, "{err}");
+    for (problem, marker) in problems {
+        let line = config.lines().position(|l| l.contains(marker)).unwrap() + 1;
+        let expected = format!("pipeline.toml:{line}: {problem}");
+        assert!(err.contains(&expected), "stderr lacks {expected:?}:\n{err}");
+    }
 }
 
 #[test]
 fn bad_conditions_and_outputs_are_refused_with_key_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    let stages = r#"
-[transforms.english]
-type = "filter"
-inputs = ["in"]
-condition = { all = [{ langage = "en" }] }
-
-[transforms.recent]
-type = "filter"
-inputs = ["in"]
-condition = { newer_than = "a while" }
-
-[transforms.titles]
-type = "filter"
-inputs = ["in"]
-condition = { title_matches = "(unclosed" }
-
-[transforms.by_language]
-type = "route"
-inputs = ["in"]
-[transforms.by_language.outputs]
-english = { language = "en" }
-
-[transforms.once]
-type = "dedup"
-inputs = ["in"]
-concurrency = 4
-
-[transforms.loose]
-type = "dedup"
-inputs = ["in"]
-threshold = 2
-"#;
+    let stages = tables(&[
+        filter("english", "{ all = [{ langage = \"en\" }] }"),
+        filter("recent", "{ newer_than = \"a while\" }"),
+        filter("titles", "{ title_matches = \"(unclosed\" }"),
+        route(
+            "by_language",
+            "[transforms.by_language.outputs]\nenglish = { language = \"en\" }",
+        ),
+        dedup("once", "concurrency = 4"),
+        dedup("loose", "threshold = 2"),
+    ]);
     let config = pipeline(
         dir.path(),
-        stages,
+        &stages,
         &[
             ("a", "english"),
             ("b", "recent"),
@@ -262,23 +228,19 @@ threshold = 2
             ("g", "loose"),
         ],
     );
-    let (code, err) = validate(dir.path(), &config);
-    assert_eq!(code, 78, "{err}");
     // Problems inside stage tables come first; a config that parses then
     // has its graph checked.
-    // Each problem names its key and the line the key is written on.
-    let line =
-        |text: &str, marker: &str| text.lines().position(|l| l.contains(marker)).unwrap() + 1;
-    for (problem, marker) in [
-        ("transforms.english.condition.all[0].langage: unknown field `langage`", "langage"),
-        ("transforms.recent.condition.newer_than: `a while` is not a duration", "a while"),
-        ("transforms.titles.condition.title_matches: `(unclosed` is not a valid regular expression: unclosed group", "(unclosed"),
-        ("transforms.loose.threshold: 2 is no similarity", "threshold = 2"),
-        ("transforms.once.concurrency: a `dedup` takes articles one at a time", "concurrency = 4"),
-    ] {
-        let expected = format!("pipeline.toml:{}: {problem}", line(&config, marker));
-        assert!(err.contains(&expected), "stderr lacks {expected:?}:\n{err}");
-    }
+    assert_refused(
+        dir.path(),
+        &config,
+        &[
+            ("transforms.english.condition.all[0].langage: unknown field `langage`", "langage"),
+            ("transforms.recent.condition.newer_than: `a while` is not a duration", "a while"),
+            ("transforms.titles.condition.title_matches: `(unclosed` is not a valid regular expression: unclosed group", "(unclosed"),
+            ("transforms.loose.threshold: 2 is no similarity", "threshold = 2"),
+            ("transforms.once.concurrency: a `dedup` takes articles one at a time", "concurrency = 4"),
+        ],
+    );
 
     let fixed = config
         .replace("langage", "language")
@@ -286,15 +248,14 @@ threshold = 2
         .replace("(unclosed", "^Rates")
         .replace("threshold = 2", "threshold = 0.6")
         .replace("concurrency = 4\n", "");
-    let (code, err) = validate(dir.path(), &fixed);
-    assert_eq!(code, 78, "{err}");
-    for (problem, marker) in [
-        ("sinks.d.inputs: `by_language.englsh` names no source or transform; known: by_language._unmatched, by_language.english, english, in, loose, once, recent, titles", "by_language.englsh"),
-        ("sinks.e.inputs: `by_language` sends its articles to named outputs: read one of by_language.english, by_language._unmatched", "[\"by_language\"]"),
-    ] {
-        let expected = format!("pipeline.toml:{}: {problem}", line(&fixed, marker));
-        assert!(err.contains(&expected), "stderr lacks {expected:?}:\n{err}");
-    }
+    assert_refused(
+        dir.path(),
+        &fixed,
+        &[
+            ("sinks.d.inputs: `by_language.englsh` names no source or transform; known: by_language._unmatched, by_language.english, english, in, loose, once, recent, titles", "by_language.englsh"),
+            ("sinks.e.inputs: `by_language` sends its articles to named outputs: read one of by_language.english, by_language._unmatched", "[\"by_language\"]"),
+        ],
+    );
 
     let valid = fixed
         .replace("by_language.englsh", "by_language.english")

@@ -1,7 +1,8 @@
 //! `newsflow graph`: the topology in DOT.
 
-use crate::{newsflow, repo, stderr, write_config};
+use crate::{assert_said, newsflow, on_config, repo, stderr, write_config};
 use std::collections::BTreeSet;
+use std::path::Path;
 
 /// The node ids a DOT text declares, and its edges (from, to).
 fn parse(dot: &str) -> (BTreeSet<String>, Vec<(String, String)>) {
@@ -28,11 +29,7 @@ fn every_example_draws_as_a_graph_of_its_stages() {
         "examples/drop-dir-to-sqlite.toml",
         "examples/feeds-to-postgres.toml",
     ] {
-        let output = newsflow()
-            .current_dir(repo())
-            .args(["graph", "--config", config])
-            .output()
-            .unwrap();
+        let output = on_config(&["graph"], Path::new(config), &[]);
         assert!(output.status.success(), "{config}: {}", stderr(&output));
         let dot = String::from_utf8(output.stdout).unwrap();
         assert!(
@@ -63,16 +60,8 @@ fn every_example_draws_as_a_graph_of_its_stages() {
 fn a_bad_config_draws_nothing_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), "[sources.x]\ntype = \"nope\"\n");
-    let output = newsflow()
-        .args(["graph", "--config"])
-        .arg(&config)
-        .output()
-        .unwrap();
+    let output = on_config(&["graph"], &config, &[]);
     assert_eq!(output.status.code(), Some(78));
     assert!(output.stdout.is_empty());
-    assert!(
-        stderr(&output).contains("sources.x.type"),
-        "{}",
-        stderr(&output)
-    );
+    assert_said(&output, &["sources.x.type"]);
 }

@@ -2,15 +2,16 @@
 //! half-sent request, and idle connections cannot take the descriptors the
 //! rest of the process needs.
 
+use crate::support::config::{api, http_source, jsonl_out, state_in, tables, watched_inbox};
 use crate::{
-    drop_article, free_port, http_push_config, newsflow, signal, sorted_jsonl_ids, start, stop,
-    wait_for_lines, write_config, Daemon,
+    drop_article, http_push_config, inbox_in, local_address, newsflow, poll, signal,
+    sorted_jsonl_ids, start, stop, wait_for_lines, write_config, Daemon,
 };
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Sends `request` raw and reads the answer until the server closes, for at
 /// most `secs`: (status code, whole answer); code 0 when none came.
@@ -48,26 +49,19 @@ fn get_request(path: &str) -> String {
 
 /// Pushes `id` until it is answered 202 (for at most `secs`).
 fn push_until_accepted(address: &str, id: &str, secs: u64) {
-    let started = Instant::now();
-    loop {
-        let (code, answer) = exchange(address, &push_request(address, id), 5);
-        if code == 202 {
-            return;
+    poll(Duration::from_secs(secs), || {
+        match exchange(address, &push_request(address, id), 5) {
+            (202, _) => Ok(()),
+            (_, answer) => Err(format!("{id} not accepted within {secs} s: {answer}")),
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(secs),
-            "{id} not accepted within {secs} s: {answer}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    });
 }
 
 #[test]
 fn a_reload_of_the_source_is_not_held_up_by_a_half_sent_request() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.jsonl");
-    let push = format!("127.0.0.1:{}", free_port());
-    let api = format!("127.0.0.1:{}", free_port());
+    let (push, api) = (local_address(), local_address());
     let config_for =
         |max_articles: usize| http_push_config(dir.path(), &api, &push, max_articles, "");
     let config = write_config(dir.path(), &config_for(10));
@@ -85,18 +79,14 @@ fn a_reload_of_the_source_is_not_held_up_by_a_half_sent_request() {
 
     write_config(dir.path(), &config_for(20));
     signal(&daemon, "-HUP");
-    let started = Instant::now();
-    loop {
+    poll(Duration::from_secs(60), || {
         let (_, metrics) = exchange(&api, &get_request("/metrics"), 5);
         if metrics.contains("newsflow_reloads_total{result=\"applied\"} 1") {
-            break;
+            Ok(())
+        } else {
+            Err(format!("no reload applied:\n{metrics}"))
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no reload applied:\n{metrics}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    });
     // The stalled request was cut (told to retry), not waited for.
     half.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut answer = String::new();
@@ -120,47 +110,18 @@ fn idle_connections_cannot_take_the_descriptors_of_the_rest() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let inbox = dir.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
+    let inbox = inbox_in(dir.path());
     let out = dir.path().join("out.jsonl");
-    let push = format!("127.0.0.1:{}", free_port());
-    let api = format!("127.0.0.1:{}", free_port());
+    let (push, api_address) = (local_address(), local_address());
     let config = write_config(
         dir.path(),
-        &format!(
-            r#"
-[api]
-address = "{api}"
-
-[runtime]
-state_dir = "{dir}/state"
-
-[sources.push]
-type = "http"
-address = "{push}"
-max_connections = 64
-header_timeout_secs = 1
-
-[sources.inbox]
-type = "dir"
-path = "{inbox}"
-watch = true
-settle_ms = 100
-
-[sinks.out]
-type = "jsonl"
-inputs = ["push", "inbox"]
-path = "{out}"
-flush_interval_ms = 20
-
-[dead_letter]
-type = "jsonl"
-path = "{dir}/dead.jsonl"
-"#,
-            dir = dir.path().display(),
-            inbox = inbox.display(),
-            out = out.display(),
-        ),
+        &tables(&[
+            api(&api_address, ""),
+            state_in(dir.path().display(), ""),
+            http_source(&push, "max_connections = 64\nheader_timeout_secs = 1"),
+            watched_inbox(dir.path().display()),
+            jsonl_out(dir.path().display(), &["push", "inbox"]),
+        ]),
     );
     // 128 descriptors for the daemon; more idle clients than that.
     let daemon = Daemon(Some(
@@ -189,7 +150,7 @@ path = "{dir}/dead.jsonl"
 
     // The rest of the process still has descriptors: the API answers, the
     // watched directory is read, and pushes get in as idle ones are cut.
-    let (code, metrics) = exchange(&api, &get_request("/metrics"), 10);
+    let (code, metrics) = exchange(&api_address, &get_request("/metrics"), 10);
     assert_eq!(
         code,
         200,

@@ -17,6 +17,7 @@ mod observe;
 mod page;
 mod replay;
 mod shutdown;
+mod support;
 mod train;
 mod validate;
 mod watch;
@@ -25,6 +26,8 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use support::config::{api as api_table, http_source, jsonl_out, state_in, table, tables};
+use support::config::{transform, watched_inbox};
 
 /// The binary under test.
 pub fn newsflow() -> Command {
@@ -65,29 +68,12 @@ pub fn http_push_config(
     max_articles: usize,
     extra: &str,
 ) -> String {
-    format!(
-        r#"
-[api]
-address = "{api}"
-
-[sources.push]
-type = "http"
-address = "{push}"
-max_articles = {max_articles}
-{extra}
-
-[sinks.out]
-type = "jsonl"
-inputs = ["push"]
-path = "{dir}/out.jsonl"
-flush_interval_ms = 20
-
-[dead_letter]
-type = "jsonl"
-path = "{dir}/dead.jsonl"
-"#,
-        dir = dir.display()
-    )
+    let source = format!("max_articles = {max_articles}\n{extra}");
+    tables(&[
+        api_table(api, ""),
+        http_source(push, &source),
+        jsonl_out(dir.display(), &["push"]),
+    ])
 }
 
 /// The ids in a JSON Lines file, in file order (none while it does not exist).
@@ -125,9 +111,47 @@ pub fn run_config(config: &Path) -> Output {
         .unwrap()
 }
 
+/// Runs `newsflow ARGS --config CONFIG` from the repository root (where
+/// a config's relative paths point), with `env` set; returns its output.
+pub fn on_config(args: &[&str], config: &Path, env: &[(&str, &str)]) -> Output {
+    newsflow()
+        .current_dir(repo())
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
 /// Standard error as text, for assertions and failure messages.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts that `text` holds each of `parts`.
+pub fn assert_holds(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "no {part:?} in:\n{text}");
+    }
+}
+
+/// Asserts that the command's standard error holds each of `texts`.
+pub fn assert_said(output: &Output, texts: &[&str]) {
+    assert_holds(&stderr(output), texts);
+}
+
+/// Asserts that `/metrics` on the API at `api` holds each of `series`
+/// (name, labels and value).
+pub fn assert_metrics(api: &str, series: &[&str]) {
+    assert_holds(&http_get(api, "/metrics").1, series);
+}
+
+/// Asserts that the command exited with `code` and said each of `texts`
+/// on standard error.
+pub fn assert_exit(output: &Output, code: i32, texts: &[&str]) {
+    assert_eq!(output.status.code(), Some(code), "{}", stderr(output));
+    assert_said(output, texts);
 }
 
 /// A running daemon, killed if the test fails before stopping it.
@@ -176,33 +200,57 @@ pub fn signal(daemon: &Daemon, signal: &str) {
     assert!(sent.success());
 }
 
+/// Waits for the daemon to exit and returns its output.
+pub fn exited(mut daemon: Daemon) -> Output {
+    let child = daemon.0.take().expect("running");
+    child.wait_with_output().unwrap()
+}
+
 /// Stops the daemon with SIGTERM, checks it exits 0, returns its log.
-pub fn stop(mut daemon: Daemon) -> String {
+pub fn stop(daemon: Daemon) -> String {
     signal(&daemon, "-TERM");
-    let output = daemon
-        .0
-        .take()
-        .expect("running")
-        .wait_with_output()
-        .unwrap();
+    let output = exited(daemon);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     stderr(&output)
 }
 
-/// Waits until `file` has at least `lines` lines.
-pub fn wait_for_lines(file: &Path, lines: usize) {
+/// Calls `check` every 50 ms until it gives `Ok`; after `limit`, fails
+/// with what its last `Err` said.
+pub fn poll<T>(limit: Duration, mut check: impl FnMut() -> Result<T, String>) -> T {
     let started = Instant::now();
     loop {
+        match check() {
+            Ok(value) => return value,
+            Err(why) => assert!(started.elapsed() < limit, "after {limit:?}: {why}"),
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits until `file` has at least `lines` lines.
+pub fn wait_for_lines(file: &Path, lines: usize) {
+    poll(Duration::from_secs(60), || {
         let now = std::fs::read_to_string(file).map_or(0, |t| t.lines().count());
         if now >= lines {
-            return;
+            Ok(())
+        } else {
+            Err(format!("{now} of {lines} lines"))
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{now} of {lines} lines after a minute"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    });
+}
+
+/// Runs `command` with `input` on its standard input and every output
+/// captured.
+pub fn with_stdin(command: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// A plain HTTP GET on loopback: (status code, body). No client crate needed.
@@ -222,6 +270,11 @@ pub fn http_get(address: &str, path: &str) -> (u16, String) {
         .map_or("", |(_, b)| b)
         .to_owned();
     (code, body)
+}
+
+/// A free loopback address, `127.0.0.1:PORT`.
+pub fn local_address() -> String {
+    format!("127.0.0.1:{}", free_port())
 }
 
 /// A free loopback port.
@@ -302,33 +355,48 @@ pub fn postgres_query(sql: &str) -> Vec<String> {
 /// A config: a watched `DIR/inbox` through the figures transform into `sink`
 /// (the body of `[sinks.out]`), with `extra` TOML at the top.
 pub fn inbox_config(dir: &Path, sink: &str, extra: &str) -> String {
-    format!(
-        r#"
-{extra}
-[runtime]
-state_dir = "{dir}/state"
+    let dir = dir.display();
+    let sink = format!("inputs = [\"figures\"]\nflush_interval_ms = 20\n{sink}");
+    tables(&[
+        extra.to_owned(),
+        state_in(&dir, ""),
+        watched_inbox(&dir),
+        transform("figures", "figures", &["inbox"], ""),
+        table("sinks.out", &[&sink]),
+        support::config::dead_letter(format!("{dir}/dead.jsonl")),
+    ])
+}
 
-[sources.inbox]
-type = "dir"
-path = "{dir}/inbox"
-watch = true
-settle_ms = 100
+/// Makes `DIR/inbox` and returns it.
+pub fn inbox_in(dir: &Path) -> PathBuf {
+    let inbox = dir.join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    inbox
+}
 
-[transforms.figures]
-type = "figures"
-inputs = ["inbox"]
+/// Drops `count` articles, `PREFIX0000` on, into `inbox` from another
+/// thread, `pause` apart.
+pub fn drop_articles_meanwhile(
+    inbox: &Path,
+    prefix: &'static str,
+    count: usize,
+    pause: Duration,
+) -> std::thread::JoinHandle<()> {
+    let inbox = inbox.to_owned();
+    std::thread::spawn(move || {
+        for i in 0..count {
+            drop_article(&inbox, &format!("{prefix}{i:04}"));
+            std::thread::sleep(pause);
+        }
+    })
+}
 
-[sinks.out]
-inputs = ["figures"]
-flush_interval_ms = 20
-{sink}
-
-[dead_letter]
-type = "jsonl"
-path = "{dir}/dead.jsonl"
-"#,
-        dir = dir.display()
-    )
+/// Waits until `out` has `lines` lines, then half a second more (time for
+/// a line too many to come), stops the daemon and returns its log.
+pub fn stop_at_lines(daemon: Daemon, out: &Path, lines: usize) -> String {
+    wait_for_lines(out, lines);
+    std::thread::sleep(Duration::from_millis(500));
+    stop(daemon)
 }
 
 /// Drops an article file into the inbox the way producers should: written

@@ -3,158 +3,36 @@
 //! neither slows the pipeline nor holds an acknowledgement, and a bad one
 //! (wrong token, unknown stage, no API) gets a clear message.
 
+use crate::support::config::{api as api_table, jsonl_to};
+use crate::support::observe::{
+    finish, observed_config, push, seed_json, tap, tap_while, tap_with, wait_for_api, Observed,
+    TOKEN,
+};
 use crate::{
-    free_port, http_get, http_push_config, jsonl_ids, newsflow, post_articles, repo, start, stop,
+    http_get, http_push_config, inbox_in, jsonl_ids, local_address, newsflow, start, stop,
     wait_for_lines, write_config,
 };
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// The seed article the page and tap tests push (Erdoğan, "at least 34,049").
-pub const SEED: &str = "fixtures/articles/001_a4ea0b491cf02130.txt";
-
-/// A daemon config: an `http` source on `push`, the `enrich` transform, a
-/// JSON Lines sink, and `[api]` on `api` with `token`.
-pub fn observed_config(dir: &Path, api: &str, push: &str, token: &str) -> String {
-    format!(
-        r#"
-[api]
-address = "{api}"
-token = "{token}"
-
-[sources.push]
-type = "http"
-address = "{push}"
-
-[transforms.enrich]
-type = "enrich"
-inputs = ["push"]
-
-[sinks.out]
-type = "jsonl"
-inputs = ["enrich"]
-path = "{dir}/out.jsonl"
-flush_interval_ms = 20
-
-[dead_letter]
-type = "jsonl"
-path = "{dir}/dead.jsonl"
-"#,
-        dir = dir.display()
-    )
-}
-
-/// The seed article as the JSON an http source takes, with `id`.
-pub fn seed_json(id: &str) -> String {
-    let body = std::fs::read_to_string(repo().join(SEED)).unwrap();
-    serde_json::json!({"id": id, "title": "Erdoğan meets Haniyeh in Istanbul", "body": body})
-        .to_string()
-}
-
-/// Pushes `body` (JSON Lines) until it is accepted (202) or, with `ack =
-/// "delivered"`, written (200).
-pub fn push(address: &str, body: &str) {
-    let started = Instant::now();
-    loop {
-        let code = post_articles(address, None, "application/x-ndjson", body);
-        if code == 200 || code == 202 {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "push answered {code}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// Waits until GET `path` on `address` answers 200.
-pub fn wait_for_api(address: &str, path: &str) {
-    let started = Instant::now();
-    while TcpStream::connect(address).is_err() || http_get(address, path).0 != 200 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{address}{path} not up"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// `newsflow tap` with `args`, standard output and error piped.
-fn tap(args: &[&str]) -> Child {
-    newsflow()
-        .arg("tap")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-/// Waits (up to a minute) for a command to end: (exit code, stdout, stderr).
-fn finish(child: Child) -> (Option<i32>, String, String) {
-    let output = child.wait_with_output().unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-/// Reads standard error until it says `text` (tap says it is attached);
-/// the rest is read on in the background (a closed pipe would fail the
-/// command's next message) and returned, with what came before, on join.
-fn wait_for_stderr(child: &mut Child, text: &str) -> std::thread::JoinHandle<String> {
-    let mut stderr = child.stderr.take().unwrap();
-    let mut seen = Vec::new();
-    let mut byte = [0u8; 1];
-    while !String::from_utf8_lossy(&seen).contains(text) {
-        if stderr.read(&mut byte).unwrap() == 0 {
-            panic!("no {text:?} in {}", String::from_utf8_lossy(&seen));
-        }
-        seen.push(byte[0]);
-    }
-    std::thread::spawn(move || {
-        let _ = stderr.read_to_end(&mut seen);
-        String::from_utf8_lossy(&seen).into_owned()
-    })
-}
 
 #[test]
 fn tap_prints_the_articles_leaving_a_stage_as_json_lines() {
-    let dir = tempfile::tempdir().unwrap();
-    let (api, push_at) = (
-        format!("127.0.0.1:{}", free_port()),
-        format!("127.0.0.1:{}", free_port()),
-    );
-    let daemon = start(&write_config(
-        dir.path(),
-        &observed_config(dir.path(), &api, &push_at, "s3cret"),
-    ));
-    wait_for_api(&api, "/health");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_newsflow"))
-        .args([
-            "tap",
-            "--api",
-            &api,
-            "transforms.enrich",
-            "--fields",
-            "id,entities",
-            "--limit",
-            "2",
-        ])
-        .env("NEWSFLOW_API_TOKEN", "s3cret")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let said = wait_for_stderr(&mut child, "tapping transforms.enrich");
-    push(&push_at, &format!("{}\n{}", seed_json("a"), seed_json("b")));
-    let (code, out, _) = finish(child);
-    let err = said.join().unwrap();
+    let observed = Observed::start();
+    let args = [
+        "--api",
+        &observed.api,
+        "transforms.enrich",
+        "--fields",
+        "id,entities",
+        "--limit",
+        "2",
+    ];
+    let child = tap_with(&args, &[("NEWSFLOW_API_TOKEN", TOKEN)]);
+    let (code, out, err) = tap_while(child, "transforms.enrich", || {
+        observed.push_seeds(&["a", "b"])
+    });
     assert_eq!(code, Some(0), "{err}");
     let lines: Vec<serde_json::Value> = out
         .lines()
@@ -178,22 +56,17 @@ fn tap_prints_the_articles_leaving_a_stage_as_json_lines() {
             .any(|e| e["name"] == "Recep Tayyip Erdoğan" && e["type"] == "PER"),
         "{out}"
     );
-    wait_for_lines(&dir.path().join("out.jsonl"), 2);
-    stop(daemon);
+    stop(observed.daemon);
 }
 
 #[test]
 fn bad_observers_get_a_clear_message_and_leave_the_pipeline_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let (api, push_at) = (
-        format!("127.0.0.1:{}", free_port()),
-        format!("127.0.0.1:{}", free_port()),
-    );
-    let daemon = start(&write_config(
-        dir.path(),
-        &observed_config(dir.path(), &api, &push_at, "s3cret"),
-    ));
-    wait_for_api(&api, "/health");
+    let Observed {
+        dir,
+        api,
+        push: push_at,
+        daemon,
+    } = Observed::start();
     let cases: [(&[&str], &str); 4] = [
         (&["--token", "s3cret", "sinks.nope"], "unknown stage `sinks.nope`; the stages are: sources.push, transforms.enrich, sinks.out, dead_letter"),
         (&["--token", "wrong", "sinks.out"], "refused the token: missing or wrong token"),
@@ -220,7 +93,7 @@ fn bad_observers_get_a_clear_message_and_leave_the_pipeline_alone() {
     assert_eq!(http_get(&api, "/?token=s3cret").0, 200);
     assert_eq!(http_get(&api, "/health").0, 200, "liveness needs no token");
     // An API that is not running.
-    let nothing = format!("127.0.0.1:{}", free_port());
+    let nothing = local_address();
     for command in ["tap", "top"] {
         let output = newsflow()
             .args([command, "--api", &nothing])
@@ -238,19 +111,10 @@ fn bad_observers_get_a_clear_message_and_leave_the_pipeline_alone() {
         );
     }
     // A tap that disconnects after one record.
-    let mut child = tap(&[
-        "--api",
-        &api,
-        "--token",
-        "s3cret",
-        "sinks.out",
-        "--limit",
-        "1",
-    ]);
-    let said = wait_for_stderr(&mut child, "tapping sinks.out");
-    push(&push_at, &seed_json("one"));
-    let (code, out, _) = finish(child);
-    let err = said.join().unwrap();
+    let args = ["--api", &api, "--token", TOKEN, "sinks.out", "--limit", "1"];
+    let (code, out, err) = tap_while(tap(&args), "sinks.out", || {
+        push(&push_at, &seed_json("one"))
+    });
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(out.lines().count(), 1);
     // The pipeline went on as if nobody had looked.
@@ -271,10 +135,7 @@ fn stalled_reader(address: &str, path: &str) -> TcpStream {
 #[test]
 fn stalled_observers_neither_slow_delivery_nor_hold_acknowledgements() {
     let dir = tempfile::tempdir().unwrap();
-    let (api, push_at) = (
-        format!("127.0.0.1:{}", free_port()),
-        format!("127.0.0.1:{}", free_port()),
-    );
+    let (api, push_at) = (local_address(), local_address());
     let config = http_push_config(dir.path(), &api, &push_at, 1000, "ack = \"delivered\"");
     let daemon = start(&write_config(dir.path(), &config));
     wait_for_api(&api, "/health");
@@ -318,17 +179,16 @@ fn stalled_observers_neither_slow_delivery_nor_hold_acknowledgements() {
     wait_for_lines(&dir.path().join("out.jsonl"), batches * 200 + 1);
     // A stop is not held up by readers, stalled or attached: the stalled
     // ones are cut off, an attached tap hears that the pipeline stopped.
-    let mut attached = tap(&["--api", &api, "sinks.out"]);
-    let said = wait_for_stderr(&mut attached, "tapping sinks.out");
-    let stopping = Instant::now();
-    stop(daemon);
-    assert!(
-        stopping.elapsed() < Duration::from_secs(20),
-        "{:?}",
-        stopping.elapsed()
-    );
-    let (code, _, _) = finish(attached);
-    let err = said.join().unwrap();
+    let attached = tap(&["--api", &api, "sinks.out"]);
+    let (code, _, err) = tap_while(attached, "sinks.out", || {
+        let stopping = Instant::now();
+        stop(daemon);
+        assert!(
+            stopping.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            stopping.elapsed()
+        );
+    });
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("the pipeline stopped"), "{err}");
     drop((stalled, behind));
@@ -354,21 +214,9 @@ fn top_shows_each_stage_with_its_counts_in_a_terminal() {
     if !tmux_available() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let (api, push_at) = (
-        format!("127.0.0.1:{}", free_port()),
-        format!("127.0.0.1:{}", free_port()),
-    );
-    let daemon = start(&write_config(
-        dir.path(),
-        &observed_config(dir.path(), &api, &push_at, "s3cret"),
-    ));
-    wait_for_api(&api, "/health");
-    push(
-        &push_at,
-        &format!("{}\n{}\n{}", seed_json("a"), seed_json("b"), seed_json("c")),
-    );
-    wait_for_lines(&dir.path().join("out.jsonl"), 3);
+    let observed = Observed::start();
+    observed.push_seeds(&["a", "b", "c"]);
+    let api = &observed.api;
     let session = format!("newsflow-top-{}", std::process::id());
     let tmux = |args: &[&str]| {
         Command::new("tmux")
@@ -378,7 +226,7 @@ fn top_shows_each_stage_with_its_counts_in_a_terminal() {
             .unwrap()
     };
     let top = format!(
-        "NEWSFLOW_API_TOKEN=s3cret {} top --api {api}",
+        "NEWSFLOW_API_TOKEN={TOKEN} {} top --api {api}",
         env!("CARGO_BIN_EXE_newsflow")
     );
     assert!(tmux(&[
@@ -431,16 +279,13 @@ fn top_shows_each_stage_with_its_counts_in_a_terminal() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    stop(daemon);
+    stop(observed.daemon);
 }
 
 #[test]
 fn an_api_token_from_an_unset_variable_stops_the_start() {
     let dir = tempfile::tempdir().unwrap();
-    let (api, push_at) = (
-        format!("127.0.0.1:{}", free_port()),
-        format!("127.0.0.1:{}", free_port()),
-    );
+    let (api, push_at) = (local_address(), local_address());
     let config = observed_config(dir.path(), &api, &push_at, "unused").replace(
         "token = \"unused\"",
         "token_env = \"NEWSFLOW_TEST_NO_SUCH_TOKEN\"",
@@ -458,22 +303,17 @@ fn an_api_token_from_an_unset_variable_stops_the_start() {
 #[test]
 fn tap_shows_the_dead_letters_as_they_are_written() {
     let dir = tempfile::tempdir().unwrap();
-    let api = format!("127.0.0.1:{}", free_port());
-    let sink = format!(
-        "type = \"jsonl\"\npath = \"{}/out.jsonl\"",
-        dir.path().display()
-    );
-    let config = crate::inbox_config(dir.path(), &sink, &format!("[api]\naddress = \"{api}\""));
-    let inbox = dir.path().join("inbox");
-    std::fs::create_dir_all(&inbox).unwrap();
+    let api = local_address();
+    let sink = jsonl_to(format!("{}/out.jsonl", dir.path().display()));
+    let config = crate::inbox_config(dir.path(), &sink, &api_table(&api, ""));
+    let inbox = inbox_in(dir.path());
     let daemon = start(&write_config(dir.path(), &config));
     wait_for_api(&api, "/health");
-    let mut child = tap(&["--api", &api, "dead_letter", "--limit", "1"]);
-    let said = wait_for_stderr(&mut child, "tapping dead_letter");
-    std::fs::write(inbox.join("broken.json.part"), "{\"id\": \"x\", \"body\": ").unwrap();
-    std::fs::rename(inbox.join("broken.json.part"), inbox.join("broken.json")).unwrap();
-    let (code, out, _) = finish(child);
-    let err = said.join().unwrap();
+    let child = tap(&["--api", &api, "dead_letter", "--limit", "1"]);
+    let (code, out, err) = tap_while(child, "dead_letter", || {
+        std::fs::write(inbox.join("broken.json.part"), "{\"id\": \"x\", \"body\": ").unwrap();
+        std::fs::rename(inbox.join("broken.json.part"), inbox.join("broken.json")).unwrap();
+    });
     assert_eq!(code, Some(0), "{err}");
     let letter: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(letter["stage"], "inbox", "{letter}");

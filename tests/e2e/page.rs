@@ -2,8 +2,8 @@
 //! chromedriver. Skips with the reason printed when either is missing,
 //! unless `NEWSFLOW_REQUIRE_SERVICES=1`, when it fails.
 
-use crate::observe::{observed_config, push, seed_json, wait_for_api};
-use crate::{free_port, start, stop, wait_for_lines, write_config};
+use crate::support::observe::{Observed, TOKEN};
+use crate::{free_port, stop};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -73,18 +73,9 @@ fn the_page_shows_the_pipeline_and_a_seed_article_highlighted() {
     let Some((chromium, chromedriver)) = browser() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let (api, push_at) = (
-        format!("127.0.0.1:{}", free_port()),
-        format!("127.0.0.1:{}", free_port()),
-    );
-    let daemon = start(&write_config(
-        dir.path(),
-        &observed_config(dir.path(), &api, &push_at, "s3cret"),
-    ));
-    wait_for_api(&api, "/health");
-    push(&push_at, &seed_json("seed-001"));
-    wait_for_lines(&dir.path().join("out.jsonl"), 1);
+    let observed = Observed::start();
+    observed.push_seeds(&["seed-001"]);
+    let api = &observed.api;
 
     let port = free_port();
     let _driver = Driver(
@@ -126,7 +117,7 @@ fn the_page_shows_the_pipeline_and_a_seed_article_highlighted() {
                 Err(e) => panic!("chromedriver did not start a browser: {e}"),
             }
         };
-        client.goto(&format!("http://{api}/?token=s3cret")).await.unwrap();
+        client.goto(&format!("http://{api}/?token={TOKEN}")).await.unwrap();
 
         // The pipeline view: every stage drawn, with the seed counted through.
         let counts = wait_for(&client, "the sink counted the seed", r##"
@@ -175,5 +166,5 @@ fn the_page_shows_the_pipeline_and_a_seed_article_highlighted() {
         save_screenshot(&client, &screenshot_dir().join("page.png")).await;
         client.close().await.unwrap();
     });
-    stop(daemon);
+    stop(observed.daemon);
 }

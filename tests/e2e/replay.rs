@@ -1,6 +1,10 @@
 //! The default pipeline over the seed fixtures, and graph shapes.
 
-use crate::{newsflow, read_jsonl, repo, run_config, stderr, write_config};
+use crate::support::config::{dead_letter, dir_source, jsonl_sink, table, tables, transform};
+use crate::{
+    assert_holds, jsonl_ids, newsflow, read_jsonl, repo, run_config, sorted_jsonl_ids, stderr,
+    with_stdin, write_config,
+};
 use std::path::Path;
 
 fn run_default(out: &Path) -> std::process::Output {
@@ -37,10 +41,7 @@ fn default_pipeline_enriches_every_seed_article() {
     }
     assert!(read_jsonl(&out.path().join("dead-letter.jsonl")).is_empty());
     let log = stderr(&output);
-    assert!(
-        log.contains("summary") && log.contains("emitted=3"),
-        "{log}"
-    );
+    assert_holds(&log, &["summary", "emitted=3"]);
 }
 
 #[test]
@@ -79,10 +80,7 @@ fn score_py_reads_the_output() {
         String::from_utf8_lossy(&scored.stderr)
     );
     assert!(!report.contains("no prediction with this id"), "{report}");
-    assert!(
-        report.contains("entities") && report.contains("figures"),
-        "{report}"
-    );
+    assert_holds(&report, &["entities", "figures"]);
 }
 
 #[test]
@@ -96,48 +94,21 @@ fn fan_in_and_fan_out() {
         "{\"id\":\"x1\",\"body\":\"Rain fell in Oslo.\"}\n{\"id\":\"x2\",\"body\":\"Snow fell in Bergen.\"}\n",
     )
     .unwrap();
+    let out = dir.path().display();
     let config = write_config(
         dir.path(),
-        &format!(
-            r#"
-[sources.seeds]
-type = "dir"
-path = "{}"
-
-[sources.more]
-type = "dir"
-path = "{}"
-
-[transforms.enrich]
-type = "enrich"
-inputs = ["seeds", "more"]
-
-[sinks.a]
-type = "jsonl"
-inputs = ["enrich"]
-path = "{out}/a.jsonl"
-
-[sinks.b]
-type = "jsonl"
-inputs = ["enrich", "seeds"]
-path = "{out}/b.jsonl"
-
-[dead_letter]
-type = "jsonl"
-path = "{out}/dead.jsonl"
-"#,
-            articles.display(),
-            more.display(),
-            out = dir.path().display()
-        ),
+        &tables(&[
+            dir_source("seeds", articles.display(), ""),
+            dir_source("more", more.display(), ""),
+            transform("enrich", "enrich", &["seeds", "more"], ""),
+            jsonl_sink("a", &["enrich"], format!("{out}/a.jsonl"), ""),
+            jsonl_sink("b", &["enrich", "seeds"], format!("{out}/b.jsonl"), ""),
+            dead_letter(format!("{out}/dead.jsonl")),
+        ]),
     );
     let output = run_config(&config);
     assert!(output.status.success(), "{}", stderr(&output));
-    let mut a: Vec<String> = read_jsonl(&dir.path().join("a.jsonl"))
-        .iter()
-        .map(|v| v["id"].as_str().unwrap().to_owned())
-        .collect();
-    a.sort();
+    let a = sorted_jsonl_ids(&dir.path().join("a.jsonl"));
     assert_eq!(a.len(), 5, "{a:?}");
     // b reads the enriched stream and the raw seeds: 5 + 3 records.
     let b = read_jsonl(&dir.path().join("b.jsonl"));
@@ -147,45 +118,23 @@ path = "{out}/dead.jsonl"
 
 #[test]
 fn stdin_source_to_stdout_sink() {
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(
         dir.path(),
-        &format!(
-            r#"
-[sources.input]
-type = "stdin"
-
-[transforms.figures]
-type = "figures"
-inputs = ["input"]
-
-[sinks.screen]
-type = "stdout"
-inputs = ["figures"]
-
-[dead_letter]
-type = "jsonl"
-path = "{}/dead.jsonl"
-"#,
-            dir.path().display()
-        ),
+        &tables(&[
+            table("sources.input", &["type = \"stdin\""]),
+            transform("figures", "figures", &["input"], ""),
+            table(
+                "sinks.screen",
+                &["type = \"stdout\"", "inputs = [\"figures\"]"],
+            ),
+            dead_letter(format!("{}/dead.jsonl", dir.path().display())),
+        ]),
     );
-    let mut child = newsflow()
-        .args(["run", "--config"])
-        .arg(&config)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"{\"id\":\"s1\",\"body\":\"Ten people were hurt.\"}\nnot json\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = with_stdin(
+        newsflow().args(["run", "--config"]).arg(&config),
+        b"{\"id\":\"s1\",\"body\":\"Ten people were hurt.\"}\nnot json\n",
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<serde_json::Value> = stdout
@@ -202,61 +151,36 @@ path = "{}/dead.jsonl"
 
 #[test]
 fn a_stdin_line_over_max_article_bytes_is_dead_lettered_and_the_rest_flow() {
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display();
     let config = write_config(
         dir.path(),
-        &format!(
-            r#"
-[sources.input]
-type = "stdin"
-max_article_bytes = 4096
-
-[transforms.figures]
-type = "figures"
-inputs = ["input"]
-
-[sinks.out]
-type = "jsonl"
-inputs = ["figures"]
-path = "{dir}/out.jsonl"
-
-[dead_letter]
-type = "jsonl"
-path = "{dir}/dead.jsonl"
-"#,
-            dir = dir.path().display()
-        ),
+        &tables(&[
+            table(
+                "sources.input",
+                &["type = \"stdin\"", "max_article_bytes = 4096"],
+            ),
+            transform("figures", "figures", &["input"], ""),
+            jsonl_sink("out", &["figures"], format!("{out}/out.jsonl"), ""),
+            dead_letter(format!("{out}/dead.jsonl")),
+        ]),
     );
-    let mut child = newsflow()
-        .args(["run", "--config"])
-        .arg(&config)
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     let huge = format!(
         "{{\"id\":\"huge\",\"body\":\"{}\"}}\n",
         "word ".repeat(200_000)
     );
-    let mut input = child.stdin.take().unwrap();
-    input
-        .write_all(b"{\"id\":\"a\",\"body\":\"Ten people were hurt.\"}\n")
-        .unwrap();
-    input.write_all(huge.as_bytes()).unwrap();
-    input
-        .write_all(b"{\"id\":\"b\",\"body\":\"Two were killed.\"}\n")
-        .unwrap();
-    drop(input);
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", stderr(&output));
-    let out = read_jsonl(&dir.path().join("out.jsonl"));
-    assert_eq!(
-        out.iter()
-            .map(|a| a["id"].as_str().unwrap())
-            .collect::<Vec<_>>(),
-        ["a", "b"]
+    let input = [
+        "{\"id\":\"a\",\"body\":\"Ten people were hurt.\"}\n",
+        &huge,
+        "{\"id\":\"b\",\"body\":\"Two were killed.\"}\n",
+    ]
+    .concat();
+    let output = with_stdin(
+        newsflow().args(["run", "--config"]).arg(&config),
+        input.as_bytes(),
     );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(jsonl_ids(&dir.path().join("out.jsonl")), ["a", "b"]);
     let dead = read_jsonl(&dir.path().join("dead.jsonl"));
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0]["location"], "stdin:2");

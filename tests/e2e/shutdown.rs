@@ -1,7 +1,11 @@
 //! SIGTERM in the middle of a replay drains and leaves only whole lines; a
 //! second signal exits at once.
 
-use crate::{read_jsonl, signal, start, stderr, wait_for_lines, write_config, Daemon};
+use crate::support::config::{dead_letter, dir_source, jsonl_sink, table, tables, transform};
+use crate::{
+    assert_exit, assert_said, exited, read_jsonl, signal, start, stderr, wait_for_lines,
+    write_config, Daemon,
+};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -19,34 +23,13 @@ fn replay_under_way(dir: &Path, body: &str, runtime: &str, sink: &str) -> (Daemo
     let out = dir.join("articles.jsonl");
     let config = write_config(
         dir,
-        &format!(
-            r#"
-[runtime]
-{runtime}
-
-[sources.many]
-type = "dir"
-path = "{input}"
-
-[transforms.enrich]
-type = "enrich"
-inputs = ["many"]
-concurrency = 1
-
-[sinks.out]
-type = "jsonl"
-inputs = ["enrich"]
-path = "{out}"
-{sink}
-
-[dead_letter]
-type = "jsonl"
-path = "{dir}/dead.jsonl"
-"#,
-            input = input.display(),
-            out = out.display(),
-            dir = dir.display()
-        ),
+        &tables(&[
+            table("runtime", &[runtime]),
+            dir_source("many", input.display(), ""),
+            transform("enrich", "enrich", &["many"], "concurrency = 1"),
+            jsonl_sink("out", &["enrich"], out.display(), sink),
+            dead_letter(format!("{}/dead.jsonl", dir.display())),
+        ]),
     );
     let daemon = start(&config);
     wait_for_lines(&out, 1);
@@ -58,19 +41,14 @@ fn sigterm_mid_replay_leaves_whole_lines_and_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
     let paragraph = "Officials in Geneva said on Monday that at least 1,200 people had been \
                      evacuated from the coast, and the United Nations sent 35 trucks of aid. ";
-    let (mut daemon, out) = replay_under_way(
+    let (daemon, out) = replay_under_way(
         dir.path(),
         &paragraph.repeat(40),
         "channel_capacity = 8",
         "batch_size = 16",
     );
     signal(&daemon, "-TERM");
-    let output = daemon
-        .0
-        .take()
-        .expect("running")
-        .wait_with_output()
-        .unwrap();
+    let output = exited(daemon);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 
     let lines = read_jsonl(&out);
@@ -83,14 +61,14 @@ fn sigterm_mid_replay_leaves_whole_lines_and_exits_zero() {
     for (i, line) in lines.iter().enumerate() {
         assert_eq!(line["id"], format!("{i:05}"));
     }
-    assert!(stderr(&output).contains("stopping"), "{}", stderr(&output));
+    assert_said(&output, &["stopping"]);
 }
 
 #[test]
 fn a_second_signal_exits_at_once() {
     let dir = tempfile::tempdir().unwrap();
     // Thousands of articles in flight make the drain long enough to interrupt.
-    let (mut daemon, out) = replay_under_way(
+    let (daemon, out) = replay_under_way(
         dir.path(),
         &"Rain fell on 3 towns. ".repeat(200),
         "channel_capacity = 4000\nshutdown_timeout_secs = 600",
@@ -100,18 +78,8 @@ fn a_second_signal_exits_at_once() {
         signal(&daemon, "-TERM");
         std::thread::sleep(Duration::from_millis(100));
     }
-    let output = daemon
-        .0
-        .take()
-        .expect("running")
-        .wait_with_output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("second signal"),
-        "{}",
-        stderr(&output)
-    );
+    let output = exited(daemon);
+    assert_exit(&output, 130, &["second signal"]);
     // Whatever was written before the cut is whole lines.
     let lines = read_jsonl(&out);
     assert!(lines.len() < ARTICLES);

@@ -1,6 +1,6 @@
 //! `newsflow train ner` arguments, checked before any data is read.
 
-use crate::{newsflow, stderr};
+use crate::{assert_said, newsflow};
 
 #[test]
 fn extra_weights_are_one_for_all_or_one_per_extra_file() {
@@ -29,27 +29,17 @@ fn extra_weights_are_one_for_all_or_one_per_extra_file() {
     };
     let output = train(&["0.5", "0.3", "0.2"]);
     assert!(!output.status.success());
-    assert!(
-        stderr(&output)
-            .contains("--extra-weight must be given once, or once per --extra file (2 of them)"),
-        "{}",
-        stderr(&output)
+    assert_said(
+        &output,
+        &["--extra-weight must be given once, or once per --extra file (2 of them)"],
     );
     let output = train(&["0.5", "0"]);
     assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("--extra-weight must be a positive number"),
-        "{}",
-        stderr(&output)
-    );
+    assert_said(&output, &["--extra-weight must be a positive number"]);
     // Counts that fit go on to read the data, and name the missing file.
     for weights in [&["0.5"][..], &["0.5", "0.3"][..]] {
         let output = train(weights);
         assert!(!output.status.success());
-        assert!(
-            stderr(&output).contains("missing.train"),
-            "{}",
-            stderr(&output)
-        );
+        assert_said(&output, &["missing.train"]);
     }
 }

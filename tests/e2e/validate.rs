@@ -1,42 +1,35 @@
 //! `newsflow validate` refuses bad configs with the key path and line.
 
-use crate::{newsflow, repo, run_config, stderr, write_config};
+use crate::support::config::{dead_letter, dir_source, jsonl_sink, tables, transform};
+use crate::{assert_exit, newsflow, on_config, repo, run_config, stderr, write_config};
+use std::path::Path;
+use std::process::Output;
 
-const GOOD: &str = r#"
-[sources.fixtures]
-type = "dir"
-path = "fixtures/articles"
-
-[transforms.enrich]
-type = "enrich"
-inputs = ["fixtures"]
-
-[sinks.out]
-type = "jsonl"
-inputs = ["enrich"]
-path = "out/articles.jsonl"
-
-[dead_letter]
-type = "jsonl"
-path = "out/dead-letter.jsonl"
-"#;
+/// A valid config: the seed fixtures through `enrich` into `out/`, every
+/// path relative to the repository root.
+fn good() -> String {
+    tables(&[
+        dir_source("fixtures", "fixtures/articles", ""),
+        transform("enrich", "enrich", &["fixtures"], ""),
+        jsonl_sink("out", &["enrich"], "out/articles.jsonl", ""),
+        dead_letter("out/dead-letter.jsonl"),
+    ])
+}
 
 /// Validates `config` and returns (exit code, stdout, stderr).
 fn validate(config: &str) -> (i32, String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_config(dir.path(), config);
-    let output = newsflow()
-        .current_dir(repo())
-        .arg("validate")
-        .arg("--config")
-        .arg(&path)
-        .output()
-        .unwrap();
+    let output = on_config(&["validate"], &write_config(dir.path(), config), &[]);
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr(&output),
     )
+}
+
+/// `newsflow validate` of the config at `path` with `env` set.
+fn validate_with_env(path: &Path, env: &[(&str, &str)]) -> Output {
+    on_config(&["validate"], path, env)
 }
 
 fn assert_refused(config: &str, expected: &[&str]) {
@@ -65,13 +58,13 @@ fn the_default_pipeline_is_valid_and_its_topology_printed() {
         stdout.contains("sink       out (jsonl) <- enrich"),
         "{stdout}"
     );
-    let (code, _, err) = validate(GOOD);
+    let (code, _, err) = validate(&good());
     assert_eq!(code, 0, "{err}");
 }
 
 #[test]
 fn an_unknown_type() {
-    let config = GOOD.replace("type = \"enrich\"", "type = \"enrichh\"");
+    let config = good().replace("type = \"enrich\"", "type = \"enrichh\"");
     assert_refused(
         &config,
         &[
@@ -84,7 +77,7 @@ fn an_unknown_type() {
 
 #[test]
 fn an_unknown_field() {
-    let config = GOOD.replace(
+    let config = good().replace(
         "path = \"out/articles.jsonl\"",
         "path = \"out/articles.jsonl\"\npth = \"x\"",
     );
@@ -96,7 +89,7 @@ fn an_unknown_field() {
 
 #[test]
 fn a_missing_required_field() {
-    let config = GOOD.replace("path = \"out/articles.jsonl\"\n", "");
+    let config = good().replace("path = \"out/articles.jsonl\"\n", "");
     assert_refused(
         &config,
         &["pipeline.toml:10: sinks.out", "missing field `path`"],
@@ -105,7 +98,7 @@ fn a_missing_required_field() {
 
 #[test]
 fn a_wrong_value_type() {
-    let config = GOOD.replace(
+    let config = good().replace(
         "path = \"out/articles.jsonl\"",
         "path = \"out/a.jsonl\"\nbatch_size = \"many\"",
     );
@@ -117,7 +110,7 @@ fn a_wrong_value_type() {
 
 #[test]
 fn an_input_that_names_nothing() {
-    let config = GOOD.replace("inputs = [\"enrich\"]", "inputs = [\"enrichment\"]");
+    let config = good().replace("inputs = [\"enrich\"]", "inputs = [\"enrichment\"]");
     assert_refused(
         &config,
         &[
@@ -130,7 +123,7 @@ fn an_input_that_names_nothing() {
 
 #[test]
 fn a_cycle() {
-    let config = GOOD.replace(
+    let config = good().replace(
         "inputs = [\"fixtures\"]",
         "inputs = [\"fixtures\", \"again\"]",
     ) + "\n[transforms.again]\ntype = \"figures\"\ninputs = [\"enrich\"]\n";
@@ -139,7 +132,7 @@ fn a_cycle() {
 
 #[test]
 fn a_sink_without_inputs_and_a_stage_nothing_reads() {
-    let config = GOOD.replace("inputs = [\"enrich\"]\n", "")
+    let config = good().replace("inputs = [\"enrich\"]\n", "")
         + "\n[sources.spare]\ntype = \"dir\"\npath = \"fixtures/bad\"\n";
     assert_refused(
         &config,
@@ -152,7 +145,7 @@ fn a_sink_without_inputs_and_a_stage_nothing_reads() {
 
 #[test]
 fn every_problem_is_listed_at_once() {
-    let config = GOOD
+    let config = good()
         .replace("type = \"dir\"", "type = \"dri\"")
         .replace("type = \"enrich\"", "type = \"x\"");
     let (code, _, err) = validate(&config);
@@ -162,7 +155,7 @@ fn every_problem_is_listed_at_once() {
 
 #[test]
 fn a_missing_dead_letter_sink_and_broken_toml() {
-    let config = GOOD.split("[dead_letter]").next().unwrap().to_owned();
+    let config = good().split("[dead_letter]").next().unwrap().to_owned();
     assert_refused(&config, &["dead_letter: missing"]);
     assert_refused(
         "[sources.x\ntype = 1",
@@ -173,59 +166,37 @@ fn a_missing_dead_letter_sink_and_broken_toml() {
 #[test]
 fn environment_overrides_are_validated_too() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_config(dir.path(), GOOD);
-    let output = newsflow()
-        .current_dir(repo())
-        .args(["validate", "--config"])
-        .arg(&path)
-        .env("NEWSFLOW__SINKS__OUT__BATCH_SIZE", "0")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("sinks.out.batch_size: must be at least 1"),
-        "{}",
-        stderr(&output)
-    );
+    let path = write_config(dir.path(), &good());
+    let output = validate_with_env(&path, &[("NEWSFLOW__SINKS__OUT__BATCH_SIZE", "0")]);
+    assert_exit(&output, 78, &["sinks.out.batch_size: must be at least 1"]);
 }
 
 #[test]
 fn run_refuses_a_bad_config_before_anything_runs() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("never.jsonl");
-    let config = GOOD
+    let config = good()
         .replace("out/articles.jsonl", &out.display().to_string())
         .replace("type = \"enrich\"", "type = \"enrich\"\nbogus = 1");
-    let path = write_config(dir.path(), &config);
-    let output = newsflow()
-        .current_dir(repo())
-        .args(["run", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let output = on_config(&["run"], &write_config(dir.path(), &config), &[]);
     assert_eq!(output.status.code(), Some(78));
     assert!(
         !out.exists(),
         "a sink was opened although the config is bad"
     );
     // A stage that cannot start also stops the run before anything flows.
-    let config = GOOD
+    let config = good()
         .replace("fixtures/articles", "/nonexistent/articles")
         .replace("out/", &format!("{}/", dir.path().display()));
     let output = run_config(&write_config(dir.path(), &config));
-    assert_eq!(output.status.code(), Some(78));
-    assert!(
-        stderr(&output).contains("sources.fixtures: cannot start"),
-        "{}",
-        stderr(&output)
-    );
+    assert_exit(&output, 78, &["sources.fixtures: cannot start"]);
 }
 
 #[test]
 fn overwrite_behind_a_checkpointing_source_is_refused() {
     // A watched directory remembers what it delivered: an output emptied at
     // each start would lose those articles for good.
-    let watched = GOOD.replace(
+    let watched = good().replace(
         "path = \"fixtures/articles\"",
         "path = \"fixtures/articles\"\nwatch = true",
     );
@@ -246,7 +217,7 @@ fn overwrite_behind_a_checkpointing_source_is_refused() {
     );
     assert_refused(&config, &["dead_letter.mode: mode = \"overwrite\""]);
     // A replay reads everything again each run: overwrite is what it wants.
-    let config = GOOD.replace(
+    let config = good().replace(
         "path = \"out/articles.jsonl\"",
         "path = \"out/articles.jsonl\"\nmode = \"overwrite\"",
     );
@@ -256,23 +227,16 @@ fn overwrite_behind_a_checkpointing_source_is_refused() {
 #[test]
 fn environment_values_take_the_type_of_their_field() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_config(dir.path(), GOOD);
-    let output = newsflow()
-        .current_dir(repo())
-        .args(["validate", "--config"])
-        .arg(&path)
-        .env("NEWSFLOW__SINKS__OUT__PATH", "2024")
-        .env("NEWSFLOW__SINKS__OUT__BATCH_SIZE", "64")
-        .output()
-        .unwrap();
+    let path = write_config(dir.path(), &good());
+    let output = validate_with_env(
+        &path,
+        &[
+            ("NEWSFLOW__SINKS__OUT__PATH", "2024"),
+            ("NEWSFLOW__SINKS__OUT__BATCH_SIZE", "64"),
+        ],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let output = newsflow()
-        .current_dir(repo())
-        .args(["validate", "--config"])
-        .arg(&path)
-        .env("NEWSFLOW__SINKS__OUT__BATCH_SIZE", "lots")
-        .output()
-        .unwrap();
+    let output = validate_with_env(&path, &[("NEWSFLOW__SINKS__OUT__BATCH_SIZE", "lots")]);
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(78), "{err}");
     assert!(
@@ -281,39 +245,26 @@ fn environment_values_take_the_type_of_their_field() {
     );
 }
 
-fn validate_build(config: &std::path::Path) -> std::process::Output {
-    newsflow()
-        .current_dir(repo())
-        .args(["validate", "--build", "--config"])
-        .arg(config)
-        .output()
-        .unwrap()
+/// `newsflow validate --build` of the config at `config`.
+fn validate_build(config: &Path) -> Output {
+    on_config(&["validate", "--build"], config, &[])
 }
 
 #[test]
 fn validate_build_finds_what_run_would_refuse_at_start() {
     let dir = tempfile::tempdir().unwrap();
     // A directory that is not there: the config is valid, its stage cannot start.
-    let config = GOOD
+    let config = good()
         .replace(
             "fixtures/articles",
             &format!("{}/nowhere", dir.path().display()),
         )
         .replace("out/", &format!("{}/", dir.path().display()));
     let path = write_config(dir.path(), &config);
-    let plain = newsflow()
-        .args(["validate", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let plain = validate_with_env(&path, &[]);
     assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
     let built = validate_build(&path);
-    assert_eq!(built.status.code(), Some(78), "{}", stderr(&built));
-    assert!(
-        stderr(&built).contains("sources.fixtures: cannot start"),
-        "{}",
-        stderr(&built)
-    );
+    assert_exit(&built, 78, &["sources.fixtures: cannot start"]);
     // A port already taken by another process.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap();
@@ -323,12 +274,7 @@ fn validate_build_finds_what_run_would_refuse_at_start() {
     );
     let path = write_config(dir.path(), &config);
     let built = validate_build(&path);
-    assert_eq!(built.status.code(), Some(78), "{}", stderr(&built));
-    assert!(
-        stderr(&built).contains("sources.push: cannot start"),
-        "{}",
-        stderr(&built)
-    );
+    assert_exit(&built, 78, &["sources.push: cannot start"]);
     drop(taken);
 }
 
@@ -338,36 +284,24 @@ fn validate_build_connects_the_sinks() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let config = GOOD
+    let config = good()
         .replace("out/dead-letter.jsonl", &format!("{}/dead.jsonl", dir.path().display()))
         .replace(
             "type = \"jsonl\"\ninputs = [\"enrich\"]\npath = \"out/articles.jsonl\"",
             "type = \"postgres\"\ninputs = [\"enrich\"]\nurl = \"postgres://postgres@127.0.0.1:5432/newsflow_no_such_database\"",
         );
-    let path = write_config(dir.path(), &config);
-    let output = newsflow()
-        .current_dir(repo())
-        .args(["validate", "--build", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("sinks.out: cannot start"),
-        "{}",
-        stderr(&output)
-    );
-    assert!(
-        stderr(&output).contains("newsflow_no_such_database"),
-        "{}",
-        stderr(&output)
+    let output = validate_build(&write_config(dir.path(), &config));
+    assert_exit(
+        &output,
+        78,
+        &["sinks.out: cannot start", "newsflow_no_such_database"],
     );
 }
 
 #[test]
 fn a_fetch_stage_with_a_zero_limit_or_a_bad_user_agent_is_refused() {
     let fetch = |option: &str| {
-        GOOD.replace(
+        good().replace(
             "[sinks.out]",
             &format!("[transforms.fetch]\ntype = \"fetch\"\ninputs = [\"enrich\"]\n{option}\n\n[sinks.out]"),
         )

@@ -1,22 +1,22 @@
 //! A watched directory: files are picked up as they arrive, and a restart
 //! emits only what was not yet delivered.
 
+use crate::support::config::jsonl_to;
 use crate::{
-    inbox_config, read_jsonl, sorted_jsonl_ids, start, stop, wait_for_lines, write_config,
+    inbox_config, inbox_in, read_jsonl, sorted_jsonl_ids, start, stop, stop_at_lines,
+    wait_for_lines, write_config,
 };
 use std::path::Path;
-use std::time::Duration;
 
 fn config(dir: &Path) -> std::path::PathBuf {
-    let sink = format!("type = \"jsonl\"\npath = \"{}/out.jsonl\"", dir.display());
+    let sink = jsonl_to(format!("{}/out.jsonl", dir.display()));
     write_config(dir, &inbox_config(dir, &sink, ""))
 }
 
 #[test]
 fn new_files_flow_and_a_restart_does_not_repeat_delivered_ones() {
     let dir = tempfile::tempdir().unwrap();
-    let inbox = dir.path().join("inbox");
-    std::fs::create_dir(&inbox).unwrap();
+    let inbox = inbox_in(dir.path());
     std::fs::write(
         inbox.join("before.txt"),
         "Three ships docked before the start.",
@@ -57,9 +57,7 @@ fn new_files_flow_and_a_restart_does_not_repeat_delivered_ones() {
         "Four buses arrived after the restart.",
     )
     .unwrap();
-    wait_for_lines(&out, 6);
-    std::thread::sleep(Duration::from_millis(500));
-    stop(daemon);
+    stop_at_lines(daemon, &out, 6);
     assert_eq!(
         sorted_jsonl_ids(&out),
         ["after", "b1", "b2", "before", "direct", "nested"]
