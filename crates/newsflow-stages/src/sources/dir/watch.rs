@@ -21,8 +21,6 @@ use tokio::time::Instant;
 pub(super) struct Watch {
     pub(super) ledger: Arc<Mutex<Ledger>>,
     pub(super) settle: Duration,
-    /// Files seen but not yet read, for `/metrics`.
-    pub(super) backlog: Gauge,
 }
 
 /// A file seen but not read yet.
@@ -255,6 +253,7 @@ impl Watch {
         mut self,
         tree: Tree,
         limit: usize,
+        backlog: &Gauge,
         cx: SourceContext,
     ) -> Result<(), BoxError> {
         let (event_tx, mut events) = mpsc::unbounded_channel();
@@ -320,7 +319,7 @@ impl Watch {
                 }
                 _ = tick.tick() => {
                     let ready = files.ready(self.settle);
-                    self.backlog.set((files.candidates.len() + ready.len()) as u64);
+                    backlog.set((files.candidates.len() + ready.len()) as u64);
                     for (key, failed) in ready {
                         if cx.shutdown.is_cancelled() {
                             // The rest is read at the next start.
@@ -343,7 +342,6 @@ impl Watch {
                                 continue;
                             }
                         };
-                        cx.progress.add_total(1);
                         // The tokens only report to `settled`, read by this
                         // task after the file is read: counting them as they
                         // are made cannot race with their outcomes.
