@@ -56,8 +56,23 @@ async fn run_to_end(text: &str) -> RunReport {
     report
 }
 
-fn ids(list: &[&str]) -> String {
-    format!("{list:?}")
+/// A config: source `in` (a memory source of `ids`, with `source_extra`
+/// lines), memory sinks reading it (name, store, extra lines), and a memory
+/// dead-letter sink.
+fn config(
+    (source, ids, source_extra): (&str, &[&str], &str),
+    sinks: &[(&str, &str, &str)],
+    dead: &str,
+) -> String {
+    let mut text = format!(
+        "[sources.in]\ntype = \"memory\"\nstore = \"{source}\"\nids = {ids:?}\n{source_extra}\n"
+    );
+    for (name, store, extra) in sinks {
+        text += &format!(
+            "[sinks.{name}]\ntype = \"memory\"\ninputs = [\"in\"]\nstore = \"{store}\"\n{extra}\n"
+        );
+    }
+    text + &format!("[dead_letter]\ntype = \"memory\"\nstore = \"{dead}\"\n")
 }
 
 fn outcomes_of(store: &Store) -> Vec<(String, Outcome)> {
@@ -77,25 +92,10 @@ async fn each_article_is_written_once_in_batches_and_settles_as_delivered() {
     let (source, from) = fresh_store("batches", "source");
     let (sink, to) = fresh_store("batches", "sink");
     let (dead, _) = fresh_store("batches", "dead");
-    let report = run_to_end(&format!(
-        r#"
-[sources.in]
-type = "memory"
-store = "{source}"
-ids = {}
-
-[sinks.out]
-type = "memory"
-inputs = ["in"]
-store = "{sink}"
-batch_size = 2
-flush_interval_ms = 60000
-
-[dead_letter]
-type = "memory"
-store = "{dead}"
-"#,
-        ids(&["a", "b", "c", "d", "e"])
+    let report = run_to_end(&config(
+        (&source, &["a", "b", "c", "d", "e"], ""),
+        &[("out", &sink, "batch_size = 2\nflush_interval_ms = 60000")],
+        &dead,
     ))
     .await;
     assert_eq!(to.written_ids(), ["a", "b", "c", "d", "e"]);
@@ -118,23 +118,10 @@ async fn a_failing_write_is_retried_until_it_succeeds_and_nothing_is_lost() {
     let (source, from) = fresh_store("retry", "source");
     let (sink, to) = fresh_store("retry", "sink");
     let (dead, dead_letters) = fresh_store("retry", "dead");
-    run_to_end(&format!(
-        r#"
-[sources.in]
-type = "memory"
-store = "{source}"
-ids = ["a", "b", "c"]
-
-[sinks.out]
-type = "memory"
-inputs = ["in"]
-store = "{sink}"
-fail_writes = 2
-
-[dead_letter]
-type = "memory"
-store = "{dead}"
-"#
+    run_to_end(&config(
+        (&source, &["a", "b", "c"], ""),
+        &[("out", &sink, "fail_writes = 2")],
+        &dead,
     ))
     .await;
     assert_eq!(to.written_ids(), ["a", "b", "c"]);
@@ -148,23 +135,10 @@ async fn a_refused_record_goes_to_the_dead_letter_sink_and_the_rest_are_written(
     let (source, from) = fresh_store("refuse", "source");
     let (sink, to) = fresh_store("refuse", "sink");
     let (dead, dead_letters) = fresh_store("refuse", "dead");
-    let report = run_to_end(&format!(
-        r#"
-[sources.in]
-type = "memory"
-store = "{source}"
-ids = ["a", "b", "c"]
-
-[sinks.out]
-type = "memory"
-inputs = ["in"]
-store = "{sink}"
-refuse = ["b"]
-
-[dead_letter]
-type = "memory"
-store = "{dead}"
-"#
+    let report = run_to_end(&config(
+        (&source, &["a", "b", "c"], ""),
+        &[("out", &sink, "refuse = [\"b\"]")],
+        &dead,
     ))
     .await;
     assert_eq!(to.written_ids(), ["a", "c"]);
@@ -192,28 +166,10 @@ async fn an_article_read_by_two_sinks_settles_once_both_have_written_it() {
     let (first, one) = fresh_store("fan-out", "one");
     let (second, two) = fresh_store("fan-out", "two");
     let (dead, _) = fresh_store("fan-out", "dead");
-    run_to_end(&format!(
-        r#"
-[sources.in]
-type = "memory"
-store = "{source}"
-ids = ["a", "b"]
-
-[sinks.one]
-type = "memory"
-inputs = ["in"]
-store = "{first}"
-
-[sinks.two]
-type = "memory"
-inputs = ["in"]
-store = "{second}"
-fail_writes = 1
-
-[dead_letter]
-type = "memory"
-store = "{dead}"
-"#
+    run_to_end(&config(
+        (&source, &["a", "b"], ""),
+        &[("one", &first, ""), ("two", &second, "fail_writes = 1")],
+        &dead,
     ))
     .await;
     assert_eq!(one.written_ids(), ["a", "b"]);
@@ -223,23 +179,9 @@ store = "{dead}"
 
 #[test]
 fn a_graph_that_cannot_run_is_refused_with_the_key_and_line() {
-    let (compiled, _dir) = pipeline(
-        r#"
-[sources.in]
-type = "memory"
-store = "unused"
-ids = []
-
-[sinks.out]
-type = "memory"
-inputs = ["elsewhere"]
-store = "unused"
-
-[dead_letter]
-type = "memory"
-store = "unused"
-"#,
-    );
+    let text = config(("unused", &[], ""), &[("out", "unused", "")], "unused")
+        .replace(r#"inputs = ["in"]"#, r#"inputs = ["elsewhere"]"#);
+    let (compiled, _dir) = pipeline(&text);
     let error = compiled.unwrap_err();
     let problem = error
         .problems
@@ -250,31 +192,13 @@ store = "unused"
         problem.message.contains("`elsewhere` names no source"),
         "{error}"
     );
-    // [runtime] takes lines 1-2 of the file; the text above starts on 3.
-    assert_eq!(problem.line, Some(11), "{error}");
+    // [runtime] takes lines 1-2 of the file; [sinks.out] starts on 8.
+    assert_eq!(problem.line, Some(10), "{error}");
 }
 
 /// A daemon's pipeline whose source emits `ids` and then waits.
-fn daemon(source: &str, ids_: &[&str], sink: &str, dead: &str) -> String {
-    format!(
-        r#"
-[sources.in]
-type = "memory"
-store = "{source}"
-ids = {}
-wait = true
-
-[sinks.out]
-type = "memory"
-inputs = ["in"]
-store = "{sink}"
-
-[dead_letter]
-type = "memory"
-store = "{dead}"
-"#,
-        ids(ids_)
-    )
+fn daemon(source: &str, ids: &[&str], sink: &str, dead: &str) -> String {
+    config((source, ids, "wait = true"), &[("out", sink, "")], dead)
 }
 
 async fn wait_for_written(store: &Store, count: usize) {
