@@ -4,7 +4,7 @@
 
 use newsflow_core::testing::memory::{self, MemorySinkConfig, MemorySourceConfig, Store};
 use newsflow_core::{Outcome, Registry, StageKey, StageKind};
-use newsflow_runtime::{compile, load, run, ConfigError, Pipeline, RunOptions, RunReport};
+use newsflow_runtime::{compile, load, run, ConfigError, Pipeline, RunOptions, RunReport, Status};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -201,14 +201,53 @@ fn daemon(source: &str, ids: &[&str], sink: &str, dead: &str) -> String {
     config((source, ids, "wait = true"), &[("out", sink, "")], dead)
 }
 
-async fn wait_for_written(store: &Store, count: usize) {
+/// Waits (up to 10 s) until `done` holds.
+async fn wait_until(done: impl Fn() -> bool) -> bool {
     let waited = tokio::time::timeout(Duration::from_secs(10), async {
-        while store.written().len() < count {
+        while !done() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-    })
-    .await;
-    assert!(waited.is_ok(), "{:?} written", store.written_ids());
+    });
+    waited.await.is_ok()
+}
+
+async fn wait_for_written(store: &Store, count: usize) {
+    let written = wait_until(|| store.written().len() >= count).await;
+    assert!(written, "{:?} written", store.written_ids());
+}
+
+/// A pipeline running as a daemon does: until stopped, taking reloads.
+struct Running {
+    status: Status,
+    stop: CancellationToken,
+    reloads: mpsc::Sender<Result<Pipeline, ConfigError>>,
+    task: tokio::task::JoinHandle<Result<RunReport, ConfigError>>,
+}
+
+impl Running {
+    fn start(pipeline: Pipeline) -> Running {
+        let (reloads, received) = mpsc::channel(1);
+        let options = RunOptions {
+            reloads: Some(received),
+            ..RunOptions::default()
+        };
+        let (status, stop) = (options.status.clone(), CancellationToken::new());
+        let task = tokio::spawn(run(pipeline, stop.clone(), options));
+        Running {
+            status,
+            stop,
+            reloads,
+            task,
+        }
+    }
+
+    async fn stop(self) -> RunReport {
+        self.stop.cancel();
+        let ended = tokio::time::timeout(Duration::from_secs(10), self.task).await;
+        let report = ended.expect("the run stops within 10 s").unwrap().unwrap();
+        assert!(report.stopped && report.is_clean(), "{report:?}");
+        report
+    }
 }
 
 #[tokio::test]
@@ -217,14 +256,7 @@ async fn a_reload_restarts_the_changed_source_and_a_stop_drains_the_run() {
     let (sink, to) = fresh_store("reload", "sink");
     let (dead, _) = fresh_store("reload", "dead");
     let (compiled, dir) = pipeline(&daemon(&source, &["a", "b"], &sink, &dead));
-    let (reloads_tx, reloads) = mpsc::channel(1);
-    let options = RunOptions {
-        reloads: Some(reloads),
-        ..RunOptions::default()
-    };
-    let status = options.status.clone();
-    let stop = CancellationToken::new();
-    let running = tokio::spawn(run(compiled.unwrap(), stop.clone(), options));
+    let running = Running::start(compiled.unwrap());
     wait_for_written(&to, 2).await;
 
     // The same file, the source's table changed: it restarts with its new ids.
@@ -234,17 +266,11 @@ async fn a_reload_restarts_the_changed_source_and_a_stop_drains_the_run() {
         .replace(r#"ids = ["a", "b"]"#, r#"ids = ["c"]"#);
     std::fs::write(&file, text).unwrap();
     let reloaded = load(&file, &registry()).and_then(compile);
-    reloads_tx.send(reloaded).await.unwrap();
+    running.reloads.send(reloaded).await.unwrap();
     wait_for_written(&to, 3).await;
-    assert_eq!(status.reloads(), (1, 0));
+    assert_eq!(running.status.reloads(), (1, 0));
 
-    stop.cancel();
-    let report = tokio::time::timeout(Duration::from_secs(10), running)
-        .await
-        .expect("the run stops within 10 s")
-        .unwrap()
-        .unwrap();
-    assert!(report.stopped && report.is_clean(), "{report:?}");
+    running.stop().await;
     assert_eq!(to.written_ids(), ["a", "b", "c"]);
     assert_eq!(outcomes_of(&from), delivered(&["a", "b", "c"]));
 }
@@ -256,26 +282,13 @@ async fn a_reload_that_does_not_compile_is_refused_and_the_run_goes_on() {
     let (dead, _) = fresh_store("bad-reload", "dead");
     let (compiled, _dir) = pipeline(&daemon(&source, &["a"], &sink, &dead));
     let (broken, _broken_dir) = pipeline("[sources.in]\ntype = \"nothing\"\n");
-    let (reloads_tx, reloads) = mpsc::channel(1);
-    let options = RunOptions {
-        reloads: Some(reloads),
-        ..RunOptions::default()
-    };
-    let status = options.status.clone();
-    let stop = CancellationToken::new();
-    let running = tokio::spawn(run(compiled.unwrap(), stop.clone(), options));
+    let running = Running::start(compiled.unwrap());
     wait_for_written(&to, 1).await;
-    reloads_tx.send(broken).await.unwrap();
-    let refused = tokio::time::timeout(Duration::from_secs(10), async {
-        while status.reloads() != (0, 1) {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await;
-    assert!(refused.is_ok(), "reloads {:?}", status.reloads());
+    running.reloads.send(broken).await.unwrap();
+    let status = running.status.clone();
+    let refused = wait_until(|| status.reloads() == (0, 1)).await;
+    assert!(refused, "reloads {:?}", status.reloads());
     assert!(status.is_ready());
-    stop.cancel();
-    let report = running.await.unwrap().unwrap();
-    assert!(report.is_clean(), "{report:?}");
+    running.stop().await;
     assert_eq!(to.written_ids(), ["a"]);
 }
