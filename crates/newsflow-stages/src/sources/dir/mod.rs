@@ -138,7 +138,7 @@ async fn replay(
             break;
         }
         let shown = tree.shown(&entry.key);
-        let read = read_file(&cx, &entry, &shown, limit, &mut || cx.delivery()).await;
+        let read = read_file(&cx, entry, &shown, limit, &mut || cx.delivery()).await;
         let sent = match read {
             Ok(_) => Ok(()),
             Err(Failure::Closed) => Err(Closed),
