@@ -337,7 +337,10 @@ fn stream(stories: &[Story], args: &Args, out: &mut String) -> anyhow::Result<()
         "window": args.window, "threshold": args.threshold,
     }))?;
     let stage = config
-        .build(&BuildContext::new("transforms.dedup", state.path()))
+        .build(&BuildContext::new(
+            newsflow_core::StageKey::transform("dedup"),
+            state.path(),
+        ))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let before = super::bench::peak_memory_mb();
     let mut rng = Rng(11);

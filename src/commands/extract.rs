@@ -50,7 +50,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         model: args.model.clone(),
         languages: LanguageGate::new(&args.languages).map_err(anyhow::Error::msg)?,
     };
-    let cx = BuildContext::new("transforms.extract", std::env::temp_dir());
+    let cx = BuildContext::new(
+        newsflow_core::StageKey::transform("extract"),
+        std::env::temp_dir(),
+    );
     let transform = enrich.build(&cx).map_err(|e| anyhow::anyhow!(e))?;
     transform
         .apply(&mut article)

@@ -1,6 +1,7 @@
 //! `newsflow graph`: the pipeline's topology in DOT, for Graphviz.
 
 use crate::logging::LogFormat;
+use newsflow_core::{StageKey, StageKind};
 use newsflow_runtime::Pipeline;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -33,74 +34,56 @@ fn dot(pipeline: &Pipeline) -> String {
     let config = pipeline.config();
     let mut out =
         String::from("digraph pipeline {\n  rankdir=LR;\n  node [fontname=\"sans-serif\"];\n");
-    let node = |out: &mut String, key: &str, name: &str, type_name: &str, shape: &str| {
+    let node = |out: &mut String, key: &StageKey, type_name: &str| {
+        let (label, shape) = match key.kind() {
+            StageKind::Source => (key.name(), "invhouse"),
+            StageKind::Transform => (key.name(), "box"),
+            StageKind::Sink => (key.name(), "house"),
+            StageKind::DeadLetter => ("dead letters", "house"),
+        };
         let _ = writeln!(
             out,
             "  {} [label={}, shape={shape}];",
-            quote(key),
-            quote(&format!("{name}\n({type_name})"))
+            quote(&key.to_string()),
+            quote(&format!("{label}\n({type_name})"))
         );
     };
-    for (name, spec) in &config.sources {
-        node(
-            &mut out,
-            &format!("sources.{name}"),
-            name,
-            &spec.type_name,
-            "invhouse",
-        );
-    }
-    for (name, spec) in &config.transforms {
-        node(
-            &mut out,
-            &format!("transforms.{name}"),
-            name,
-            &spec.type_name,
-            "box",
-        );
-    }
-    for (name, spec) in &config.sinks {
-        node(
-            &mut out,
-            &format!("sinks.{name}"),
-            name,
-            &spec.type_name,
-            "house",
-        );
-    }
-    if let Some(spec) = &config.dead_letter {
-        node(
-            &mut out,
-            "dead_letter",
-            "dead letters",
-            &spec.type_name,
-            "house",
-        );
+    for stage in config.stages() {
+        node(&mut out, &stage.key, stage.type_name);
     }
     for (reader, inputs) in config.readers() {
         for input in inputs {
             // A route's output (`desk.markets`) is an edge from the route,
             // labelled with the output's name.
-            let (from, label) = match config.transform_of(input) {
-                Some(name) if name != input => (
-                    format!("transforms.{name}"),
-                    format!(" [label={}]", quote(&input[name.len() + 1..])),
-                ),
-                Some(name) => (format!("transforms.{name}"), String::new()),
-                None => (format!("sources.{input}"), String::new()),
+            let label = match config.transform_of(input) {
+                Some(name) if name != input => {
+                    format!(" [label={}]", quote(&input[name.len() + 1..]))
+                }
+                _ => String::new(),
             };
-            let _ = writeln!(out, "  {} -> {}{label};", quote(&from), quote(&reader));
+            let from = config
+                .stage_of(input)
+                .map(|k| k.to_string())
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {} -> {}{label};",
+                quote(&from),
+                quote(&reader.to_string())
+            );
         }
     }
     if config.dead_letter.is_some() {
         let refusers = config
-            .sources
-            .keys()
-            .map(|n| format!("sources.{n}"))
-            .chain(config.transforms.keys().map(|n| format!("transforms.{n}")))
-            .chain(config.sinks.keys().map(|n| format!("sinks.{n}")));
+            .stages()
+            .map(|stage| stage.key)
+            .filter(|key| key.kind() != StageKind::DeadLetter);
         for key in refusers {
-            let _ = writeln!(out, "  {} -> \"dead_letter\" [style=dashed];", quote(&key));
+            let _ = writeln!(
+                out,
+                "  {} -> \"dead_letter\" [style=dashed];",
+                quote(&key.to_string())
+            );
         }
     }
     out.push_str("}\n");

@@ -206,7 +206,7 @@ async fn stop_on_signals(stop: CancellationToken) {
 fn summarise(report: &RunReport) -> ExitCode {
     for stage in &report.stages {
         tracing::info!(
-            kind = stage.kind,
+            kind = stage.kind.as_str(),
             stage = %stage.key,
             received = stage.received,
             emitted = stage.emitted,

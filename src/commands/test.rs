@@ -18,7 +18,7 @@
 //! ```
 
 use crate::logging::LogFormat;
-use newsflow_core::{Article, BuildContext, Route, Transform};
+use newsflow_core::{Article, BuildContext, Route, StageKey, Transform};
 use newsflow_runtime::{ConfigError, ParsedConfig, Problem};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -195,11 +195,11 @@ fn build_transforms(
 ) -> Result<BTreeMap<String, Arc<dyn Transform>>, ConfigError> {
     let mut built = BTreeMap::new();
     for (name, spec) in &config.transforms {
-        let key = format!("transforms.{name}");
+        let key = StageKey::transform(name);
         let transform = spec
             .config
-            .build(&BuildContext::new(&key, state))
-            .map_err(|e| problem(&config.file, &key, format!("cannot start: {e}")))?;
+            .build(&BuildContext::new(key.clone(), state))
+            .map_err(|e| problem(&config.file, &key.to_string(), format!("cannot start: {e}")))?;
         built.insert(name.clone(), transform);
     }
     Ok(built)

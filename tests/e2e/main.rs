@@ -277,39 +277,17 @@ pub fn local_address() -> String {
     format!("127.0.0.1:{}", free_port())
 }
 
-/// A free loopback port.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use newsflow_core::testing::service_reachable;
+pub use newsflow_core::testing::{free_port, service_missing};
 
-/// Whether `service` answers on `address`. When it does not, the test
-/// skips with the reason printed, unless `NEWSFLOW_REQUIRE_SERVICES=1`,
-/// when it fails.
-fn service_available(service: &str, address: &str) -> bool {
-    match std::net::TcpStream::connect_timeout(&address.parse().unwrap(), Duration::from_secs(2)) {
-        Ok(_) => true,
-        Err(e) if std::env::var("NEWSFLOW_REQUIRE_SERVICES").is_ok_and(|v| v == "1") => {
-            panic!("{service} is required (NEWSFLOW_REQUIRE_SERVICES=1) but unavailable: {e}")
-        }
-        Err(e) => {
-            eprintln!("SKIPPED: {service} on {address} is unavailable: {e}");
-            false
-        }
-    }
-}
-
-/// Whether PostgreSQL answers on 127.0.0.1:5432 (see [`service_available`]).
+/// Whether PostgreSQL answers on 127.0.0.1:5432 (see [`service_reachable`]).
 pub fn postgres_available() -> bool {
-    service_available("PostgreSQL", "127.0.0.1:5432")
+    service_reachable("PostgreSQL", "127.0.0.1:5432")
 }
 
-/// Whether NATS answers on 127.0.0.1:4222 (see [`service_available`]).
+/// Whether NATS answers on 127.0.0.1:4222 (see [`service_reachable`]).
 pub fn nats_available() -> bool {
-    service_available("NATS JetStream", "127.0.0.1:4222")
+    service_reachable("NATS JetStream", "127.0.0.1:4222")
 }
 
 /// Deletes a stream of the NATS server on 127.0.0.1:4222, if it is there.

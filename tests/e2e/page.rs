@@ -17,12 +17,10 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
     if chromium.exists() && driver.exists() {
         return Some((chromium, driver));
     }
-    let why =
-        "chromium or chromedriver is not installed (apt-get install chromium chromium-driver)";
-    if std::env::var("NEWSFLOW_REQUIRE_SERVICES").is_ok_and(|v| v == "1") {
-        panic!("a browser is required (NEWSFLOW_REQUIRE_SERVICES=1): {why}");
-    }
-    eprintln!("SKIPPED: {why}");
+    crate::service_missing(
+        "a browser",
+        "chromium or chromedriver is not installed (apt-get install chromium chromium-driver)",
+    );
     None
 }
 

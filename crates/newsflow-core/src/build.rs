@@ -1,5 +1,6 @@
 //! What a stage is given when it is built.
 
+use crate::StageKey;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -65,7 +66,7 @@ impl Counter {
 #[derive(Debug, Clone)]
 pub struct BuildContext {
     /// The stage's config key (`sinks.out`, `dead_letter`).
-    pub key: String,
+    pub key: StageKey,
     /// The stage's name (`out`).
     pub name: String,
     /// The run's state directory (`[runtime] state_dir`): where checkpoints live.
@@ -84,12 +85,12 @@ pub struct BuildContext {
 }
 
 impl BuildContext {
-    /// A context for the stage at `key` (`sinks.out`; the name is its last
-    /// part), keeping state under `state_dir`, starting ready.
-    pub fn new(key: &str, state_dir: impl Into<PathBuf>) -> BuildContext {
+    /// A context for the stage at `key`, keeping state under `state_dir`,
+    /// starting ready.
+    pub fn new(key: StageKey, state_dir: impl Into<PathBuf>) -> BuildContext {
         BuildContext {
-            key: key.to_owned(),
-            name: key.rsplit('.').next().unwrap_or(key).to_owned(),
+            name: key.name().to_owned(),
+            key,
             state_dir: state_dir.into(),
             health: Health::default(),
             backlog: Gauge::default(),
@@ -101,6 +102,6 @@ impl BuildContext {
     /// A directory of this stage's own under the state directory
     /// (`state/sources.inbox/`), for checkpoints and ledgers. Not created.
     pub fn state_path(&self) -> PathBuf {
-        self.state_dir.join(&self.key)
+        self.state_dir.join(self.key.to_string())
     }
 }

@@ -7,14 +7,16 @@
 //! [`Settled::recv`] and does its bookkeeping (a ledger append, an
 //! acknowledgement) itself, where waiting holds up no one else.
 
-use crate::{Delivery, Outcome, Progress, SourceContext};
+use crate::{Delivery, Outcome, SourceContext, StageCounters};
+use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// Makes delivery tokens that report their outcome under a key.
 #[derive(Debug)]
 pub struct Checkpoints<K> {
     sender: mpsc::UnboundedSender<(K, Outcome)>,
-    progress: Progress,
+    /// The source's counters, which count each article settled.
+    counters: Arc<StageCounters>,
 }
 
 /// The outcomes reported by the tokens of a [`Checkpoints`], in the order
@@ -40,23 +42,23 @@ impl SourceContext {
     /// # }
     /// ```
     pub fn checkpoints<K: Send + 'static>(&self) -> (Checkpoints<K>, Settled<K>) {
-        channel(self.progress.clone())
+        channel(self.out.counters.clone())
     }
 }
 
-fn channel<K>(progress: Progress) -> (Checkpoints<K>, Settled<K>) {
+fn channel<K>(counters: Arc<StageCounters>) -> (Checkpoints<K>, Settled<K>) {
     let (sender, receiver) = mpsc::unbounded_channel();
-    (Checkpoints { sender, progress }, Settled { receiver })
+    (Checkpoints { sender, counters }, Settled { receiver })
 }
 
 impl<K: Send + 'static> Checkpoints<K> {
-    /// A token for one article: it advances the run's progress and reports
-    /// `(key, outcome)` once settled.
+    /// A token for one article: once settled it counts the article settled
+    /// and reports `(key, outcome)`.
     pub fn track(&self, key: K) -> Delivery {
         let sender = self.sender.clone();
-        let progress = self.progress.clone();
+        let counters = self.counters.clone();
         Delivery::new(move |outcome| {
-            progress.advance();
+            counters.add_settled(1);
             // The receiver is gone only when the source has stopped
             // listening: nothing is left to checkpoint.
             let _ = sender.send((key, outcome));
@@ -88,8 +90,8 @@ mod tests {
 
     #[tokio::test]
     async fn each_token_reports_its_key_once() {
-        let progress = Progress::default();
-        let (checkpoints, mut settled) = channel::<&str>(progress.clone());
+        let counters = Arc::<StageCounters>::default();
+        let (checkpoints, mut settled) = channel::<&str>(counters.clone());
         checkpoints.track("a").delivered();
         drop(checkpoints.track("b"));
         assert_eq!(
@@ -101,6 +103,6 @@ mod tests {
         kept.delivered();
         assert_eq!(settled.recv().await, Some(("c", Outcome::Delivered)));
         assert_eq!(settled.recv().await, None);
-        assert_eq!(progress.done(), 3);
+        assert_eq!(counters.settled(), 3);
     }
 }

@@ -14,6 +14,7 @@ mod record;
 mod registry;
 mod sink_error;
 mod stage;
+mod stage_key;
 #[cfg(feature = "test-util")]
 pub mod testing;
 
@@ -26,12 +27,13 @@ pub use record::{
     Batch, DeadLetter, DeadLetterEvent, Event, RawEncoding, Record, DEFAULT_MAX_ARTICLE_BYTES,
     OVERSIZED_RAW_KEPT,
 };
-pub use registry::{FieldError, Registry, SinkConfig, SourceConfig, TransformConfig};
+pub use registry::{FieldError, Registry, SinkConfig, SourceConfig, Table, TransformConfig};
 pub use sink_error::{Misconfigured, Refusal, SinkError, SinkErrorKind};
 pub use stage::{
-    BoxError, ByteBudget, Closed, DeadLetters, Output, OutputHandle, Progress, Rejection, Route,
-    Sink, Source, SourceContext, StageCounters, Transform, TrySendError,
+    BoxError, ByteBudget, Closed, DeadLetters, Output, OutputHandle, Rejection, Route, Sink,
+    Source, SourceContext, StageCounters, Transform, TrySendError,
 };
+pub use stage_key::{StageKey, StageKind};
 
 /// The article and its annotations, re-exported from the vocabulary crate.
 pub use newsflow_article::{

@@ -95,7 +95,50 @@ fn parse<C: DeserializeOwned>(table: serde_json::Value) -> Result<C, FieldError>
     })
 }
 
-/// Maps `type` names to config parsers, one table per stage kind.
+/// Reads a config, then runs its own cross-field check.
+fn parse_checked<C: DeserializeOwned>(
+    table: serde_json::Value,
+    check: fn(&C) -> Result<(), FieldError>,
+) -> Result<C, FieldError> {
+    let config = parse::<C>(table)?;
+    check(&config)?;
+    Ok(config)
+}
+
+/// The config parsers of one stage kind, by `type` name.
+pub struct Table<T: ?Sized> {
+    parsers: BTreeMap<&'static str, Parser<T>>,
+}
+
+impl<T: ?Sized> Default for Table<T> {
+    fn default() -> Self {
+        Table {
+            parsers: BTreeMap::new(),
+        }
+    }
+}
+
+impl<T: ?Sized> Table<T> {
+    fn insert(&mut self, type_name: &'static str, parser: Parser<T>) {
+        self.parsers.insert(type_name, parser);
+    }
+
+    /// Parses a stage's table as `type_name`; `None` when the type is unknown.
+    pub fn parse(
+        &self,
+        type_name: &str,
+        table: serde_json::Value,
+    ) -> Option<Result<Box<T>, FieldError>> {
+        self.parsers.get(type_name).map(|parse| parse(table))
+    }
+
+    /// The registered type names, sorted.
+    pub fn types(&self) -> Vec<&'static str> {
+        self.parsers.keys().copied().collect()
+    }
+}
+
+/// Maps `type` names to config parsers, one [`Table`] per stage kind.
 ///
 /// ```
 /// use newsflow_core::{BoxError, Registry, Source, SourceConfig};
@@ -107,25 +150,19 @@ fn parse<C: DeserializeOwned>(table: serde_json::Value) -> Result<C, FieldError>
 /// }
 /// let mut registry = Registry::default();
 /// registry.add_source::<Nothing>("nothing");
-/// assert!(registry.parse_source("nothing", serde_json::json!({})).unwrap().is_ok());
-/// assert!(registry.parse_source("nothing", serde_json::json!({"x": 1})).unwrap().is_err());
-/// assert!(registry.parse_source("other", serde_json::json!({})).is_none());
+/// assert!(registry.sources.parse("nothing", serde_json::json!({})).unwrap().is_ok());
+/// assert!(registry.sources.parse("nothing", serde_json::json!({"x": 1})).unwrap().is_err());
+/// assert!(registry.sources.parse("other", serde_json::json!({})).is_none());
+/// assert_eq!(registry.sources.types(), ["nothing"]);
 /// ```
-/// Reads a config, then runs its own cross-field check.
-fn parse_checked<C: DeserializeOwned>(
-    table: serde_json::Value,
-    check: fn(&C) -> Result<(), FieldError>,
-) -> Result<C, FieldError> {
-    let config = parse::<C>(table)?;
-    check(&config)?;
-    Ok(config)
-}
-
 #[derive(Default)]
 pub struct Registry {
-    sources: BTreeMap<&'static str, Parser<dyn SourceConfig>>,
-    transforms: BTreeMap<&'static str, Parser<dyn TransformConfig>>,
-    sinks: BTreeMap<&'static str, Parser<dyn SinkConfig>>,
+    /// Source types (`[sources.NAME]`).
+    pub sources: Table<dyn SourceConfig>,
+    /// Transform types (`[transforms.NAME]`).
+    pub transforms: Table<dyn TransformConfig>,
+    /// Sink types (`[sinks.NAME]`, `[dead_letter]`).
+    pub sinks: Table<dyn SinkConfig>,
 }
 
 impl Registry {
@@ -135,7 +172,7 @@ impl Registry {
         type_name: &'static str,
     ) -> &mut Self {
         self.sources.insert(type_name, |v| {
-            parse_checked::<C>(v, C::check).map(|c| Box::new(c) as Box<dyn SourceConfig>)
+            Ok(Box::new(parse_checked::<C>(v, C::check)?))
         });
         self
     }
@@ -146,7 +183,7 @@ impl Registry {
         type_name: &'static str,
     ) -> &mut Self {
         self.transforms.insert(type_name, |v| {
-            parse_checked::<C>(v, C::check).map(|c| Box::new(c) as Box<dyn TransformConfig>)
+            Ok(Box::new(parse_checked::<C>(v, C::check)?))
         });
         self
     }
@@ -157,50 +194,8 @@ impl Registry {
         type_name: &'static str,
     ) -> &mut Self {
         self.sinks.insert(type_name, |v| {
-            parse_checked::<C>(v, C::check).map(|c| Box::new(c) as Box<dyn SinkConfig>)
+            Ok(Box::new(parse_checked::<C>(v, C::check)?))
         });
         self
-    }
-
-    /// Parses a source table; `None` when the type is unknown.
-    pub fn parse_source(
-        &self,
-        type_name: &str,
-        table: serde_json::Value,
-    ) -> Option<Result<Box<dyn SourceConfig>, FieldError>> {
-        self.sources.get(type_name).map(|parse| parse(table))
-    }
-
-    /// Parses a transform table; `None` when the type is unknown.
-    pub fn parse_transform(
-        &self,
-        type_name: &str,
-        table: serde_json::Value,
-    ) -> Option<Result<Box<dyn TransformConfig>, FieldError>> {
-        self.transforms.get(type_name).map(|parse| parse(table))
-    }
-
-    /// Parses a sink table; `None` when the type is unknown.
-    pub fn parse_sink(
-        &self,
-        type_name: &str,
-        table: serde_json::Value,
-    ) -> Option<Result<Box<dyn SinkConfig>, FieldError>> {
-        self.sinks.get(type_name).map(|parse| parse(table))
-    }
-
-    /// Registered source type names, sorted.
-    pub fn source_types(&self) -> Vec<&'static str> {
-        self.sources.keys().copied().collect()
-    }
-
-    /// Registered transform type names, sorted.
-    pub fn transform_types(&self) -> Vec<&'static str> {
-        self.transforms.keys().copied().collect()
-    }
-
-    /// Registered sink type names, sorted.
-    pub fn sink_types(&self) -> Vec<&'static str> {
-        self.sinks.keys().copied().collect()
     }
 }

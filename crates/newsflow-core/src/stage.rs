@@ -99,6 +99,7 @@ pub struct StageCounters {
     emitted: AtomicU64,
     failed: AtomicU64,
     dropped: AtomicU64,
+    settled: AtomicU64,
 }
 
 impl StageCounters {
@@ -119,6 +120,11 @@ impl StageCounters {
     pub fn add_dropped(&self, n: u64) {
         self.dropped.fetch_add(n, Ordering::Relaxed);
     }
+    /// Counts a source's articles whose delivery settled (written,
+    /// dead-lettered, dropped by a filter, or failed).
+    pub fn add_settled(&self, n: u64) {
+        self.settled.fetch_add(n, Ordering::Relaxed);
+    }
     /// Articles taken in so far.
     pub fn received(&self) -> u64 {
         self.received.load(Ordering::Relaxed)
@@ -135,6 +141,11 @@ impl StageCounters {
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
+    /// For a source: its articles settled so far; those emitted and not
+    /// yet settled are in flight.
+    pub fn settled(&self) -> u64 {
+        self.settled.load(Ordering::Relaxed)
+    }
 }
 
 /// The downstream side of a stage: one bounded channel per reader.
@@ -146,7 +157,7 @@ pub struct Output {
     // Behind a lock so the runtime can re-point a running stage (a reload
     // that replaces its readers) through an [`OutputHandle`].
     readers: Arc<RwLock<Readers>>,
-    counters: Arc<StageCounters>,
+    pub(crate) counters: Arc<StageCounters>,
     /// How the output counts its articles against the run's byte budget.
     budget: Option<Budgeting>,
     /// Where observers see what leaves the stage (with `[api]` only).
@@ -489,32 +500,6 @@ impl DeadLetters {
     }
 }
 
-/// Articles done of articles known, shown as a progress bar on a terminal.
-#[derive(Debug, Clone, Default)]
-pub struct Progress {
-    total: Arc<AtomicU64>,
-    done: Arc<AtomicU64>,
-}
-
-impl Progress {
-    /// Sources announce articles they will emit, as soon as they know.
-    pub fn add_total(&self, n: u64) {
-        self.total.fetch_add(n, Ordering::Relaxed);
-    }
-    /// One article has reached the end of the pipeline.
-    pub fn advance(&self) {
-        self.done.fetch_add(1, Ordering::Relaxed);
-    }
-    /// Articles announced so far.
-    pub fn total(&self) -> u64 {
-        self.total.load(Ordering::Relaxed)
-    }
-    /// Articles done so far.
-    pub fn done(&self) -> u64 {
-        self.done.load(Ordering::Relaxed)
-    }
-}
-
 /// What the runtime hands a running source.
 pub struct SourceContext {
     /// The source's name in the config.
@@ -525,22 +510,20 @@ pub struct SourceContext {
     pub dead_letters: DeadLetters,
     /// Cancelled when the pipeline stops; the source must then return.
     pub shutdown: CancellationToken,
-    /// Progress shared by every source of the run.
-    pub progress: Progress,
 }
 
 impl SourceContext {
-    /// A delivery token that advances the run's progress when settled.
+    /// A delivery token that counts the source's article settled when it is.
     pub fn delivery(&self) -> Delivery {
         self.delivery_then(|_| {})
     }
 
-    /// A delivery token that advances the run's progress and then calls
-    /// `on_done` (to checkpoint or acknowledge) when settled.
+    /// A delivery token that counts the source's article settled and then
+    /// calls `on_done` (to checkpoint or acknowledge) when it is.
     pub fn delivery_then(&self, on_done: impl FnOnce(Outcome) + Send + 'static) -> Delivery {
-        let progress = self.progress.clone();
+        let counters = self.out.counters.clone();
         Delivery::new(move |outcome| {
-            progress.advance();
+            counters.add_settled(1);
             on_done(outcome);
         })
     }

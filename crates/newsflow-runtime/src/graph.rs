@@ -2,6 +2,7 @@
 //! names a stage, nothing is unread, there are no cycles.
 
 use crate::config::{ConfigError, ParsedConfig, Problem};
+use newsflow_core::{StageKey, StageKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -22,27 +23,20 @@ impl Pipeline {
         let c = &self.config;
         let mut out = String::new();
         let _ = writeln!(out, "{}: the pipeline is valid", c.file.display());
-        for (name, spec) in &c.sources {
-            let _ = writeln!(out, "  source     {name} ({})", spec.type_name);
-        }
-        for (name, spec) in &c.transforms {
-            let _ = writeln!(
-                out,
-                "  transform  {name} ({}) <- {}",
-                spec.type_name,
-                spec.inputs.join(", ")
-            );
-        }
-        for (name, spec) in &c.sinks {
-            let _ = writeln!(
-                out,
-                "  sink       {name} ({}) <- {}",
-                spec.type_name,
-                spec.inputs.join(", ")
-            );
-        }
-        if let Some(spec) = &c.dead_letter {
-            let _ = writeln!(out, "  dead letter ({}) <- every stage", spec.type_name);
+        for stage in c.stages() {
+            let (kind, name, type_name) = (stage.key.kind(), stage.key.name(), stage.type_name);
+            let _ = match kind {
+                StageKind::Source => writeln!(out, "  {:<11}{name} ({type_name})", kind.as_str()),
+                StageKind::Transform | StageKind::Sink => writeln!(
+                    out,
+                    "  {:<11}{name} ({type_name}) <- {}",
+                    kind.as_str(),
+                    stage.inputs.join(", ")
+                ),
+                StageKind::DeadLetter => {
+                    writeln!(out, "  dead letter ({type_name}) <- every stage")
+                }
+            };
         }
         out
     }
@@ -71,7 +65,7 @@ pub fn compile(mut config: ParsedConfig) -> Result<Pipeline, ConfigError> {
     for name in config.transforms.keys().chain(config.sinks.keys()) {
         if config.sources.contains_key(name) {
             problem(
-                format!("sources.{name}"),
+                StageKey::source(name).to_string(),
                 "this name is used by another stage too; stage names must be unique".into(),
             );
         }
@@ -79,7 +73,7 @@ pub fn compile(mut config: ParsedConfig) -> Result<Pipeline, ConfigError> {
     for name in config.sinks.keys() {
         if config.transforms.contains_key(name) {
             problem(
-                format!("transforms.{name}"),
+                StageKey::transform(name).to_string(),
                 "this name is used by a sink too; stage names must be unique".into(),
             );
         }
@@ -110,22 +104,19 @@ pub fn compile(mut config: ParsedConfig) -> Result<Pipeline, ConfigError> {
     for (key, inputs) in config.readers() {
         if inputs.is_empty() {
             problem(
-                format!("{key}.inputs"),
+                key.field("inputs"),
                 "no inputs: name the sources or transforms it reads".into(),
             );
         }
         let mut seen = BTreeSet::new();
         for input in inputs {
             if !seen.insert(input) {
-                problem(
-                    format!("{key}.inputs"),
-                    format!("`{input}` is listed twice"),
-                );
+                problem(key.field("inputs"), format!("`{input}` is listed twice"));
             } else if readable.contains(input.as_str()) {
                 read.insert(input);
             } else if let Some(named) = outputs.get(input.as_str()) {
                 problem(
-                    format!("{key}.inputs"),
+                    key.field("inputs"),
                     format!(
                         "`{input}` sends its articles to named outputs: read one of {}",
                         named.join(", ")
@@ -133,12 +124,12 @@ pub fn compile(mut config: ParsedConfig) -> Result<Pipeline, ConfigError> {
                 );
             } else if config.sinks.contains_key(input) {
                 problem(
-                    format!("{key}.inputs"),
+                    key.field("inputs"),
                     format!("`{input}` is a sink; sinks cannot be read"),
                 );
             } else {
                 problem(
-                    format!("{key}.inputs"),
+                    key.field("inputs"),
                     format!("`{input}` names no source or transform; known: {known}"),
                 );
             }
@@ -149,7 +140,7 @@ pub fn compile(mut config: ParsedConfig) -> Result<Pipeline, ConfigError> {
         // reads drops its articles.
         if !named.iter().any(|o| read.contains(o.as_str())) {
             problem(
-                format!("transforms.{stage}"),
+                StageKey::transform(*stage).to_string(),
                 format!(
                     "nothing reads this stage: add one of its outputs ({}) to some stage's `inputs`, or remove it",
                     named.join(", ")
@@ -162,28 +153,23 @@ pub fn compile(mut config: ParsedConfig) -> Result<Pipeline, ConfigError> {
         if outputs.contains_key(name) {
             continue;
         }
-        if !read.contains(name) {
-            let section = if config.sources.contains_key(name) {
-                "sources"
-            } else {
-                "transforms"
-            };
+        if let Some(key) = config.stage_of(name).filter(|_| !read.contains(name)) {
             problem(
-                format!("{section}.{name}"),
+                key.to_string(),
                 "nothing reads this stage: add it to some stage's `inputs`, or remove it".into(),
             );
         }
     }
     if let Some(cycle) = find_cycle(&config) {
         problem(
-            format!("transforms.{}.inputs", cycle[0]),
+            StageKey::transform(&cycle[0]).field("inputs"),
             format!("the transforms form a cycle: {}", cycle.join(" -> ")),
         );
     }
 
     for (key, sources) in overwrites_behind_checkpoints(&config) {
         problem(
-            format!("{key}.mode"),
+            key.field("mode"),
             format!(
                 "mode = \"overwrite\" behind {}, which remembers what it delivered: a restart or reload would empty the output while the checkpoint says delivered, and those articles would never come again; use mode = \"append\"",
                 sources.join(", ")
@@ -203,7 +189,7 @@ pub fn compile(mut config: ParsedConfig) -> Result<Pipeline, ConfigError> {
 
 /// Sinks that empty their output at start, each with the checkpointing
 /// sources upstream of it (every source, for the dead-letter sink).
-fn overwrites_behind_checkpoints(config: &ParsedConfig) -> Vec<(String, Vec<String>)> {
+fn overwrites_behind_checkpoints(config: &ParsedConfig) -> Vec<(StageKey, Vec<String>)> {
     let checkpointing = |names: &mut dyn Iterator<Item = &String>| -> Vec<String> {
         names
             .filter(|name| {
@@ -212,7 +198,7 @@ fn overwrites_behind_checkpoints(config: &ParsedConfig) -> Vec<(String, Vec<Stri
                     .get(*name)
                     .is_some_and(|s| s.config.checkpoints())
             })
-            .map(|name| format!("sources.{name}"))
+            .map(|name| StageKey::source(name).to_string())
             .collect()
     };
     let mut found = Vec::new();
@@ -232,7 +218,7 @@ fn overwrites_behind_checkpoints(config: &ParsedConfig) -> Vec<(String, Vec<Stri
         }
         let sources = checkpointing(&mut seen.into_iter());
         if !sources.is_empty() {
-            found.push((format!("sinks.{name}"), sources));
+            found.push((StageKey::sink(name), sources));
         }
     }
     if config
@@ -242,7 +228,7 @@ fn overwrites_behind_checkpoints(config: &ParsedConfig) -> Vec<(String, Vec<Stri
     {
         let sources = checkpointing(&mut config.sources.keys());
         if !sources.is_empty() {
-            found.push(("dead_letter".to_owned(), sources));
+            found.push((StageKey::dead_letter(), sources));
         }
     }
     found

@@ -25,7 +25,7 @@ mod status;
 
 pub use config::{
     load, load_tests, load_with_env, ApiOptions, ConfigError, ParsedConfig, Problem,
-    RuntimeOptions, SinkSpec, SourceSpec, TransformSpec, ENV_PREFIX,
+    RuntimeOptions, SinkSpec, SourceSpec, StageEntry, TransformSpec, ENV_PREFIX,
 };
 pub use graph::{compile, Pipeline};
 pub use run::{check_build, run, RunOptions, RunReport};

@@ -4,6 +4,7 @@
 //! scrape.
 
 use crate::status::{StageSnapshot, Status};
+use newsflow_core::StageKind;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::ConstCounter;
@@ -52,6 +53,54 @@ type Series = (
     fn(&StageSnapshot) -> u64,
 );
 
+/// A count only some stages have, labelled by stage alone: name, type,
+/// help, and the value where the stage has one.
+type StageSeries = (
+    &'static str,
+    MetricType,
+    &'static str,
+    fn(&StageSnapshot) -> Option<u64>,
+);
+
+const BY_STAGE: [StageSeries; 6] = [
+    (
+        "newsflow_queue_depth",
+        MetricType::Gauge,
+        "Articles waiting in a stage's input channel.",
+        |s| s.queue.map(|(depth, _)| depth as u64),
+    ),
+    (
+        "newsflow_queue_capacity",
+        MetricType::Gauge,
+        "The capacity of a stage's input channel.",
+        |s| s.queue.map(|(_, capacity)| capacity as u64),
+    ),
+    (
+        "newsflow_source_backlog",
+        MetricType::Gauge,
+        "Articles known to wait at a source (files not yet read, messages pending).",
+        |s| (s.kind == StageKind::Source).then_some(s.backlog),
+    ),
+    (
+        "newsflow_source_redelivered",
+        MetricType::Counter,
+        "Messages a source's server delivered again after an unacknowledged delivery (duplicates the sinks absorb).",
+        |s| (s.kind == StageKind::Source).then_some(s.redelivered),
+    ),
+    (
+        "newsflow_source_settled",
+        MetricType::Counter,
+        "Articles of a source whose delivery settled (written, dead-lettered, dropped or failed); emitted minus settled are in flight.",
+        |s| (s.kind == StageKind::Source).then_some(s.settled),
+    ),
+    (
+        "newsflow_transform_skipped",
+        MetricType::Counter,
+        "Articles a transform passed on without its work (in a language it does not enrich).",
+        |s| (s.kind == StageKind::Transform).then_some(s.skipped),
+    ),
+];
+
 const PER_STAGE: [Series; 5] = [
     (
         "newsflow_stage_received",
@@ -93,11 +142,11 @@ impl Collector for Pipeline {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), Error> {
         let view = self.0.metrics_view();
         let stage_and_kind = |s: &StageSnapshot| StageAndKind {
-            stage: s.key.clone(),
-            kind: s.kind.to_owned(),
+            stage: s.key.to_string(),
+            kind: s.kind.as_str().to_owned(),
         };
         let stage = |s: &StageSnapshot| StageOnly {
-            stage: s.key.clone(),
+            stage: s.key.to_string(),
         };
         for (name, metric_type, help, value) in PER_STAGE {
             let mut metric = encoder.encode_descriptor(name, help, None, metric_type)?;
@@ -106,57 +155,13 @@ impl Collector for Pipeline {
                 encode_value(metric_type, value(snapshot), metric.encode_family(&labels)?)?;
             }
         }
-        let queues: Vec<(&StageSnapshot, (usize, usize))> = view
-            .stages
-            .iter()
-            .filter_map(|(s, _)| s.queue.map(|q| (s, q)))
-            .collect();
-        let mut metric = encoder.encode_descriptor(
-            "newsflow_queue_depth",
-            "Articles waiting in a stage's input channel.",
-            None,
-            MetricType::Gauge,
-        )?;
-        for (snapshot, (depth, _)) in &queues {
-            ConstGauge::new(*depth as i64).encode(metric.encode_family(&stage(snapshot))?)?;
-        }
-        let mut metric = encoder.encode_descriptor(
-            "newsflow_queue_capacity",
-            "The capacity of a stage's input channel.",
-            None,
-            MetricType::Gauge,
-        )?;
-        for (snapshot, (_, capacity)) in &queues {
-            ConstGauge::new(*capacity as i64).encode(metric.encode_family(&stage(snapshot))?)?;
-        }
-        let mut metric = encoder.encode_descriptor(
-            "newsflow_source_backlog",
-            "Articles known to wait at a source (files not yet read, messages pending).",
-            None,
-            MetricType::Gauge,
-        )?;
-        for (snapshot, _) in view.stages.iter().filter(|(s, _)| s.kind == "source") {
-            ConstGauge::new(snapshot.backlog as i64)
-                .encode(metric.encode_family(&stage(snapshot))?)?;
-        }
-        let mut metric = encoder.encode_descriptor(
-            "newsflow_source_redelivered",
-            "Messages a source's server delivered again after an unacknowledged delivery (duplicates the sinks absorb).",
-            None,
-            MetricType::Counter,
-        )?;
-        for (snapshot, _) in view.stages.iter().filter(|(s, _)| s.kind == "source") {
-            ConstCounter::new(snapshot.redelivered)
-                .encode(metric.encode_family(&stage(snapshot))?)?;
-        }
-        let mut metric = encoder.encode_descriptor(
-            "newsflow_transform_skipped",
-            "Articles a transform passed on without its work (in a language it does not enrich).",
-            None,
-            MetricType::Counter,
-        )?;
-        for (snapshot, _) in view.stages.iter().filter(|(s, _)| s.kind == "transform") {
-            ConstCounter::new(snapshot.skipped).encode(metric.encode_family(&stage(snapshot))?)?;
+        for (name, metric_type, help, value) in BY_STAGE {
+            let mut metric = encoder.encode_descriptor(name, help, None, metric_type)?;
+            for (snapshot, _) in &view.stages {
+                if let Some(value) = value(snapshot) {
+                    encode_value(metric_type, value, metric.encode_family(&stage(snapshot))?)?;
+                }
+            }
         }
         let mut metric = encoder.encode_descriptor(
             "newsflow_stage_latency_seconds",
@@ -164,7 +169,11 @@ impl Collector for Pipeline {
             None,
             MetricType::Histogram,
         )?;
-        for (snapshot, latency) in view.stages.iter().filter(|(s, _)| s.kind != "source") {
+        for (snapshot, latency) in view
+            .stages
+            .iter()
+            .filter(|(s, _)| s.kind != StageKind::Source)
+        {
             let (sum, count, buckets) = latency.read();
             metric
                 .encode_family(&stage(snapshot))?
@@ -291,22 +300,22 @@ impl ProcessFigures {
 mod tests {
     use super::*;
     use crate::histogram::Histogram;
-    use newsflow_core::{BuildContext, StageCounters};
+    use newsflow_core::{BuildContext, StageCounters, StageKey};
     use std::sync::Arc;
     use std::time::Duration;
 
-    fn status_with(key: &str, kind: &'static str) -> (Status, Arc<StageCounters>, Arc<Histogram>) {
+    fn status_with(key: &str) -> (Status, Arc<StageCounters>, Arc<Histogram>) {
         let status = Status::default();
         let counters = Arc::<StageCounters>::default();
         let latency = Arc::<Histogram>::default();
-        let cx = BuildContext::new(key, "state");
-        status.put_stage(kind, &cx, counters.clone(), latency.clone(), None);
+        let cx = BuildContext::new(StageKey::parse(key).expect("a stage key"), "state");
+        status.put_stage(&cx, counters.clone(), latency.clone(), None);
         (status, counters, latency)
     }
 
     #[test]
     fn a_stage_name_with_quotes_cannot_break_the_scrape() {
-        let (status, counters, _) = status_with("sinks.a\"b\\c", "sink");
+        let (status, counters, _) = status_with("sinks.a\"b\\c");
         counters.add_emitted(3);
         let text = render(&status);
         assert!(
@@ -319,7 +328,7 @@ mod tests {
 
     #[test]
     fn latency_buckets_are_cumulative() {
-        let (status, _, latency) = status_with("transforms.x", "transform");
+        let (status, _, latency) = status_with("transforms.x");
         latency.record(Duration::from_micros(50));
         latency.record(Duration::from_millis(3));
         latency.record(Duration::from_secs(120));
@@ -338,7 +347,7 @@ mod tests {
 
     #[test]
     fn the_process_and_the_build_are_reported() {
-        let (status, _, _) = status_with("sources.in", "source");
+        let (status, _, _) = status_with("sources.in");
         let text = render(&status);
         for name in [
             "process_resident_memory_bytes ",

@@ -15,7 +15,7 @@ use axum::routing::get;
 use axum::Extension;
 use axum::{Json, Router};
 use futures::stream::{self, Stream, StreamExt};
-use newsflow_core::{Record, Tap};
+use newsflow_core::{Record, StageKey, Tap};
 use serde_json::{json, Value};
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
@@ -54,17 +54,17 @@ fn stats_json(
     now: &[StageSnapshot],
     previous: Option<(&[StageSnapshot], f64)>,
 ) -> Value {
-    let rate = |key: &str, value: fn(&StageSnapshot) -> u64, current: u64| {
+    let rate = |key: &StageKey, value: fn(&StageSnapshot) -> u64, current: u64| {
         let (before, seconds) = previous?;
-        let old = before.iter().find(|s| s.key == key).map_or(0, value);
+        let old = before.iter().find(|s| s.key == *key).map_or(0, value);
         Some(current.saturating_sub(old) as f64 / seconds.max(0.001))
     };
     let stages: Vec<Value> = now
         .iter()
         .map(|s| {
             json!({
-                "key": s.key,
-                "kind": s.kind,
+                "key": s.key.to_string(),
+                "kind": s.kind.as_str(),
                 "ready": s.ready,
                 "received": s.received,
                 "emitted": s.emitted,
@@ -132,7 +132,7 @@ async fn tap(
     Extension(stop): Extension<CancellationToken>,
     Query(query): Query<TapQuery>,
 ) -> Response {
-    let known: Vec<String> = status.topology().into_iter().map(|n| n.key).collect();
+    let known: Vec<StageKey> = status.topology().into_iter().map(|n| n.key).collect();
     let wanted: Vec<String> = match query.stage.as_deref() {
         None | Some("") => {
             return refuse(
@@ -172,13 +172,11 @@ async fn tap(
 
 /// The stage `name` means: a key (`transforms.enrich`), or a bare name as
 /// the config's `inputs` write it (`enrich`) when one stage has it.
-fn stage_key(name: &str, known: &[String]) -> Option<String> {
-    if known.iter().any(|key| key == name) {
-        return Some(name.to_owned());
+fn stage_key(name: &str, known: &[StageKey]) -> Option<StageKey> {
+    if let Some(key) = StageKey::parse(name).filter(|key| known.contains(key)) {
+        return Some(key);
     }
-    let mut named = known
-        .iter()
-        .filter(|key| key.split_once('.').is_some_and(|(_, bare)| bare == name));
+    let mut named = known.iter().filter(|key| key.name() == name);
     match (named.next(), named.next()) {
         (Some(key), None) => Some(key.clone()),
         _ => None,
@@ -186,7 +184,8 @@ fn stage_key(name: &str, known: &[String]) -> Option<String> {
 }
 
 /// A refusal naming the stages there are.
-fn refuse(code: StatusCode, message: &str, known: &[String]) -> Response {
+fn refuse(code: StatusCode, message: &str, known: &[StageKey]) -> Response {
+    let known: Vec<String> = known.iter().map(StageKey::to_string).collect();
     (
         code,
         format!("{message}; the stages are: {}\n", known.join(", ")),
@@ -196,7 +195,7 @@ fn refuse(code: StatusCode, message: &str, known: &[String]) -> Response {
 
 /// One stage's records as events, for as long as the client reads.
 fn stage_stream(
-    key: String,
+    key: StageKey,
     tap: Tap<Record>,
     recent: bool,
 ) -> impl Stream<Item = Result<Event, Infallible>> + Send {
@@ -213,7 +212,7 @@ fn stage_stream(
             let batch = tap.next(&mut cursor).await;
             let mut events = Vec::with_capacity(batch.records.len() + 1);
             if batch.skipped > 0 {
-                let data = json!({"stage": key, "skipped": batch.skipped});
+                let data = json!({"stage": key.to_string(), "skipped": batch.skipped});
                 events.push(Ok(Event::default().event("skipped").data(data.to_string())));
             }
             for record in batch.records {
@@ -234,17 +233,21 @@ fn stage_stream(
 
 #[cfg(test)]
 mod tests {
-    use super::stage_key;
+    use newsflow_core::StageKey;
+
+    fn stage_key(name: &str, known: &[StageKey]) -> Option<String> {
+        super::stage_key(name, known).map(|key| key.to_string())
+    }
 
     #[test]
     fn a_bare_name_means_the_one_stage_that_has_it() {
-        let known: Vec<String> = [
+        let known: Vec<StageKey> = [
             "sources.news",
             "transforms.enrich",
             "sinks.enrich",
             "dead_letter",
         ]
-        .map(String::from)
+        .map(|key| StageKey::parse(key).unwrap())
         .to_vec();
         assert_eq!(stage_key("news", &known).as_deref(), Some("sources.news"));
         assert_eq!(

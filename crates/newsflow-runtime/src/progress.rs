@@ -1,18 +1,29 @@
-//! The progress bar drawn on a terminal during a run.
+//! The progress bar drawn on a terminal during a run, read from the
+//! sources' counters: articles settled of articles known (emitted, refused,
+//! or waiting in a source's backlog).
 
+use crate::status::{StageSnapshot, Status};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
-use newsflow_core::Progress;
+use newsflow_core::StageKind;
 use std::time::Duration;
 
-/// Redraws a progress bar from the run's [`Progress`] a few times a second.
+/// Redraws a progress bar from the run's [`Status`] a few times a second.
 pub(crate) struct ProgressDisplay {
     bar: ProgressBar,
-    progress: Progress,
+    status: Status,
     task: tokio::task::JoinHandle<()>,
 }
 
+/// Articles settled, and articles known, summed over the sources.
+fn counts(stages: &[StageSnapshot]) -> (u64, u64) {
+    let sources = stages.iter().filter(|s| s.kind == StageKind::Source);
+    sources.fold((0, 0), |(done, known), s| {
+        (done + s.settled, known + s.received + s.backlog)
+    })
+}
+
 impl ProgressDisplay {
-    pub(crate) fn start(progress: Progress) -> ProgressDisplay {
+    pub(crate) fn start(status: Status) -> ProgressDisplay {
         // Hidden until the sources have found something to count.
         let bar = ProgressBar::hidden();
         bar.set_style(
@@ -27,33 +38,31 @@ impl ProgressDisplay {
                 },
             ),
         );
-        let shown = bar.clone();
-        let counts = progress.clone();
+        let (shown, watched) = (bar.clone(), status.clone());
         let task = tokio::spawn(async move {
             loop {
-                let total = progress.total();
-                if total > 0 && shown.is_hidden() {
+                let (done, known) = counts(&watched.snapshot());
+                if known > 0 && shown.is_hidden() {
                     shown.set_draw_target(ProgressDrawTarget::stderr_with_hz(5));
                 }
-                shown.set_length(total);
-                shown.set_position(progress.done());
+                // A push refused whole settles what was never emitted.
+                shown.set_length(known.max(done));
+                shown.set_position(done);
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         });
-        ProgressDisplay {
-            bar,
-            progress: counts,
-            task,
-        }
+        ProgressDisplay { bar, status, task }
     }
 
     /// Clears the bar and says in one line what the run did: `N articles in
     /// T s (R/s), F failed`, F counting what every stage refused or lost.
-    pub(crate) fn finish(self, failed: u64) {
+    pub(crate) fn finish(self) {
         self.task.abort();
         let elapsed = self.bar.elapsed().as_secs_f64();
         self.bar.finish_and_clear();
-        let done = self.progress.done();
+        let stages = self.status.snapshot();
+        let (done, _) = counts(&stages);
+        let failed: u64 = stages.iter().map(|s| s.failed).sum();
         let rate = if elapsed > 0.0 {
             done as f64 / elapsed
         } else {

@@ -11,7 +11,8 @@ use crate::stage_tasks::{sink_loop, transform_loop, Batching, Drains};
 use crate::status::{StageSnapshot, Status};
 use newsflow_core::{
     BoxError, BuildContext, ByteBudget, DeadLetterEvent, DeadLetters, Event, Misconfigured, Output,
-    OutputHandle, Progress, Record, Sink, Source, SourceContext, StageCounters, Tap, Transform,
+    OutputHandle, Record, Sink, Source, SourceContext, StageCounters, StageKey, StageKind, Tap,
+    Transform,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -68,65 +69,77 @@ struct Built {
 /// Builds the stages whose key `wanted` accepts (opening files, binding
 /// ports) before any of them runs, so a stage that cannot start never leaves
 /// a half pipeline running; every failure is reported.
-fn build(config: &ParsedConfig, wanted: &dyn Fn(&str) -> bool) -> Result<Built, ConfigError> {
-    let mut problems = Vec::new();
-    let mut built = Built::default();
-    let context = |key: &str| BuildContext::new(key, config.runtime.state_dir.clone());
-    let mut failed = |key: String, e: BoxError| {
-        problems.push(Problem {
-            line: config.line_of(&key),
-            key,
-            message: format!("cannot start: {e}"),
-        })
+fn build(config: &ParsedConfig, wanted: &dyn Fn(&StageKey) -> bool) -> Result<Built, ConfigError> {
+    let mut builder = Builder {
+        config,
+        wanted,
+        problems: Vec::new(),
     };
-    for (name, spec) in &config.sources {
-        let key = format!("sources.{name}");
-        if wanted(&key) {
-            let cx = context(&key);
-            match spec.config.build(&cx) {
-                Ok(stage) => drop(built.sources.insert(name.clone(), (stage, cx))),
-                Err(e) => failed(key, e),
-            }
-        }
-    }
-    for (name, spec) in &config.transforms {
-        let key = format!("transforms.{name}");
-        if wanted(&key) {
-            let cx = context(&key);
-            match spec.config.build(&cx) {
-                Ok(stage) => drop(built.transforms.insert(name.clone(), (stage, cx))),
-                Err(e) => failed(key, e),
-            }
-        }
-    }
-    for (name, spec) in &config.sinks {
-        let key = format!("sinks.{name}");
-        if wanted(&key) {
-            let cx = context(&key);
-            match spec.config.build(&cx) {
-                Ok(stage) => drop(built.sinks.insert(name.clone(), (stage, cx))),
-                Err(e) => failed(key, e),
-            }
-        }
-    }
-    if let Some(spec) = config
-        .dead_letter
-        .as_ref()
-        .filter(|_| wanted("dead_letter"))
-    {
-        let cx = context("dead_letter");
-        match spec.config.build(&cx) {
-            Ok(stage) => built.dead_letter = Some((stage, cx)),
-            Err(e) => failed("dead_letter".into(), e),
-        }
-    }
-    if problems.is_empty() {
+    let built = Built {
+        sources: builder.all(StageKind::Source, &config.sources, |s, cx| {
+            s.config.build(cx)
+        }),
+        transforms: builder.all(StageKind::Transform, &config.transforms, |s, cx| {
+            s.config.build(cx)
+        }),
+        sinks: builder.all(StageKind::Sink, &config.sinks, |s, cx| s.config.build(cx)),
+        dead_letter: config
+            .dead_letter
+            .as_ref()
+            .and_then(|spec| builder.one(StageKey::dead_letter(), |cx| spec.config.build(cx))),
+    };
+    if builder.problems.is_empty() {
         Ok(built)
     } else {
         Err(ConfigError {
             file: config.file.clone(),
-            problems,
+            problems: builder.problems,
         })
+    }
+}
+
+/// Builds the stages a run wants, collecting every failure.
+struct Builder<'a> {
+    config: &'a ParsedConfig,
+    wanted: &'a dyn Fn(&StageKey) -> bool,
+    problems: Vec<Problem>,
+}
+
+impl Builder<'_> {
+    /// Each wanted stage of `kind` in `specs`, by name.
+    fn all<S, T>(
+        &mut self,
+        kind: StageKind,
+        specs: &BTreeMap<String, S>,
+        make: impl Fn(&S, &BuildContext) -> Result<T, BoxError>,
+    ) -> BTreeMap<String, (T, BuildContext)> {
+        specs
+            .iter()
+            .filter_map(|(name, spec)| {
+                let built = self.one(StageKey::new(kind, name.as_str()), |cx| make(spec, cx))?;
+                Some((name.clone(), built))
+            })
+            .collect()
+    }
+
+    /// Stage `key`, when wanted and it builds.
+    fn one<T>(
+        &mut self,
+        key: StageKey,
+        make: impl FnOnce(&BuildContext) -> Result<T, BoxError>,
+    ) -> Option<(T, BuildContext)> {
+        if !(self.wanted)(&key) {
+            return None;
+        }
+        let cx = BuildContext::new(key, self.config.runtime.state_dir.clone());
+        match make(&cx) {
+            Ok(stage) => Some((stage, cx)),
+            Err(e) => {
+                let problem = self.config.problem(&cx.key, format!("cannot start: {e}"));
+                self.problems.push(problem);
+                None
+            }
+        }
     }
 }
 
@@ -142,27 +155,14 @@ pub async fn check_build(pipeline: &Pipeline) -> Result<(), ConfigError> {
     let config = &pipeline.config;
     let mut built = build(config, &|_| true)?;
     let mut problems = Vec::new();
-    let sinks = built
-        .sinks
-        .iter_mut()
-        .map(|(name, (sink, _))| (format!("sinks.{name}"), sink))
-        .chain(
-            built
-                .dead_letter
-                .iter_mut()
-                .map(|(sink, _)| ("dead_letter".to_owned(), sink)),
-        );
-    for (key, sink) in sinks {
+    let sinks = built.sinks.values_mut().chain(built.dead_letter.as_mut());
+    for (sink, cx) in sinks {
         let message = match tokio::time::timeout(START_CHECK_TIMEOUT, sink.start()).await {
             Ok(Ok(())) => continue,
             Ok(Err(e)) => format!("cannot start: {e}"),
             Err(_) => format!("did not start within {} s", START_CHECK_TIMEOUT.as_secs()),
         };
-        problems.push(Problem {
-            line: config.line_of(&key),
-            key,
-            message,
-        });
+        problems.push(config.problem(&cx.key, message));
     }
     if problems.is_empty() {
         Ok(())
@@ -180,7 +180,7 @@ struct Graph {
     tasks: JoinSet<StageEnd>,
     /// The input channel of each transform and sink, by key. Weak, so a
     /// channel closes when the stages feeding it finish.
-    inputs: BTreeMap<String, mpsc::WeakSender<Event>>,
+    inputs: BTreeMap<StageKey, mpsc::WeakSender<Event>>,
     /// The output of the current version of each source and transform, by name.
     outputs: BTreeMap<String, OutputHandle>,
     /// Outputs of replaced stages still draining, by the name they had.
@@ -190,10 +190,9 @@ struct Graph {
     source_done: BTreeMap<String, CancellationToken>,
     sources_stop: CancellationToken,
     dead_letters: mpsc::WeakSender<DeadLetterEvent>,
-    counters: BTreeMap<String, Arc<StageCounters>>,
-    latencies: BTreeMap<String, Arc<Histogram>>,
+    counters: BTreeMap<StageKey, Arc<StageCounters>>,
+    latencies: BTreeMap<StageKey, Arc<Histogram>>,
     status: Status,
-    progress: Progress,
     drains: Drains,
     /// The run's bytes of articles in flight, shared by every source.
     budget: ByteBudget,
@@ -202,22 +201,22 @@ struct Graph {
 }
 
 impl Graph {
-    fn counters(&mut self, key: &str) -> Arc<StageCounters> {
+    fn counters(&mut self, key: &StageKey) -> Arc<StageCounters> {
         // One set of counts per key, kept across reloads.
-        self.counters.entry(key.to_owned()).or_default().clone()
+        self.counters.entry(key.clone()).or_default().clone()
     }
 
-    fn latency(&mut self, key: &str) -> Arc<Histogram> {
-        self.latencies.entry(key.to_owned()).or_default().clone()
+    fn latency(&mut self, key: &StageKey) -> Arc<Histogram> {
+        self.latencies.entry(key.clone()).or_default().clone()
     }
 
     /// The tap observers read stage `key` from, when the run is observed.
-    fn tap(&self, key: &str) -> Option<Tap<Record>> {
+    fn tap(&self, key: &StageKey) -> Option<Tap<Record>> {
         self.observed.then(|| self.status.tap_for(key))
     }
 
     /// `output`, keeping copies of what it passes on when the run is observed.
-    fn observe(&self, output: Output, key: &str) -> Output {
+    fn observe(&self, output: Output, key: &StageKey) -> Output {
         match self.tap(key) {
             Some(tap) => output.observed_by(tap),
             None => output,
@@ -245,27 +244,32 @@ impl Graph {
         {
             self.status.remove_stage(key);
             self.inputs.remove(key);
-            if let Some(name) = key.strip_prefix("sources.") {
-                if let Some(stop) = self.source_stops.remove(name) {
-                    stop.cancel();
+            let name = key.name();
+            match key.kind() {
+                StageKind::Source => {
+                    if let Some(stop) = self.source_stops.remove(name) {
+                        stop.cancel();
+                    }
+                    self.outputs.remove(name);
                 }
-                self.outputs.remove(name);
-            } else if let Some(name) = key.strip_prefix("transforms.") {
-                let named = format!("{name}.");
-                self.outputs
-                    .retain(|output, _| output != name && !output.starts_with(&named));
+                StageKind::Transform => {
+                    let named = format!("{name}.");
+                    self.outputs
+                        .retain(|output, _| output != name && !output.starts_with(&named));
+                }
+                StageKind::Sink | StageKind::DeadLetter => {}
             }
             tracing::info!(stage = %key, "stage removed");
         }
 
         // New channels first, held strongly until the outputs point at them.
-        let mut fresh: BTreeMap<String, mpsc::Sender<Event>> = BTreeMap::new();
-        let mut receivers: BTreeMap<String, mpsc::Receiver<Event>> = BTreeMap::new();
+        let mut fresh: BTreeMap<StageKey, mpsc::Sender<Event>> = BTreeMap::new();
+        let mut receivers: BTreeMap<StageKey, mpsc::Receiver<Event>> = BTreeMap::new();
         for key in built
             .transforms
             .keys()
-            .map(|n| format!("transforms.{n}"))
-            .chain(built.sinks.keys().map(|n| format!("sinks.{n}")))
+            .map(StageKey::transform)
+            .chain(built.sinks.keys().map(StageKey::sink))
         {
             let (tx, rx) = mpsc::channel(capacity);
             self.inputs.insert(key.clone(), tx.downgrade());
@@ -274,7 +278,7 @@ impl Graph {
         }
         let mut transform_outputs = BTreeMap::new();
         for name in built.transforms.keys() {
-            let key = format!("transforms.{name}");
+            let key = StageKey::transform(name);
             // Its own output, then one per named output (`route.english`),
             // each re-pointed by the name readers give it.
             let named = config.transforms[name].config.outputs();
@@ -295,7 +299,7 @@ impl Graph {
         }
         let mut source_outputs = BTreeMap::new();
         for name in built.sources.keys() {
-            let key = format!("sources.{name}");
+            let key = StageKey::source(name);
             let output =
                 Output::new(Vec::new(), self.counters(&key)).admitting_into(self.budget.clone());
             let output = self.observe(output, &key);
@@ -327,20 +331,20 @@ impl Graph {
     fn spawn_rest(
         &mut self,
         built: Built,
-        mut receivers: BTreeMap<String, mpsc::Receiver<Event>>,
+        mut receivers: BTreeMap<StageKey, mpsc::Receiver<Event>>,
         mut transform_outputs: BTreeMap<String, Vec<Output>>,
         mut source_outputs: BTreeMap<String, Output>,
         dead_tx: &mpsc::Sender<DeadLetterEvent>,
     ) {
         let config = self.config.take().expect("applied config");
         for (name, (sink, cx)) in built.sinks {
-            let key = format!("sinks.{name}");
+            let key = cx.key.clone();
             let counters = self.counters(&key);
             let latency = self.latency(&key);
             let rx = receivers.remove(&key).expect("a channel per sink");
             let queue = self.inputs.get(&key).cloned();
             self.status
-                .put_stage("sink", &cx, counters.clone(), latency.clone(), queue);
+                .put_stage(&cx, counters.clone(), latency.clone(), queue);
             let tap = self.tap(&key);
             let rejects = (
                 name.clone(),
@@ -361,13 +365,13 @@ impl Graph {
             ));
         }
         for (name, (transform, cx)) in built.transforms {
-            let key = format!("transforms.{name}");
+            let key = cx.key.clone();
             let counters = self.counters(&key);
             let latency = self.latency(&key);
             let rx = receivers.remove(&key).expect("a channel per transform");
             let queue = self.inputs.get(&key).cloned();
             self.status
-                .put_stage("transform", &cx, counters.clone(), latency.clone(), queue);
+                .put_stage(&cx, counters.clone(), latency.clone(), queue);
             let mut named = transform_outputs
                 .remove(&name)
                 .expect("an output per transform");
@@ -390,11 +394,10 @@ impl Graph {
             ));
         }
         for (name, (source, cx)) in built.sources {
-            let key = format!("sources.{name}");
+            let key = cx.key.clone();
             let counters = self.counters(&key);
             let latency = self.latency(&key);
-            self.status
-                .put_stage("source", &cx, counters.clone(), latency, None);
+            self.status.put_stage(&cx, counters.clone(), latency, None);
             let stop = self.sources_stop.child_token();
             self.source_stops.insert(name.clone(), stop.clone());
             let source_cx = SourceContext {
@@ -402,7 +405,6 @@ impl Graph {
                 out: source_outputs.remove(&name).expect("an output per source"),
                 dead_letters: DeadLetters::new(dead_tx.clone(), counters),
                 shutdown: stop,
-                progress: self.progress.clone(),
             };
             let done = CancellationToken::new();
             self.source_done.insert(name.clone(), done.clone());
@@ -417,7 +419,7 @@ impl Graph {
 
     /// Points every output (current and draining) at the channels of the
     /// stages that read it in the current config.
-    fn repoint(&mut self, fresh: &BTreeMap<String, mpsc::Sender<Event>>) {
+    fn repoint(&mut self, fresh: &BTreeMap<StageKey, mpsc::Sender<Event>>) {
         let config = self.config.as_ref().expect("a config");
         let mut readers: BTreeMap<&str, Vec<mpsc::Sender<Event>>> = BTreeMap::new();
         for (key, inputs) in config.readers() {
@@ -450,12 +452,13 @@ impl Graph {
     async fn reload(&mut self, pipeline: Pipeline) {
         let mut new = pipeline.config;
         let old = self.config.as_ref().expect("a running config");
+        let dead_letter = StageKey::dead_letter();
         for (what, changed) in [
             ("[runtime]", old.runtime != new.runtime),
             ("[api]", old.api != new.api),
             (
                 "[dead_letter]",
-                old.tables.get("dead_letter") != new.tables.get("dead_letter"),
+                old.tables.get(&dead_letter) != new.tables.get(&dead_letter),
             ),
         ] {
             if changed {
@@ -467,26 +470,27 @@ impl Graph {
         // reloads compare with what runs.
         new.runtime = old.runtime.clone();
         new.api = old.api.clone();
-        match old.tables.get("dead_letter") {
-            Some(table) => drop(new.tables.insert("dead_letter".into(), table.clone())),
-            None => drop(new.tables.remove("dead_letter")),
+        match old.tables.get(&dead_letter) {
+            Some(table) => drop(new.tables.insert(dead_letter.clone(), table.clone())),
+            None => drop(new.tables.remove(&dead_letter)),
         }
-        let changed: BTreeSet<String> = new
+        let changed: BTreeSet<StageKey> = new
             .tables
             .iter()
-            .filter(|(key, table)| *key != "dead_letter" && old.tables.get(*key) != Some(*table))
+            .filter(|(key, table)| **key != dead_letter && old.tables.get(*key) != Some(*table))
             .map(|(key, _)| key.clone())
             .collect();
-        let removed: Vec<&String> = old
+        let removed: Vec<String> = old
             .tables
             .keys()
             .filter(|k| !new.tables.contains_key(*k))
+            .map(StageKey::to_string)
             .collect();
         if !removed.is_empty() {
             tracing::warn!(stages = ?removed, "the reload removes stages: they drain what they hold, then stop");
         }
         let removed = removed.len();
-        let is_source = |key: &str| key.starts_with("sources.");
+        let is_source = |key: &StageKey| key.kind() == StageKind::Source;
         let mut built = match build(&new, &|key| changed.contains(key) && !is_source(key)) {
             Ok(built) => built,
             Err(e) => return self.refuse(&e.to_string()),
@@ -503,11 +507,11 @@ impl Graph {
             .collect();
         // A source may hold what its successor needs (a listening port, a
         // consumer): stop the old version before building the new one.
-        let restarted: BTreeSet<&String> = changed.iter().filter(|k| is_source(k)).collect();
+        let restarted: BTreeSet<&StageKey> = changed.iter().filter(|k| is_source(k)).collect();
         for key in &restarted {
-            self.stop_source(key.trim_start_matches("sources.")).await;
+            self.stop_source(key.name()).await;
         }
-        match build(&new, &|key| restarted.contains(&key.to_owned())) {
+        match build(&new, &|key| restarted.contains(key)) {
             Ok(sources) => built.sources = sources.sources,
             Err(e) => {
                 // Better the old version than none: start it again.
@@ -515,16 +519,16 @@ impl Graph {
                     "a changed source cannot start; it runs on with its old config:\n{e}"
                 );
                 let old = self.config.as_ref().expect("a running config");
-                let failed: BTreeSet<&String> = restarted
+                let failed: BTreeSet<&StageKey> = restarted
                     .iter()
                     .copied()
-                    .filter(|key| e.problems.iter().any(|p| &&p.key == key))
+                    .filter(|key| e.problems.iter().any(|p| p.key == key.to_string()))
                     .collect();
-                if let Ok(again) = build(old, &|key| failed.contains(&key.to_owned())) {
+                if let Ok(again) = build(old, &|key| failed.contains(key)) {
                     built.sources.extend(again.sources);
                 }
                 if let Ok(rest) = build(&new, &|key| {
-                    restarted.contains(&key.to_owned()) && !failed.contains(&key.to_owned())
+                    restarted.contains(key) && !failed.contains(key)
                 }) {
                     built.sources.extend(rest.sources);
                 }
@@ -585,7 +589,6 @@ pub async fn run(
         None => None,
     };
     status.started();
-    let progress = Progress::default();
     let timeout = Duration::from_secs(config.runtime.shutdown_timeout_secs);
     let mut built = built;
     let (dead_sink, dead_cx) = built
@@ -612,23 +615,16 @@ pub async fn run(
         counters: BTreeMap::new(),
         latencies: BTreeMap::new(),
         status: status.clone(),
-        progress: progress.clone(),
         drains: Drains::new(drains),
         budget: ByteBudget::new(config.runtime.max_in_flight_bytes.get()),
         observed: api.is_some(),
     };
     // The dead-letter sink runs until every stage has dropped its sender.
-    let counters = graph.counters("dead_letter");
-    let latency = graph.latency("dead_letter");
-    status.put_stage(
-        "dead_letter",
-        &dead_cx,
-        counters.clone(),
-        latency.clone(),
-        None,
-    );
+    let counters = graph.counters(&dead_cx.key);
+    let latency = graph.latency(&dead_cx.key);
+    status.put_stage(&dead_cx, counters.clone(), latency.clone(), None);
     graph.tasks.spawn(labelled(
-        "dead_letter".to_owned(),
+        dead_cx.key.clone(),
         sink_loop(
             dead_sink,
             dead_rx,
@@ -637,7 +633,7 @@ pub async fn run(
             latency,
             None,
             graph.drains.clone(),
-            graph.tap("dead_letter"),
+            graph.tap(&dead_cx.key),
         ),
     ));
     graph.apply(config, built, &dead_tx);
@@ -645,7 +641,7 @@ pub async fn run(
 
     let display = options
         .progress_bar
-        .then(|| ProgressDisplay::start(progress.clone()));
+        .then(|| ProgressDisplay::start(status.clone()));
     let mut report = RunReport {
         stages: Vec::new(),
         stopped: false,
@@ -721,7 +717,7 @@ pub async fn run(
     status.stopped();
     report.stages = status.snapshot();
     if let Some(display) = display {
-        display.finish(report.stages.iter().map(|s| s.failed).sum());
+        display.finish();
     }
     if let Some(api) = api {
         api.stop().await;
@@ -740,10 +736,10 @@ async fn next_reload(
 }
 
 /// A stage task's end: its config key and how it ended.
-type StageEnd = (String, Result<(), BoxError>);
+type StageEnd = (StageKey, Result<(), BoxError>);
 
 async fn labelled(
-    label: String,
+    label: StageKey,
     task: impl std::future::Future<Output = Result<(), BoxError>>,
 ) -> StageEnd {
     (label, task.await)

@@ -3,7 +3,9 @@
 
 use crate::config::ParsedConfig;
 use crate::histogram::Histogram;
-use newsflow_core::{BuildContext, Counter, Event, Gauge, Health, Record, StageCounters, Tap};
+use newsflow_core::{
+    BuildContext, Counter, Event, Gauge, Health, Record, StageCounters, StageKey, StageKind, Tap,
+};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
@@ -22,7 +24,7 @@ struct Inner {
     reloads: u64,
     failed_reloads: u64,
     /// What leaves each stage, by key, for observers; kept across reloads.
-    taps: BTreeMap<String, Tap<Record>>,
+    taps: BTreeMap<StageKey, Tap<Record>>,
     topology: Vec<Node>,
 }
 
@@ -30,13 +32,13 @@ struct Inner {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Node {
     /// Config key (`transforms.enrich`).
-    pub key: String,
+    pub key: StageKey,
     /// `source`, `transform`, `sink` or `dead_letter`.
-    pub kind: &'static str,
+    pub kind: StageKind,
     /// Its `type` (`http`, `jsonl`).
     pub type_name: String,
     /// The keys of the stages it reads.
-    pub inputs: Vec<String>,
+    pub inputs: Vec<StageKey>,
 }
 
 /// How many of the latest records each stage's tap keeps.
@@ -44,8 +46,7 @@ const TAP_CAPACITY: usize = 64;
 
 #[derive(Debug)]
 struct Stage {
-    key: String,
-    kind: &'static str,
+    key: StageKey,
     health: Health,
     backlog: Gauge,
     skipped: Counter,
@@ -59,9 +60,9 @@ struct Stage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageSnapshot {
     /// Config key (`sinks.out`).
-    pub key: String,
+    pub key: StageKey,
     /// `source`, `transform`, `sink` or `dead_letter`.
-    pub kind: &'static str,
+    pub kind: StageKind,
     /// Whether the stage says it can do its job now.
     pub ready: bool,
     /// Articles taken in.
@@ -80,15 +81,9 @@ pub struct StageSnapshot {
     pub skipped: u64,
     /// For a source: messages its server delivered again.
     pub redelivered: u64,
-}
-
-fn kind_rank(kind: &str) -> u8 {
-    match kind {
-        "source" => 0,
-        "transform" => 1,
-        "sink" => 2,
-        _ => 3,
-    }
+    /// For a source: its articles settled (written, dead-lettered, dropped
+    /// or failed); those emitted and not settled are in flight.
+    pub settled: u64,
 }
 
 impl Status {
@@ -106,7 +101,6 @@ impl Status {
     /// Adds a stage, or replaces the one with the same key (a reload).
     pub(crate) fn put_stage(
         &self,
-        kind: &'static str,
         cx: &BuildContext,
         counters: Arc<StageCounters>,
         latency: Arc<Histogram>,
@@ -116,7 +110,6 @@ impl Status {
         inner.stages.retain(|s| s.key != cx.key);
         inner.stages.push(Stage {
             key: cx.key.clone(),
-            kind,
             health: cx.health.clone(),
             backlog: cx.backlog.clone(),
             skipped: cx.skipped.clone(),
@@ -125,76 +118,44 @@ impl Status {
             latency,
             queue,
         });
-        inner
-            .stages
-            .sort_by(|a, b| (kind_rank(a.kind), &a.key).cmp(&(kind_rank(b.kind), &b.key)));
+        inner.stages.sort_by(|a, b| a.key.cmp(&b.key));
     }
 
     /// Forgets a stage a reload removed.
-    pub(crate) fn remove_stage(&self, key: &str) {
-        self.lock().stages.retain(|s| s.key != key);
+    pub(crate) fn remove_stage(&self, key: &StageKey) {
+        self.lock().stages.retain(|s| s.key != *key);
     }
 
     /// The tap of stage `key`, made on first use; the same one after a
     /// reload rebuilds the stage, so observers stay attached.
-    pub(crate) fn tap_for(&self, key: &str) -> Tap<Record> {
+    pub(crate) fn tap_for(&self, key: &StageKey) -> Tap<Record> {
         self.lock()
             .taps
-            .entry(key.to_owned())
+            .entry(key.clone())
             .or_insert_with(|| Tap::new(TAP_CAPACITY))
             .clone()
     }
 
     /// The tap of stage `key`, when it runs observed.
-    pub fn tap(&self, key: &str) -> Option<Tap<Record>> {
+    pub fn tap(&self, key: &StageKey) -> Option<Tap<Record>> {
         self.lock().taps.get(key).cloned()
     }
 
     /// Records the graph of `config` (at the start and after each reload).
     pub(crate) fn set_topology(&self, config: &ParsedConfig) {
-        let key_of = |input: &String| {
-            if config.sources.contains_key(input) {
-                format!("sources.{input}")
-            } else {
-                // A route's named output (`route.english`) comes from the route.
-                let transform = input.split_once('.').map_or(input.as_str(), |(t, _)| t);
-                format!("transforms.{transform}")
-            }
-        };
-        let mut nodes: Vec<Node> = config
-            .sources
-            .iter()
-            .map(|(name, spec)| Node {
-                key: format!("sources.{name}"),
-                kind: "source",
-                type_name: spec.type_name.clone(),
-                inputs: Vec::new(),
+        let nodes = config
+            .stages()
+            .map(|stage| Node {
+                kind: stage.key.kind(),
+                key: stage.key,
+                type_name: stage.type_name.to_owned(),
+                inputs: stage
+                    .inputs
+                    .iter()
+                    .filter_map(|i| config.stage_of(i))
+                    .collect(),
             })
             .collect();
-        for (name, spec) in &config.transforms {
-            nodes.push(Node {
-                key: format!("transforms.{name}"),
-                kind: "transform",
-                type_name: spec.type_name.clone(),
-                inputs: spec.inputs.iter().map(key_of).collect(),
-            });
-        }
-        for (name, spec) in &config.sinks {
-            nodes.push(Node {
-                key: format!("sinks.{name}"),
-                kind: "sink",
-                type_name: spec.type_name.clone(),
-                inputs: spec.inputs.iter().map(key_of).collect(),
-            });
-        }
-        if let Some(spec) = &config.dead_letter {
-            nodes.push(Node {
-                key: "dead_letter".into(),
-                kind: "dead_letter",
-                type_name: spec.type_name.clone(),
-                inputs: Vec::new(),
-            });
-        }
         self.lock().topology = nodes;
     }
 
@@ -233,7 +194,7 @@ impl Status {
     }
 
     /// The stages that are not ready now.
-    pub fn not_ready(&self) -> Vec<String> {
+    pub fn not_ready(&self) -> Vec<StageKey> {
         let inner = self.lock();
         inner
             .stages
@@ -287,10 +248,10 @@ impl Stage {
     fn snapshot(&self) -> StageSnapshot {
         StageSnapshot {
             key: self.key.clone(),
-            kind: self.kind,
+            kind: self.key.kind(),
             ready: self.health.is_ready(),
             // A source takes in exactly what it passes on or refuses.
-            received: if self.kind == "source" {
+            received: if self.key.kind() == StageKind::Source {
                 self.counters.emitted() + self.counters.failed()
             } else {
                 self.counters.received()
@@ -306,6 +267,7 @@ impl Stage {
             backlog: self.backlog.get(),
             skipped: self.skipped.get(),
             redelivered: self.redelivered.get(),
+            settled: self.counters.settled(),
         }
     }
 }

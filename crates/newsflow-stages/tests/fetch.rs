@@ -200,7 +200,7 @@ fn transform(
         .unwrap()
         .extend(table.as_object().unwrap().clone());
     let config: FetchConfig = serde_json::from_value(options).unwrap();
-    let cx = BuildContext::new("transforms.fetch", state);
+    let cx = BuildContext::new(newsflow_core::StageKey::transform("fetch"), state);
     (config.build(&cx).unwrap(), cx)
 }
 

@@ -202,7 +202,10 @@ async fn wait_all_acknowledged(
 
 fn build_sink(config: &NatsSinkConfig) -> Box<dyn Sink> {
     config
-        .build(&BuildContext::new("sinks.bus", "/nonexistent"))
+        .build(&BuildContext::new(
+            newsflow_core::StageKey::sink("bus"),
+            "/nonexistent",
+        ))
         .unwrap()
 }
 
@@ -739,7 +742,7 @@ async fn the_sink_retries_while_the_server_is_down_and_writes_when_it_is_back() 
         return;
     };
     let bus = Bus::on(server.url(), "OUTAGE", "out");
-    let build = BuildContext::new("sinks.bus", "/nonexistent");
+    let build = BuildContext::new(newsflow_core::StageKey::sink("bus"), "/nonexistent");
     let mut sink = bus.sink_config().build(&build).unwrap();
 
     // Down from the start: retryable, not ready.

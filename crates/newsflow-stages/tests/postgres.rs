@@ -60,7 +60,10 @@ fn sink(url: &str, schema: &str) -> Box<dyn Sink> {
     )
     .unwrap();
     config
-        .build(&BuildContext::new("sinks.db", std::env::temp_dir()))
+        .build(&BuildContext::new(
+            newsflow_core::StageKey::sink("db"),
+            std::env::temp_dir(),
+        ))
         .unwrap()
 }
 
@@ -378,7 +381,7 @@ async fn a_lost_connection_is_retryable_and_reported_not_ready() {
     let url = format!("postgres://postgres@127.0.0.1:{}/test", proxy.port);
     let config: PostgresConfig =
         serde_json::from_value(serde_json::json!({"url": url, "schema": schema})).unwrap();
-    let cx = BuildContext::new("sinks.db", std::env::temp_dir());
+    let cx = BuildContext::new(newsflow_core::StageKey::sink("db"), std::env::temp_dir());
     let mut sink = config.build(&cx).unwrap();
     write(sink.as_mut(), &[Record::Article(rich_article("a"))]).await;
     assert!(cx.health.is_ready());

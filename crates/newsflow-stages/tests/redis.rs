@@ -14,8 +14,11 @@ fn sink(url: &str, key: &str) -> Box<dyn Sink> {
         "dead_letter_key": format!("{key}:dead"),
     }))
     .unwrap();
-    newsflow_core::SinkConfig::build(&config, &BuildContext::new("sinks.cache", "/nonexistent"))
-        .unwrap()
+    newsflow_core::SinkConfig::build(
+        &config,
+        &BuildContext::new(newsflow_core::StageKey::sink("cache"), "/nonexistent"),
+    )
+    .unwrap()
 }
 
 /// A connection for checking what was stored, with `keys` deleted first;

@@ -17,7 +17,10 @@ fn sink(path: &Path) -> Box<dyn Sink> {
         path: path.to_owned(),
     };
     config
-        .build(&BuildContext::new("sinks.db", path.parent().unwrap()))
+        .build(&BuildContext::new(
+            newsflow_core::StageKey::sink("db"),
+            path.parent().unwrap(),
+        ))
         .unwrap()
 }
 

@@ -188,7 +188,13 @@ async fn a_401_stops_the_run_and_dead_letters_nothing() {
     assert_eq!(receiver.request_count(), 1, "no batch is sent after a 401");
     assert!(scratch.read("dead.jsonl").is_empty());
     // Every article the source sent is counted at the sink, as failed.
-    let stage = |key: &str| report.stages.iter().find(|s| s.key == key).unwrap();
+    let stage = |key: &str| {
+        report
+            .stages
+            .iter()
+            .find(|s| s.key.to_string() == key)
+            .unwrap()
+    };
     let (source, hook) = (stage("sources.replay"), stage("sinks.hook"));
     assert_eq!(
         (hook.received, hook.failed, hook.emitted),

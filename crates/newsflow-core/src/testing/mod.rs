@@ -1,11 +1,13 @@
-//! Test support for stage crates, behind the `test-util` feature: run a
-//! source on its own as the runtime would, and find or skip the services
-//! (PostgreSQL, NATS, Redis, free ports) integration tests need.
+//! Test support behind the `test-util` feature: run a source on its own as
+//! the runtime would, run whole pipelines on in-memory stages, and find or
+//! skip the services (PostgreSQL, NATS, Redis, free ports) integration tests
+//! need. Nothing here runs in a pipeline.
 //!
 //! Enable it for tests only:
 //! `newsflow-core = { workspace = true, features = ["test-util"] }` under
 //! `[dev-dependencies]`.
 
+pub mod memory;
 mod services;
 mod source;
 

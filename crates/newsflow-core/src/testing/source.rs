@@ -3,8 +3,8 @@
 //! their deliveries itself.
 
 use crate::{
-    BoxError, BuildContext, DeadLetterEvent, DeadLetters, Event, Gauge, Health, Output, Progress,
-    SourceConfig, SourceContext, StageCounters,
+    BoxError, BuildContext, DeadLetterEvent, DeadLetters, Event, Gauge, Health, Output,
+    SourceConfig, SourceContext, StageCounters, StageKey,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -78,7 +78,7 @@ pub struct RunningSource {
 /// # }
 /// ```
 pub fn start_source(config: &dyn SourceConfig, state: &Path) -> RunningSource {
-    let build = BuildContext::new("sources.in", state);
+    let build = BuildContext::new(StageKey::source("in"), state);
     let source = config
         .build(&build)
         .unwrap_or_else(|e| panic!("the source does not build: {e}"));
@@ -91,7 +91,6 @@ pub fn start_source(config: &dyn SourceConfig, state: &Path) -> RunningSource {
         out: Output::new(vec![article_tx], counters.clone()),
         dead_letters: DeadLetters::new(dead_tx, counters),
         shutdown: shutdown.clone(),
-        progress: Progress::default(),
     };
     RunningSource {
         articles,

@@ -4,7 +4,9 @@
 //! Every problem is collected, not just the first, and each names its key
 //! path (`sinks.out.path`) and, where the file gives it, its line.
 
-use newsflow_core::{FieldError, Registry, SinkConfig, SourceConfig, TransformConfig};
+use newsflow_core::{
+    FieldError, Registry, SinkConfig, SourceConfig, StageKey, StageKind, TransformConfig,
+};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -177,25 +179,62 @@ pub struct ParsedConfig {
     pub tests: Vec<Value>,
     /// Each stage's table as written (after environment overrides), by key:
     /// a reload rebuilds the stages whose table changed.
-    pub tables: BTreeMap<String, Value>,
+    pub tables: BTreeMap<StageKey, Value>,
     pub(crate) lines: LineIndex,
     /// Problems outside the stages (`[dead_letter]`, `[runtime]`, `[api]`),
     /// reported by [`crate::compile`] together with the graph's.
     pub(crate) deferred: Vec<Problem>,
 }
 
+/// One stage of a config, whatever its kind.
+#[derive(Debug, Clone)]
+pub struct StageEntry<'a> {
+    /// Its key.
+    pub key: StageKey,
+    /// Its `type`.
+    pub type_name: &'a str,
+    /// The names it reads (none for sources and the dead-letter sink).
+    pub inputs: &'a [String],
+}
+
 impl ParsedConfig {
-    /// Every stage that reads others (transforms, then sinks), by config
-    /// key, with the names it reads.
-    pub fn readers(&self) -> impl Iterator<Item = (String, &Vec<String>)> {
+    /// Every stage, sources first, the dead-letter sink last.
+    pub fn stages<'a>(&'a self) -> impl Iterator<Item = StageEntry<'a>> {
+        let entry = |key, type_name: &'a String, inputs: &'a [String]| StageEntry {
+            key,
+            type_name,
+            inputs,
+        };
+        let sources = self
+            .sources
+            .iter()
+            .map(move |(n, s)| entry(StageKey::source(n), &s.type_name, &[]));
         let transforms = self
             .transforms
             .iter()
-            .map(|(name, spec)| (format!("transforms.{name}"), &spec.inputs));
+            .map(move |(n, s)| entry(StageKey::transform(n), &s.type_name, &s.inputs));
         let sinks = self
             .sinks
             .iter()
-            .map(|(name, spec)| (format!("sinks.{name}"), &spec.inputs));
+            .map(move |(n, s)| entry(StageKey::sink(n), &s.type_name, &s.inputs));
+        let dead_letter = self
+            .dead_letter
+            .iter()
+            .map(move |s| entry(StageKey::dead_letter(), &s.type_name, &[]));
+        sources.chain(transforms).chain(sinks).chain(dead_letter)
+    }
+
+    /// Every stage that reads others (transforms, then sinks), by config
+    /// key, with the names it reads.
+    pub fn readers(&self) -> impl Iterator<Item = (StageKey, &Vec<String>)> {
+        let transforms = self
+            .transforms
+            .iter()
+            .map(|(name, spec)| (StageKey::transform(name), &spec.inputs));
+        let sinks = self
+            .sinks
+            .iter()
+            .map(|(name, spec)| (StageKey::sink(name), &spec.inputs));
         transforms.chain(sinks)
     }
 
@@ -212,6 +251,25 @@ impl ParsedConfig {
             .iter()
             .any(|o| o == output)
             .then_some(name.as_str())
+    }
+
+    /// A problem at stage `key`, with the line its table starts on.
+    pub fn problem(&self, key: &StageKey, message: String) -> Problem {
+        let key = key.to_string();
+        Problem {
+            line: self.line_of(&key),
+            key,
+            message,
+        }
+    }
+
+    /// The stage an input names: a source, a transform, or the transform
+    /// whose output it is (`route.english` -> `transforms.route`).
+    pub fn stage_of(&self, input: &str) -> Option<StageKey> {
+        if self.sources.contains_key(input) {
+            return Some(StageKey::source(input));
+        }
+        self.transform_of(input).map(StageKey::transform)
     }
 
     /// The line where `key` (a dotted path) is written, if it is.
@@ -369,7 +427,7 @@ struct Parser<'a> {
     /// like overrides, so `batch_size = "${BATCH:-100}"` is a number.
     expanded: BTreeSet<String>,
     problems: Vec<Problem>,
-    tables: BTreeMap<String, Value>,
+    tables: BTreeMap<StageKey, Value>,
 }
 
 /// The keys every transform and sink table may carry besides its own.
@@ -467,19 +525,21 @@ impl Parser<'_> {
             .remove("api")
             .and_then(|value| self.typed::<ApiOptions>("api", value));
         let registry = self.registry;
-        let sources = self.section(&mut root, "sources", |p, key, type_name, table| {
-            let parsed = p.read_stage(key, table, |t| p.registry.parse_source(type_name, t));
-            p.stage(key, "source", type_name, parsed, || registry.source_types())
-                .map(|config| SourceSpec {
-                    type_name: type_name.to_owned(),
-                    config,
-                })
+        let sources = self.section(&mut root, StageKind::Source, |p, key, type_name, table| {
+            let parsed = p.read_stage(key, table, |t| p.registry.sources.parse(type_name, t));
+            p.stage(key, "source", type_name, parsed, || {
+                registry.sources.types()
+            })
+            .map(|config| SourceSpec {
+                type_name: type_name.to_owned(),
+                config,
+            })
         });
-        let transforms = self.section(&mut root, "transforms", |p, key, type_name, mut table| {
+        let transforms = self.section(&mut root, StageKind::Transform, |p, key, type_name, mut table| {
             let common = p.common::<TransformCommon>(key, &mut table, TRANSFORM_COMMON_KEYS);
-            let parsed = p.read_stage(key, table, |t| p.registry.parse_transform(type_name, t));
+            let parsed = p.read_stage(key, table, |t| p.registry.transforms.parse(type_name, t));
             let config = p.stage(key, "transform", type_name, parsed, || {
-                registry.transform_types()
+                registry.transforms.types()
             });
             let common = common?;
             if common.concurrency == Some(0) {
@@ -507,16 +567,16 @@ impl Parser<'_> {
                 config,
             })
         });
-        let sinks = self.section(&mut root, "sinks", |p, key, type_name, table| {
+        let sinks = self.section(&mut root, StageKind::Sink, |p, key, type_name, table| {
             p.sink(key, type_name, table)
         });
         let dead_letter = match root.remove("dead_letter") {
             None => None,
-            Some(Value::Object(table)) => {
-                self.with_type("dead_letter", table, |p, key, type_name, table| {
-                    p.sink(key, type_name, table)
-                })
-            }
+            Some(Value::Object(table)) => self.with_type(
+                StageKey::dead_letter(),
+                table,
+                |p, key, type_name, table| p.sink(key, type_name, table),
+            ),
             Some(_) => {
                 self.problem(
                     "dead_letter",
@@ -585,9 +645,9 @@ impl Parser<'_> {
         mut table: Map<String, Value>,
     ) -> Option<SinkSpec> {
         let common = self.common::<SinkCommon>(key, &mut table, SINK_COMMON_KEYS);
-        let parsed = self.read_stage(key, table, |t| self.registry.parse_sink(type_name, t));
+        let parsed = self.read_stage(key, table, |t| self.registry.sinks.parse(type_name, t));
         let registry = self.registry;
-        let config = self.stage(key, "sink", type_name, parsed, || registry.sink_types());
+        let config = self.stage(key, "sink", type_name, parsed, || registry.sinks.types());
         let common = common?;
         if common.batch_size == 0 {
             self.problem(&format!("{key}.batch_size"), "must be at least 1");
@@ -605,20 +665,24 @@ impl Parser<'_> {
     fn section<T>(
         &mut self,
         root: &mut Map<String, Value>,
-        section: &str,
+        kind: StageKind,
         mut parse_one: impl FnMut(&mut Self, &str, &str, Map<String, Value>) -> Option<T>,
     ) -> BTreeMap<String, T> {
         let mut out = BTreeMap::new();
+        let section = kind.table();
         match root.remove(section) {
             None => {}
             Some(Value::Object(stages)) => {
                 for (name, value) in stages {
-                    let key = format!("{section}.{name}");
+                    let key = StageKey::new(kind, name.as_str());
                     let Value::Object(table) = value else {
-                        self.problem(&key, format!("must be a table: [{key}] with a `type`"));
+                        self.problem(
+                            &key.to_string(),
+                            format!("must be a table: [{key}] with a `type`"),
+                        );
                         continue;
                     };
-                    if let Some(parsed) = self.with_type(&key, table, &mut parse_one) {
+                    if let Some(parsed) = self.with_type(key, table, &mut parse_one) {
                         out.insert(name, parsed);
                     }
                 }
@@ -634,12 +698,12 @@ impl Parser<'_> {
     /// Splits off the `type` key and hands the rest to `parse_one`.
     fn with_type<T>(
         &mut self,
-        key: &str,
+        stage: StageKey,
         mut table: Map<String, Value>,
         parse_one: impl FnOnce(&mut Self, &str, &str, Map<String, Value>) -> Option<T>,
     ) -> Option<T> {
-        self.tables
-            .insert(key.to_owned(), Value::Object(table.clone()));
+        let key = &stage.to_string();
+        self.tables.insert(stage, Value::Object(table.clone()));
         match table.remove("type") {
             Some(Value::String(type_name)) => parse_one(self, key, &type_name, table),
             Some(_) => {

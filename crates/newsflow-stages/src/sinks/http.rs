@@ -215,7 +215,7 @@ mod tests {
     #[test]
     fn the_url_and_headers_are_checked_as_read() {
         let dir = tempfile::tempdir().unwrap();
-        let cx = BuildContext::new("sinks.hook", dir.path());
+        let cx = BuildContext::new(newsflow_core::StageKey::sink("hook"), dir.path());
         let good = config(serde_json::json!({ "url": "http://127.0.0.1:9/hook" })).unwrap();
         assert!(good.build(&cx).is_ok());
         assert!(config(serde_json::json!({ "url": "not a url" })).is_err());

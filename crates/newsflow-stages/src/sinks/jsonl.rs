@@ -174,7 +174,10 @@ mod tests {
         };
         drop(
             config
-                .build(&BuildContext::new("sinks.out", dir.path()))
+                .build(&BuildContext::new(
+                    newsflow_core::StageKey::sink("out"),
+                    dir.path(),
+                ))
                 .unwrap(),
         );
         assert_eq!(

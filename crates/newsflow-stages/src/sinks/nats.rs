@@ -98,7 +98,7 @@ impl SinkConfig for NatsSinkConfig {
         cx.health.set_ready(false);
         Ok(Box::new(NatsSink {
             config: self.clone(),
-            stage: cx.key.clone(),
+            stage: cx.key.to_string(),
             health: cx.health.clone(),
             connection: None,
         }))
@@ -495,7 +495,10 @@ mod tests {
                 serde_json::from_value(table).map_err(|e| e.to_string())?;
             config.check().map_err(|e| e.message)?;
             config
-                .build(&BuildContext::new("sinks.bus", "/nonexistent"))
+                .build(&BuildContext::new(
+                    newsflow_core::StageKey::sink("bus"),
+                    "/nonexistent",
+                ))
                 .map(drop)
                 .map_err(|e| e.to_string())
         };

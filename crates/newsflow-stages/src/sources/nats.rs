@@ -550,7 +550,10 @@ mod tests {
                 serde_json::from_value(table).map_err(|e| e.to_string())?;
             config.check().map_err(|e| e.message)?;
             config
-                .build(&BuildContext::new("sources.nats", "/nonexistent"))
+                .build(&BuildContext::new(
+                    newsflow_core::StageKey::source("nats"),
+                    "/nonexistent",
+                ))
                 .map(drop)
                 .map_err(|e| e.to_string())
         };

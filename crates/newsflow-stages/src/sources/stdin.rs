@@ -48,11 +48,9 @@ impl Source for StdinSource {
                     if record.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
-                    cx.progress.add_total(1);
                     emit_json(&cx, record, "stdin", Some(number)).await
                 }
                 Line::TooLong(size) => {
-                    cx.progress.add_total(1);
                     let location = Some(format!("stdin:{number}"));
                     let letter = DeadLetter::oversized(&cx.name, location, size, limit, &line);
                     cx.dead_letters.send(letter, cx.delivery()).await

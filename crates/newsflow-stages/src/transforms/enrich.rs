@@ -129,7 +129,10 @@ mod tests {
 
     fn enrich(table: serde_json::Value) -> (Arc<dyn Transform>, BuildContext) {
         let config: EnrichConfig = serde_json::from_value(table).unwrap();
-        let cx = BuildContext::new("transforms.enrich", std::env::temp_dir());
+        let cx = BuildContext::new(
+            newsflow_core::StageKey::transform("enrich"),
+            std::env::temp_dir(),
+        );
         (config.build(&cx).unwrap(), cx)
     }
 

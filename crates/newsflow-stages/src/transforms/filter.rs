@@ -135,7 +135,10 @@ mod tests {
     ) -> (C, Arc<dyn Transform>) {
         let config: C = serde_json::from_value(table).unwrap();
         let built = config
-            .build(&BuildContext::new("transforms.t", "state"))
+            .build(&BuildContext::new(
+                newsflow_core::StageKey::transform("t"),
+                "state",
+            ))
             .unwrap();
         (config, built)
     }

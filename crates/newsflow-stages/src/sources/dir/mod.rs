@@ -19,8 +19,8 @@ mod watch;
 use super::{default_max_article_bytes, emit_json_with, emit_with};
 use newsflow_core::codec::{self, next_line, Line};
 use newsflow_core::{
-    BoxError, BuildContext, Closed, DeadLetter, Delivery, Source, SourceConfig, SourceContext,
-    OVERSIZED_RAW_KEPT,
+    BoxError, BuildContext, Closed, DeadLetter, Delivery, Gauge, Source, SourceConfig,
+    SourceContext, OVERSIZED_RAW_KEPT,
 };
 use serde::Deserialize;
 use std::io;
@@ -74,7 +74,6 @@ impl SourceConfig for DirConfig {
                     &self.path,
                 )?)),
                 settle: Duration::from_millis(self.settle_ms),
-                backlog: cx.backlog.clone(),
             })
         } else {
             None
@@ -83,6 +82,7 @@ impl SourceConfig for DirConfig {
             tree,
             limit: self.max_article_bytes.get(),
             watch,
+            backlog: cx.backlog.clone(),
         }))
     }
 }
@@ -92,14 +92,16 @@ struct DirSource {
     /// `max_article_bytes`.
     limit: usize,
     watch: Option<watch::Watch>,
+    /// Files found and not read yet, for `/metrics` and the progress bar.
+    backlog: Gauge,
 }
 
 #[async_trait::async_trait]
 impl Source for DirSource {
     async fn run(self: Box<Self>, cx: SourceContext) -> Result<(), BoxError> {
         match self.watch {
-            Some(watch) => watch.run(self.tree, self.limit, cx).await,
-            None => replay(&self.tree, self.limit, cx).await,
+            Some(watch) => watch.run(self.tree, self.limit, &self.backlog, cx).await,
+            None => replay(&self.tree, self.limit, &self.backlog, cx).await,
         }
     }
 }
@@ -120,18 +122,23 @@ async fn list(tree: &Tree, source: &str) -> Result<(Vec<Entry>, Vec<PathBuf>), B
     Ok((entries, skipped))
 }
 
-async fn replay(tree: &Tree, limit: usize, cx: SourceContext) -> Result<(), BoxError> {
+async fn replay(
+    tree: &Tree,
+    limit: usize,
+    backlog: &Gauge,
+    cx: SourceContext,
+) -> Result<(), BoxError> {
     let (files, _) = list(tree, &cx.name).await?;
-    // Each file holds at least one article; JSON Lines files add the rest as they are read.
-    cx.progress.add_total(files.len() as u64);
     tracing::info!(source = %cx.name, files = files.len(), dir = %tree.shown_root().display(), "replaying");
-    for entry in files {
+    for (read_before, entry) in files.iter().enumerate() {
+        // The file being read counts by its articles as they are emitted.
+        backlog.set((files.len() - read_before - 1) as u64);
         if cx.shutdown.is_cancelled() {
             tracing::info!(source = %cx.name, "stopped before the end of the directory");
             break;
         }
         let shown = tree.shown(&entry.key);
-        let read = read_file(&cx, &entry, &shown, limit, &mut || cx.delivery()).await;
+        let read = read_file(&cx, entry, &shown, limit, &mut || cx.delivery()).await;
         let sent = match read {
             Ok(_) => Ok(()),
             Err(Failure::Closed) => Err(Closed),
@@ -273,7 +280,6 @@ async fn read_json_lines(
     let mut reader = tokio::io::BufReader::new(file);
     let mut line = Vec::new();
     let mut number = 0;
-    let mut records = 0u64;
     loop {
         let next = next_line(&mut reader, &mut line, limit)
             .await
@@ -290,10 +296,6 @@ async fn read_json_lines(
         let record = line.strip_suffix(b"\r").unwrap_or(&line);
         if oversized.is_none() && record.iter().all(u8::is_ascii_whitespace) {
             continue;
-        }
-        records += 1;
-        if records > 1 {
-            cx.progress.add_total(1);
         }
         match oversized {
             None => emit_json_with(cx, record, origin, Some(number), delivery()).await?,

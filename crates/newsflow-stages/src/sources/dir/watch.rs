@@ -4,7 +4,7 @@
 //! directory everywhere (candidates, files in flight, the ledger).
 
 use super::ledger::{Ledger, Signature};
-use super::tree::{log_skip, Skip, Tree};
+use super::tree::{log_skip, Entry, Skip, Tree};
 use super::{dead_letter_unreadable, list, read_file, Failure, Read};
 use newsflow_core::{Backoff, BoxError, Gauge, Outcome, Settled, SourceContext};
 use notify::event::{ModifyKind, RenameMode};
@@ -21,8 +21,6 @@ use tokio::time::Instant;
 pub(super) struct Watch {
     pub(super) ledger: Arc<Mutex<Ledger>>,
     pub(super) settle: Duration,
-    /// Files seen but not yet read, for `/metrics`.
-    pub(super) backlog: Gauge,
 }
 
 /// A file seen but not read yet.
@@ -85,18 +83,29 @@ impl Flights {
 }
 
 /// The files seen and not read yet, by key, and the entries skipped (each
-/// logged once).
-struct Files<'a> {
-    tree: &'a Tree,
-    source: &'a str,
+/// logged once). Its methods that look at the disk (events, readiness)
+/// run on a blocking thread: the value moves there and back.
+struct Files {
+    tree: Tree,
+    source: String,
     candidates: BTreeMap<PathBuf, Candidate>,
     skipped: HashSet<PathBuf>,
 }
 
-impl Files<'_> {
+/// A candidate complete and due to be read, as the disk shows it now.
+struct Due {
+    key: PathBuf,
+    /// Reads of it that failed so far.
+    failed: u32,
+    signature: Signature,
+    /// The entry to read, or why it is skipped (swapped for a link).
+    entry: Result<Entry, Skip>,
+}
+
+impl Files {
     fn skip(&mut self, key: PathBuf, skip: &Skip) {
         if !self.skipped.contains(&key) {
-            log_skip(self.source, &self.tree.shown(&key), skip);
+            log_skip(&self.source, &self.tree.shown(&key), skip);
             self.skipped.insert(key);
         }
     }
@@ -143,7 +152,7 @@ impl Files<'_> {
         if meta.is_dir() {
             // Files written into a new directory before its watch was added
             // raise no event of their own: look for them now.
-            let (entries, skipped) = self.tree.list(path, self.source);
+            let (entries, skipped) = self.tree.list(path, &self.source);
             for entry in entries {
                 self.note_file(entry.key, false);
             }
@@ -179,7 +188,7 @@ impl Files<'_> {
     fn ready(&mut self, settle: Duration) -> Vec<(PathBuf, u32)> {
         let mut done = Vec::new();
         let now = Instant::now();
-        let tree = self.tree;
+        let tree = &self.tree;
         self.candidates.retain(|key, candidate| {
             let current = Signature::of(&tree.path(key));
             if current.is_none() {
@@ -203,6 +212,50 @@ impl Files<'_> {
             !due
         });
         done
+    }
+
+    /// Notes the files there at the start: complete once older than `settle`.
+    fn note_existing(&mut self, existing: Vec<Entry>, settle: Duration) {
+        for entry in existing {
+            let path = self.tree.path(&entry.key);
+            let age = std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| SystemTime::now().duration_since(t).ok())
+                .unwrap_or_default();
+            let since = Instant::now()
+                .checked_sub(age.min(settle))
+                .unwrap_or_else(Instant::now);
+            let candidate = Candidate {
+                signature: Signature::of(&path),
+                since,
+                renamed: false,
+                retry: None,
+            };
+            self.candidates.insert(entry.key, candidate);
+        }
+    }
+
+    /// Applies `events`, then takes out what is due ([`Files::ready`]) with
+    /// its signature and entry. Blocking: it stats files and lists new
+    /// directories.
+    fn due(&mut self, events: Vec<notify::Event>, settle: Duration) -> Vec<Due> {
+        events.into_iter().for_each(|event| self.note_event(event));
+        let ready = self.ready(settle);
+        ready
+            .into_iter()
+            .filter_map(|(key, failed)| {
+                let signature = Signature::of(&self.tree.path(&key))?;
+                // Checked again: the entry may have been swapped for a link.
+                let entry = self.tree.entry(&key);
+                Some(Due {
+                    key,
+                    failed,
+                    signature,
+                    entry,
+                })
+            })
+            .collect()
     }
 
     /// Queues a file that could not be read for another try, later each time
@@ -255,6 +308,7 @@ impl Watch {
         mut self,
         tree: Tree,
         limit: usize,
+        backlog: &Gauge,
         cx: SourceContext,
     ) -> Result<(), BoxError> {
         let (event_tx, mut events) = mpsc::unbounded_channel();
@@ -267,36 +321,20 @@ impl Watch {
         )?;
         watcher.watch(tree.root(), RecursiveMode::Recursive)?;
 
-        let mut files = Files {
-            tree: &tree,
-            source: &cx.name,
-            candidates: BTreeMap::new(),
-            skipped: HashSet::new(),
-        };
         // The startup listing logs what it skips: the watcher does not again.
         let (existing, skipped) = list(&tree, &cx.name).await?;
-        files.skipped.extend(skipped);
-        // Files already there count as complete once older than the settle time.
-        for entry in existing {
-            let path = tree.path(&entry.key);
-            let age = std::fs::metadata(&path)
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| SystemTime::now().duration_since(t).ok())
-                .unwrap_or_default();
-            let since = Instant::now()
-                .checked_sub(age.min(self.settle))
-                .unwrap_or_else(Instant::now);
-            files.candidates.insert(
-                entry.key,
-                Candidate {
-                    signature: Signature::of(&path),
-                    since,
-                    renamed: false,
-                    retry: None,
-                },
-            );
-        }
+        let mut files = Files {
+            tree: tree.clone(),
+            source: cx.name.clone(),
+            candidates: BTreeMap::new(),
+            skipped: skipped.into_iter().collect(),
+        };
+        let settle = self.settle;
+        files = tokio::task::spawn_blocking(move || {
+            files.note_existing(existing, settle);
+            files
+        })
+        .await?;
         tracing::info!(
             source = %cx.name, dir = %tree.shown_root().display(), ledger = %self.ledger.lock().unwrap_or_else(|p| p.into_inner()).file_path().display(),
             "watching"
@@ -307,11 +345,14 @@ impl Watch {
         let mut tick = tokio::time::interval(
             (self.settle / 4).clamp(Duration::from_millis(20), Duration::from_secs(1)),
         );
+        // Events wait here for the next tick, when they are applied on a
+        // blocking thread together with the readiness checks.
+        let mut noted = Vec::new();
         loop {
             tokio::select! {
                 _ = cx.shutdown.cancelled() => break,
                 Some(event) = events.recv() => match event {
-                    Ok(event) => files.note_event(event),
+                    Ok(event) => noted.push(event),
                     Err(e) => tracing::warn!(source = %cx.name, error = %e, "watch error"),
                 },
                 Some(first) = settled.recv() => {
@@ -319,14 +360,20 @@ impl Watch {
                     self.settled(&cx.name, Some(first), &mut settled, &mut in_flight).await;
                 }
                 _ = tick.tick() => {
-                    let ready = files.ready(self.settle);
-                    self.backlog.set((files.candidates.len() + ready.len()) as u64);
-                    for (key, failed) in ready {
+                    let events = std::mem::take(&mut noted);
+                    let mut moved = files;
+                    let (back, due) = tokio::task::spawn_blocking(move || {
+                        let due = moved.due(events, settle);
+                        (moved, due)
+                    })
+                    .await?;
+                    files = back;
+                    backlog.set((files.candidates.len() + due.len()) as u64);
+                    for Due { key, failed, signature, entry } in due {
                         if cx.shutdown.is_cancelled() {
                             // The rest is read at the next start.
                             break;
                         }
-                        let Some(signature) = Signature::of(&tree.path(&key)) else { continue };
                         if in_flight.files.contains_key(&key) {
                             // Read again once the version in flight has settled.
                             files.candidates.insert(key, Candidate { signature: Some(signature), since: Instant::now(), renamed: false, retry: None });
@@ -335,15 +382,13 @@ impl Watch {
                         if self.is_delivered(&key, signature) {
                             continue;
                         }
-                        // Checked again: the entry may have been swapped for a link.
-                        let entry = match tree.entry(&key) {
+                        let entry = match entry {
                             Ok(entry) => entry,
                             Err(skip) => {
                                 files.skip(key, &skip);
                                 continue;
                             }
                         };
-                        cx.progress.add_total(1);
                         // The tokens only report to `settled`, read by this
                         // task after the file is read: counting them as they
                         // are made cannot race with their outcomes.

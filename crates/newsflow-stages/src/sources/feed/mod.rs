@@ -370,7 +370,6 @@ impl FeedSource {
         if !fresh.is_empty() {
             tracing::info!(source = %cx.name, feed = %feed.key, items = fresh.len(), "new feed items");
         }
-        cx.progress.add_total(fresh.len() as u64);
         for item in fresh {
             let delivery = checkpoints.track((feed.key.clone(), item.id.clone()));
             let sent = match item.article {

@@ -157,9 +157,6 @@ pub(super) async fn accept(State(shared): State<Arc<Shared>>, request: Request) 
             })
         }
     };
-    // Announced before sending: tokens of a refused batch settle (as
-    // failed) when dropped, which advances the progress as much.
-    cx.progress.add_total(n as u64);
     let batch = items
         .into_iter()
         .map(|item| (item.article, delivery()))

@@ -248,7 +248,10 @@ mod tests {
     fn build(dir: &Path, table: serde_json::Value) -> Arc<dyn Transform> {
         let config: DedupConfig = serde_json::from_value(table).unwrap();
         config
-            .build(&BuildContext::new("transforms.dedup", dir))
+            .build(&BuildContext::new(
+                newsflow_core::StageKey::transform("dedup"),
+                dir,
+            ))
             .unwrap()
     }
 
