@@ -210,6 +210,17 @@ impl Graph {
         self.latencies.entry(key.clone()).or_default().clone()
     }
 
+    /// Shows the stage built with `cx` in the status, with its counts,
+    /// latency and input queue (kept across reloads); returns the first two.
+    fn register(&mut self, cx: &BuildContext) -> (Arc<StageCounters>, Arc<Histogram>) {
+        let counters = self.counters(&cx.key);
+        let latency = self.latency(&cx.key);
+        let queue = self.inputs.get(&cx.key).cloned();
+        self.status
+            .put_stage(cx, counters.clone(), latency.clone(), queue);
+        (counters, latency)
+    }
+
     /// The tap observers read stage `key` from, when the run is observed.
     fn tap(&self, key: &StageKey) -> Option<Tap<Record>> {
         self.observed.then(|| self.status.tap_for(key))
@@ -338,13 +349,9 @@ impl Graph {
     ) {
         let config = self.config.take().expect("applied config");
         for (name, (sink, cx)) in built.sinks {
-            let key = cx.key.clone();
-            let counters = self.counters(&key);
-            let latency = self.latency(&key);
+            let (counters, latency) = self.register(&cx);
+            let key = cx.key;
             let rx = receivers.remove(&key).expect("a channel per sink");
-            let queue = self.inputs.get(&key).cloned();
-            self.status
-                .put_stage(&cx, counters.clone(), latency.clone(), queue);
             let tap = self.tap(&key);
             let rejects = (
                 name.clone(),
@@ -365,13 +372,9 @@ impl Graph {
             ));
         }
         for (name, (transform, cx)) in built.transforms {
-            let key = cx.key.clone();
-            let counters = self.counters(&key);
-            let latency = self.latency(&key);
+            let (counters, latency) = self.register(&cx);
+            let key = cx.key;
             let rx = receivers.remove(&key).expect("a channel per transform");
-            let queue = self.inputs.get(&key).cloned();
-            self.status
-                .put_stage(&cx, counters.clone(), latency.clone(), queue);
             let mut named = transform_outputs
                 .remove(&name)
                 .expect("an output per transform");
@@ -394,10 +397,8 @@ impl Graph {
             ));
         }
         for (name, (source, cx)) in built.sources {
-            let key = cx.key.clone();
-            let counters = self.counters(&key);
-            let latency = self.latency(&key);
-            self.status.put_stage(&cx, counters.clone(), latency, None);
+            let (counters, _) = self.register(&cx);
+            let key = cx.key;
             let stop = self.sources_stop.child_token();
             self.source_stops.insert(name.clone(), stop.clone());
             let source_cx = SourceContext {
@@ -620,9 +621,7 @@ pub async fn run(
         observed: api.is_some(),
     };
     // The dead-letter sink runs until every stage has dropped its sender.
-    let counters = graph.counters(&dead_cx.key);
-    let latency = graph.latency(&dead_cx.key);
-    status.put_stage(&dead_cx, counters.clone(), latency.clone(), None);
+    let (counters, latency) = graph.register(&dead_cx);
     graph.tasks.spawn(labelled(
         dead_cx.key.clone(),
         sink_loop(

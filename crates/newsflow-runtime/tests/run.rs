@@ -39,6 +39,40 @@ fn fresh_store(test: &str, part: &str) -> (String, Arc<Store>) {
     (name.clone(), memory::store(&name))
 }
 
+/// A test's stores: its source's, its sink's and its dead-letter sink's,
+/// by the names a config gives them and as the test reads them.
+struct Stores {
+    names: [String; 3],
+    from: Arc<Store>,
+    to: Arc<Store>,
+    dead_letters: Arc<Store>,
+}
+
+fn stores(test: &str) -> Stores {
+    let (source, from) = fresh_store(test, "source");
+    let (sink, to) = fresh_store(test, "sink");
+    let (dead, dead_letters) = fresh_store(test, "dead");
+    Stores {
+        names: [source, sink, dead],
+        from,
+        to,
+        dead_letters,
+    }
+}
+
+impl Stores {
+    /// A config of a memory source emitting `ids` into a memory sink `out`,
+    /// each with its extra lines.
+    fn config(&self, ids: &[&str], source_extra: &str, sink_extra: &str) -> String {
+        let [source, sink, dead] = &self.names;
+        config(
+            (source, ids, source_extra),
+            &[("out", sink, sink_extra)],
+            dead,
+        )
+    }
+}
+
 async fn run_to_end(text: &str) -> RunReport {
     let (compiled, _dir) = pipeline(text);
     let report = tokio::time::timeout(
@@ -89,20 +123,21 @@ fn delivered(list: &[&str]) -> Vec<(String, Outcome)> {
 
 #[tokio::test]
 async fn each_article_is_written_once_in_batches_and_settles_as_delivered() {
-    let (source, from) = fresh_store("batches", "source");
-    let (sink, to) = fresh_store("batches", "sink");
-    let (dead, _) = fresh_store("batches", "dead");
-    let report = run_to_end(&config(
-        (&source, &["a", "b", "c", "d", "e"], ""),
-        &[("out", &sink, "batch_size = 2\nflush_interval_ms = 60000")],
-        &dead,
+    let test = stores("batches");
+    let report = run_to_end(&test.config(
+        &["a", "b", "c", "d", "e"],
+        "",
+        "batch_size = 2\nflush_interval_ms = 60000",
     ))
     .await;
-    assert_eq!(to.written_ids(), ["a", "b", "c", "d", "e"]);
+    assert_eq!(test.to.written_ids(), ["a", "b", "c", "d", "e"]);
     // Two full batches, then the rest when the source ended.
-    assert_eq!(to.writes(), 3);
-    assert_eq!(to.finished(), 1);
-    assert_eq!(outcomes_of(&from), delivered(&["a", "b", "c", "d", "e"]));
+    assert_eq!(test.to.writes(), 3);
+    assert_eq!(test.to.finished(), 1);
+    assert_eq!(
+        outcomes_of(&test.from),
+        delivered(&["a", "b", "c", "d", "e"])
+    );
     let source = &report.stages[0];
     assert_eq!(source.key, StageKey::source("in"));
     assert_eq!((source.emitted, source.settled), (5, 5));
@@ -115,35 +150,21 @@ async fn each_article_is_written_once_in_batches_and_settles_as_delivered() {
 
 #[tokio::test]
 async fn a_failing_write_is_retried_until_it_succeeds_and_nothing_is_lost() {
-    let (source, from) = fresh_store("retry", "source");
-    let (sink, to) = fresh_store("retry", "sink");
-    let (dead, dead_letters) = fresh_store("retry", "dead");
-    run_to_end(&config(
-        (&source, &["a", "b", "c"], ""),
-        &[("out", &sink, "fail_writes = 2")],
-        &dead,
-    ))
-    .await;
-    assert_eq!(to.written_ids(), ["a", "b", "c"]);
-    assert!(to.writes() >= 3, "{} writes", to.writes());
-    assert!(dead_letters.written().is_empty());
-    assert_eq!(outcomes_of(&from), delivered(&["a", "b", "c"]));
+    let test = stores("retry");
+    run_to_end(&test.config(&["a", "b", "c"], "", "fail_writes = 2")).await;
+    assert_eq!(test.to.written_ids(), ["a", "b", "c"]);
+    assert!(test.to.writes() >= 3, "{} writes", test.to.writes());
+    assert!(test.dead_letters.written().is_empty());
+    assert_eq!(outcomes_of(&test.from), delivered(&["a", "b", "c"]));
 }
 
 #[tokio::test]
 async fn a_refused_record_goes_to_the_dead_letter_sink_and_the_rest_are_written() {
-    let (source, from) = fresh_store("refuse", "source");
-    let (sink, to) = fresh_store("refuse", "sink");
-    let (dead, dead_letters) = fresh_store("refuse", "dead");
-    let report = run_to_end(&config(
-        (&source, &["a", "b", "c"], ""),
-        &[("out", &sink, "refuse = [\"b\"]")],
-        &dead,
-    ))
-    .await;
-    assert_eq!(to.written_ids(), ["a", "c"]);
-    assert_eq!(dead_letters.written_ids(), ["b"]);
-    let outcomes = outcomes_of(&from);
+    let test = stores("refuse");
+    let report = run_to_end(&test.config(&["a", "b", "c"], "", "refuse = [\"b\"]")).await;
+    assert_eq!(test.to.written_ids(), ["a", "c"]);
+    assert_eq!(test.dead_letters.written_ids(), ["b"]);
+    let outcomes = outcomes_of(&test.from);
     assert_eq!(
         outcomes,
         [
@@ -194,11 +215,6 @@ fn a_graph_that_cannot_run_is_refused_with_the_key_and_line() {
     );
     // [runtime] takes lines 1-2 of the file; [sinks.out] starts on 8.
     assert_eq!(problem.line, Some(10), "{error}");
-}
-
-/// A daemon's pipeline whose source emits `ids` and then waits.
-fn daemon(source: &str, ids: &[&str], sink: &str, dead: &str) -> String {
-    config((source, ids, "wait = true"), &[("out", sink, "")], dead)
 }
 
 /// Waits (up to 10 s) until `done` holds.
@@ -252,12 +268,10 @@ impl Running {
 
 #[tokio::test]
 async fn a_reload_restarts_the_changed_source_and_a_stop_drains_the_run() {
-    let (source, from) = fresh_store("reload", "source");
-    let (sink, to) = fresh_store("reload", "sink");
-    let (dead, _) = fresh_store("reload", "dead");
-    let (compiled, dir) = pipeline(&daemon(&source, &["a", "b"], &sink, &dead));
+    let test = stores("reload");
+    let (compiled, dir) = pipeline(&test.config(&["a", "b"], "wait = true", ""));
     let running = Running::start(compiled.unwrap());
-    wait_for_written(&to, 2).await;
+    wait_for_written(&test.to, 2).await;
 
     // The same file, the source's table changed: it restarts with its new ids.
     let file = dir.path().join("pipeline.toml");
@@ -267,28 +281,26 @@ async fn a_reload_restarts_the_changed_source_and_a_stop_drains_the_run() {
     std::fs::write(&file, text).unwrap();
     let reloaded = load(&file, &registry()).and_then(compile);
     running.reloads.send(reloaded).await.unwrap();
-    wait_for_written(&to, 3).await;
+    wait_for_written(&test.to, 3).await;
     assert_eq!(running.status.reloads(), (1, 0));
 
     running.stop().await;
-    assert_eq!(to.written_ids(), ["a", "b", "c"]);
-    assert_eq!(outcomes_of(&from), delivered(&["a", "b", "c"]));
+    assert_eq!(test.to.written_ids(), ["a", "b", "c"]);
+    assert_eq!(outcomes_of(&test.from), delivered(&["a", "b", "c"]));
 }
 
 #[tokio::test]
 async fn a_reload_that_does_not_compile_is_refused_and_the_run_goes_on() {
-    let (source, _) = fresh_store("bad-reload", "source");
-    let (sink, to) = fresh_store("bad-reload", "sink");
-    let (dead, _) = fresh_store("bad-reload", "dead");
-    let (compiled, _dir) = pipeline(&daemon(&source, &["a"], &sink, &dead));
+    let test = stores("bad-reload");
+    let (compiled, _dir) = pipeline(&test.config(&["a"], "wait = true", ""));
     let (broken, _broken_dir) = pipeline("[sources.in]\ntype = \"nothing\"\n");
     let running = Running::start(compiled.unwrap());
-    wait_for_written(&to, 1).await;
+    wait_for_written(&test.to, 1).await;
     running.reloads.send(broken).await.unwrap();
     let status = running.status.clone();
     let refused = wait_until(|| status.reloads() == (0, 1)).await;
     assert!(refused, "reloads {:?}", status.reloads());
     assert!(status.is_ready());
     running.stop().await;
-    assert_eq!(to.written_ids(), ["a"]);
+    assert_eq!(test.to.written_ids(), ["a"]);
 }
