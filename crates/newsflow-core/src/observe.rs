@@ -103,7 +103,7 @@ impl<T> Tap<T> {
     }
 
     /// Whether the stage should copy its next record in: always while an
-    /// observer is attached, else one record per [`SAMPLE_EVERY`].
+    /// observer is attached, else one record per 100 ms.
     pub fn wants(&self) -> bool {
         if self.inner.readers.load(Ordering::Relaxed) > 0 {
             return true;
