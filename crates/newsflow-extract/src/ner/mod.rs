@@ -42,7 +42,8 @@ impl ModelError {
     }
 }
 
-/// The model trained by `newsflow train ner` on CoNLL-2003 eng.train,
+/// The model trained by `newsflow train ner` on CoNLL-2003 eng.train and
+/// the extra corpora `models/README.md` names,
 /// compiled into the binary so that it works from any directory.
 static BUNDLED_MODEL: &[u8] = include_bytes!("../../models/ner.bin");
 
