@@ -201,15 +201,15 @@ fn tag_tokens(
             continue;
         }
         let confidences = if with_confidence {
-            model::span_confidences(
-                &mut lattice,
-                &decoded.emissions[s.clone()],
-                linear.transitions(last),
-                model.edge_potentials(),
-                model.temperature(),
+            let scores = model::SpanScores {
+                emissions: &decoded.emissions[s.clone()],
+                transitions: linear.transitions(last),
+                edges: model.edge_potentials(),
+                temperature: model.temperature(),
                 path,
-                &spans,
-            )
+                spans: &spans,
+            };
+            model::span_confidences(&mut lattice, &scores)
         } else {
             vec![0.0; spans.len()]
         };

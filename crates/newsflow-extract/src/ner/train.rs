@@ -86,14 +86,7 @@ fn index(docs: &[(&Document, f32)], first_pass: Option<&[Vec<u8>]>) -> Indexed {
     let mut base = FeatureBuffer::default();
     let mut second = FeatureBuffer::default();
     for (d, &(doc, weight)) in docs.iter().enumerate() {
-        features::extract(&doc.token_strs(), &doc.sentences, &mut base);
-        let buffers: Vec<&FeatureBuffer> = match first_pass {
-            Some(labels) => {
-                features::second_pass(&base, &labels[d], &mut second);
-                vec![&base, &second]
-            }
-            None => vec![&base],
-        };
+        let buffers = doc_features(doc, first_pass.map(|l| &l[d][..]), &mut base, &mut second);
         let gold = labels::encode(doc.tokens.len(), &doc.spans);
         for s in &doc.sentences {
             let mut rows = Vec::new();
@@ -183,6 +176,24 @@ pub fn train(
 }
 
 /// The first pass's labels for every token of `doc`.
+/// A document's features: the base ones, and with the first pass's labels
+/// of it the second pass's too.
+fn doc_features<'a>(
+    doc: &Document,
+    first_pass: Option<&[u8]>,
+    base: &'a mut FeatureBuffer,
+    second: &'a mut FeatureBuffer,
+) -> Vec<&'a FeatureBuffer> {
+    features::extract(&doc.token_strs(), &doc.sentences, base);
+    match first_pass {
+        Some(labels) => {
+            features::second_pass(base, labels, second);
+            vec![base, second]
+        }
+        None => vec![base],
+    }
+}
+
 fn first_pass_labels(scorer: &Linear, doc: &Document) -> Vec<u8> {
     let mut buffer = FeatureBuffer::default();
     features::extract(&doc.token_strs(), &doc.sentences, &mut buffer);
@@ -196,14 +207,7 @@ fn score_pass(scorer: &Linear, docs: &[Document], first_pass: Option<&[Vec<u8>]>
     let mut base = FeatureBuffer::default();
     let mut second = FeatureBuffer::default();
     for (d, doc) in docs.iter().enumerate() {
-        features::extract(&doc.token_strs(), &doc.sentences, &mut base);
-        let buffers: Vec<&FeatureBuffer> = match first_pass {
-            Some(labels) => {
-                features::second_pass(&base, &labels[d], &mut second);
-                vec![&base, &second]
-            }
-            None => vec![&base],
-        };
+        let buffers = doc_features(doc, first_pass.map(|l| &l[d][..]), &mut base, &mut second);
         let path = super::decode_keys(scorer, &doc.sentences, &buffers);
         let predicted: Vec<labels::TokenSpan> = doc
             .sentences

@@ -48,79 +48,53 @@ const fn allowed_const(from: usize, to: usize) -> bool {
     }
 }
 
+/// What [`span_confidences`] works on: one sentence's scores and its
+/// decoded labels.
+pub struct SpanScores<'a> {
+    /// Each token's score per label.
+    pub emissions: &'a [[f32; LABELS]],
+    /// The model's transition scores.
+    pub transitions: &'a Transitions,
+    /// The transition potentials ([`Model::edge_potentials`](super::Model::edge_potentials)).
+    pub edges: &'a [[f64; LABELS]; LABELS],
+    /// The softmax temperature.
+    pub temperature: f32,
+    /// The decoded label of each token.
+    pub path: &'a [u8],
+    /// The spans `path` decodes to.
+    pub spans: &'a [labels::TokenSpan],
+}
+
 /// Per-span confidences: the probability, under a softmax of the model's
 /// scores (scaled by the temperature), that the span's exact label sequence
 /// `path[start..end]` is right, computed by scaled forward-backward.
-/// `edges` are the transition potentials ([`Model::edge_potentials`]).
-pub fn span_confidences(
-    lattice: &mut Lattice,
-    emissions: &[[f32; LABELS]],
-    transitions: &Transitions,
-    edges: &[[f64; LABELS]; LABELS],
-    temperature: f32,
-    path: &[u8],
-    spans: &[labels::TokenSpan],
-) -> Vec<f64> {
+pub fn span_confidences(lattice: &mut Lattice, scores: &SpanScores<'_>) -> Vec<f64> {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, as just checked.
-        return unsafe {
-            span_confidences_avx2(
-                lattice,
-                emissions,
-                transitions,
-                edges,
-                temperature,
-                path,
-                spans,
-            )
-        };
+        return unsafe { span_confidences_avx2(lattice, scores) };
     }
-    span_confidences_portable(
-        lattice,
-        emissions,
-        transitions,
-        edges,
-        temperature,
-        path,
-        spans,
-    )
+    span_confidences_portable(lattice, scores)
 }
 
 /// [`span_confidences`] compiled for AVX2 (four f64 lanes instead of two).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn span_confidences_avx2(
-    lattice: &mut Lattice,
-    emissions: &[[f32; LABELS]],
-    transitions: &Transitions,
-    edges: &[[f64; LABELS]; LABELS],
-    temperature: f32,
-    path: &[u8],
-    spans: &[labels::TokenSpan],
-) -> Vec<f64> {
-    span_confidences_portable(
-        lattice,
+fn span_confidences_avx2(lattice: &mut Lattice, scores: &SpanScores<'_>) -> Vec<f64> {
+    span_confidences_portable(lattice, scores)
+}
+
+/// [`span_confidences`] for any CPU; inlined into the AVX2 version.
+#[inline(always)]
+fn span_confidences_portable(lattice: &mut Lattice, scores: &SpanScores<'_>) -> Vec<f64> {
+    let SpanScores {
         emissions,
         transitions,
         edges,
         temperature,
         path,
         spans,
-    )
-}
-
-/// [`span_confidences`] for any CPU; inlined into the AVX2 version.
-#[inline(always)]
-fn span_confidences_portable(
-    lattice: &mut Lattice,
-    emissions: &[[f32; LABELS]],
-    transitions: &Transitions,
-    edges: &[[f64; LABELS]; LABELS],
-    temperature: f32,
-    path: &[u8],
-    spans: &[labels::TokenSpan],
-) -> Vec<f64> {
+    } = *scores;
     let n = emissions.len();
     if n == 0 || spans.is_empty() {
         return vec![0.0; spans.len()];

@@ -24,7 +24,7 @@ mod table;
 mod tests;
 mod viterbi;
 
-pub use lattice::{span_confidences, Lattice};
+pub use lattice::{span_confidences, Lattice, SpanScores};
 #[cfg(any(test, feature = "train"))]
 pub use viterbi::viterbi;
 pub use viterbi::viterbi_into;

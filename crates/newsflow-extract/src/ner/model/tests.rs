@@ -110,29 +110,23 @@ fn viterbi_follows_strong_emissions_and_confidence_is_a_probability() {
     let edges = model.edge_potentials();
     let path = viterbi(&emissions, &t);
     assert_eq!(path, vec![b as u8, l as u8, 0]);
-    let spans = labels::decode(&path);
-    let strong = span_confidences(
-        &mut Lattice::default(),
-        &emissions,
-        &t,
-        edges,
-        1.0,
-        &path,
-        &spans,
-    )[0];
+    let confidence = |emissions: &[[f32; LABELS]], t, edges, path: &[u8]| {
+        let spans = labels::decode(path);
+        let scores = SpanScores {
+            emissions,
+            transitions: t,
+            edges,
+            temperature: 1.0,
+            path,
+            spans: &spans,
+        };
+        span_confidences(&mut Lattice::default(), &scores)[0]
+    };
+    let strong = confidence(&emissions, &t, edges, &path);
     assert!(strong > 0.5 && strong <= 1.0, "{strong}");
     emissions[1][l] = 1.0;
     let path = viterbi(&emissions, &t);
-    let spans = labels::decode(&path);
-    let weak = span_confidences(
-        &mut Lattice::default(),
-        &emissions,
-        &t,
-        edges,
-        1.0,
-        &path,
-        &spans,
-    )[0];
+    let weak = confidence(&emissions, &t, edges, &path);
     assert!(weak < strong, "{weak} < {strong}");
 }
 
