@@ -342,9 +342,9 @@ pub(crate) struct StoredFigure {
 // Reading the rows back, for both drivers. Their row types share no trait
 // (rusqlite's `get` and tokio-postgres's `try_get` take different `FromSql`
 // bounds), so the column lists are macros: `$get` names the driver's
-// getter, `$id` its placeholder for the article id.
+// getter.
 
-/// An `articles` row of [`select_article!`] as a [`StoredArticle`], with
+/// An `articles` row, selected in field order, as a [`StoredArticle`], with
 /// `published_at` read by the caller (its type differs between drivers).
 macro_rules! stored_article {
     ($row:ident . $get:ident, $published_at:expr) => {
