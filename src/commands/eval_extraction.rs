@@ -147,33 +147,24 @@ fn shingle_matching(truth: &str, predicted: &str) -> Counts {
 /// F1 of the mean precision (over pages with something predicted) and the
 /// mean recall (over pages with something expected).
 fn scores(counts: &[Counts]) -> (f64, f64, f64) {
-    let mean = |values: Vec<f64>| values.iter().sum::<f64>() / values.len().max(1) as f64;
-    let precision = mean(
-        counts
+    // The mean of tp / (tp + wrong) over pages where that is defined; a
+    // page with nothing wrong either way scores 1.
+    let mean = |wrong: fn(&Counts) -> f64| {
+        let values: Vec<f64> = counts
             .iter()
-            .filter(|c| c.tp + c.fp > 0.0)
+            .filter(|c| c.tp + wrong(c) > 0.0)
             .map(|c| {
                 if c.fp == 0.0 && c.fn_ == 0.0 {
                     1.0
                 } else {
-                    c.tp / (c.tp + c.fp)
+                    c.tp / (c.tp + wrong(c))
                 }
             })
-            .collect(),
-    );
-    let recall = mean(
-        counts
-            .iter()
-            .filter(|c| c.tp + c.fn_ > 0.0)
-            .map(|c| {
-                if c.fp == 0.0 && c.fn_ == 0.0 {
-                    1.0
-                } else {
-                    c.tp / (c.tp + c.fn_)
-                }
-            })
-            .collect(),
-    );
+            .collect();
+        values.iter().sum::<f64>() / values.len().max(1) as f64
+    };
+    let precision = mean(|c| c.fp);
+    let recall = mean(|c| c.fn_);
     let f1 = if precision + recall > 0.0 {
         2.0 * precision * recall / (precision + recall)
     } else {

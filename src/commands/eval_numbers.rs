@@ -53,25 +53,21 @@ impl Model {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default();
-        Ok(if name.contains("Percent") {
-            Model::Percent
-        } else if name.contains("Currency") {
-            Model::Currency
-        } else if name.contains("Ordinal") {
-            Model::Ordinal
-        } else if name.contains("NumberRange") {
-            Model::NumberRange
-        } else if name.contains("Dimension") {
-            Model::Dimension
-        } else if name.contains("Temperature") {
-            Model::Temperature
-        } else if name.contains("Age") {
-            Model::Age
-        } else if name.contains("Number") {
-            Model::Number
-        } else {
-            bail!("cannot tell the model from the file name {name:?}")
-        })
+        // The first name part found wins: "NumberRange" before "Number".
+        const BY_NAME: [(&str, Model); 8] = [
+            ("Percent", Model::Percent),
+            ("Currency", Model::Currency),
+            ("Ordinal", Model::Ordinal),
+            ("NumberRange", Model::NumberRange),
+            ("Dimension", Model::Dimension),
+            ("Temperature", Model::Temperature),
+            ("Age", Model::Age),
+            ("Number", Model::Number),
+        ];
+        match BY_NAME.iter().find(|(part, _)| name.contains(part)) {
+            Some(&(_, model)) => Ok(model),
+            None => bail!("cannot tell the model from the file name {name:?}"),
+        }
     }
 
     /// What this model finds in `input`: its kind of number mentions,

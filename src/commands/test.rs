@@ -400,22 +400,18 @@ fn check(expectation: &Expectation, out: &Outputs) -> Result<(), String> {
             ));
         }
     }
-    if let Some(wanted) = &expectation.entity {
-        if !all("entities").iter().any(|e| matches(e, wanted)) {
-            return Err(format!(
-                "  expected an entity {}\n{}",
-                Value::Object(wanted.clone()),
-                found("entities")
-            ));
-        }
-    }
-    if let Some(wanted) = &expectation.figure {
-        if !all("figures").iter().any(|f| matches(f, wanted)) {
-            return Err(format!(
-                "  expected a figure {}\n{}",
-                Value::Object(wanted.clone()),
-                found("figures")
-            ));
+    for (wanted, what, field) in [
+        (&expectation.entity, "an entity", "entities"),
+        (&expectation.figure, "a figure", "figures"),
+    ] {
+        if let Some(wanted) = wanted {
+            if !all(field).iter().any(|x| matches(x, wanted)) {
+                return Err(format!(
+                    "  expected {what} {}\n{}",
+                    Value::Object(wanted.clone()),
+                    found(field)
+                ));
+            }
         }
     }
     if expectation.no_figures && !all("figures").is_empty() {

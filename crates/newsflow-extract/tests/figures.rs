@@ -2,32 +2,17 @@
 //! articles' hand-annotated figures, the guards of issue 3, and properties
 //! that must hold for any text.
 
+use figure::{find, number};
 use newsflow_extract::figures::extract;
 use newsflow_extract::numbers::{recognise, NumberKind};
-use newsflow_extract::{Figure, FigureKind, FigureValue, Qualifier};
+use newsflow_extract::{FigureKind, FigureValue, Qualifier};
 use proptest::prelude::*;
+use seed::seed;
 
-fn seed(name: &str) -> String {
-    let path = format!(
-        "{}/../../fixtures/articles/{name}.txt",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn find<'f>(figures: &'f [Figure], text: &str) -> &'f Figure {
-    figures
-        .iter()
-        .find(|f| f.text == text)
-        .unwrap_or_else(|| panic!("no figure {text:?} in {figures:#?}"))
-}
-
-fn number(f: &Figure) -> f64 {
-    match f.value {
-        Some(FigureValue::Number(n)) => n,
-        ref other => panic!("{} has value {other:?}", f.text),
-    }
-}
+#[path = "common/figure.rs"]
+mod figure;
+#[path = "common/seed.rs"]
+mod seed;
 
 #[test]
 fn seed_casualty_counts_carry_qualifier_event_and_subject() {

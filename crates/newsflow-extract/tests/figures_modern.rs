@@ -2,22 +2,12 @@
 //! ratios, events told later in the clause and subjects of money. Each
 //! article below was written for these tests.
 
+use figure::{find, number};
 use newsflow_extract::figures::extract;
 use newsflow_extract::{Figure, FigureKind, FigureValue, Qualifier};
 
-fn find<'f>(figures: &'f [Figure], text: &str) -> &'f Figure {
-    figures
-        .iter()
-        .find(|f| f.text == text)
-        .unwrap_or_else(|| panic!("no figure {text:?} in {figures:#?}"))
-}
-
-fn number(f: &Figure) -> f64 {
-    match f.value {
-        Some(FigureValue::Number(n)) => n,
-        ref other => panic!("{} has value {other:?}", f.text),
-    }
-}
+#[path = "common/figure.rs"]
+mod figure;
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(1.0)

@@ -3,19 +3,15 @@
 
 use newsflow_extract::resolve::resolve;
 use newsflow_extract::{Entity, EntityType, TaggedSpan};
+use seed::seed;
+
+#[path = "common/seed.rs"]
+mod seed;
 
 const PER: EntityType = EntityType::Person;
 const ORG: EntityType = EntityType::Organisation;
 const LOC: EntityType = EntityType::Location;
 const MISC: EntityType = EntityType::Miscellaneous;
-
-fn seed(name: &str) -> String {
-    let path = format!(
-        "{}/../../fixtures/articles/{name}.txt",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 fn code_points(text: &str, byte: usize) -> usize {
     text[..byte].chars().count()
@@ -371,222 +367,6 @@ fn short_form_prefers_the_most_recent_full_form_then_the_next() {
 }
 
 #[test]
-fn titles_are_outside_names_and_mentions() {
-    let text = "Prime Minister Keir Starmer met Dr. Jane Goodall and Mr. Starmer thanked \
-                the Prime Minister of Spain.";
-    let spans = vec![
-        span_of(text, "Prime Minister Keir Starmer", 0, PER, 0.9),
-        span_of(text, "Dr. Jane Goodall", 0, PER, 0.8),
-        span_of(text, "Mr. Starmer", 0, PER, 0.7),
-        span_of(text, "Prime Minister", 1, PER, 0.4),
-    ];
-    let entities = run(text, &spans);
-    assert_eq!(
-        names(&entities),
-        ["Keir Starmer (PER)", "Jane Goodall (PER)"]
-    );
-    assert_eq!(mention_texts(&entities[0]), ["Keir Starmer", "Starmer"]);
-    assert_eq!(entities[0].mentions[0].start, "Prime Minister ".len());
-}
-
-#[test]
-fn names_with_and_without_accents_are_one() {
-    let text = "Recep Tayyip Erdoğan spoke in Türkiye. Erdogan later left Turkiye.";
-    let spans = tag(
-        text,
-        &[
-            ("Recep Tayyip Erdoğan", PER),
-            ("Erdogan", PER),
-            ("Türkiye", LOC),
-            ("Turkiye", LOC),
-        ],
-    );
-    let entities = run(text, &spans);
-    assert_eq!(
-        names(&entities),
-        ["Recep Tayyip Erdoğan (PER)", "Türkiye (LOC)"]
-    );
-    assert_eq!(
-        mention_texts(&entities[0]),
-        ["Recep Tayyip Erdoğan", "Erdogan"]
-    );
-}
-
-#[test]
-fn styled_honorific_kept_only_when_never_dropped() {
-    let text = "King Charles met Sheikh Tamim. King Charles then left; Tamim stayed.";
-    let spans = tag(
-        text,
-        &[("King Charles", PER), ("Sheikh Tamim", PER), ("Tamim", PER)],
-    );
-    let entities = run(text, &spans);
-    assert_eq!(names(&entities), ["King Charles (PER)", "Tamim (PER)"]);
-    assert_eq!(mention_texts(&entities[1]), ["Sheikh Tamim", "Tamim"]);
-}
-
-#[test]
-fn possessives_and_quotes_are_not_part_of_mentions() {
-    let text = "“Hamas’ leaders” met Erdoğan’s aides and the Palestinians' envoy at 'Doha'.";
-    let spans = vec![
-        span_of(text, "“Hamas’", 0, ORG, 0.9),
-        span_of(text, "Erdoğan’s", 0, PER, 0.9),
-        span_of(text, "the Palestinians'", 0, MISC, 0.9),
-        span_of(text, "'Doha'.", 0, LOC, 0.9),
-    ];
-    let entities = run(text, &spans);
-    assert_eq!(
-        names(&entities),
-        [
-            "Hamas (ORG)",
-            "Erdoğan (PER)",
-            "Palestinians (MISC)",
-            "Doha (LOC)"
-        ]
-    );
-    assert_eq!(entities[0].mentions[0].start, 1);
-}
-
-#[test]
-fn abbreviation_full_stops_stay() {
-    let text = "Apple Inc. sued the U.S. government. Apple said the United States erred.";
-    let spans = tag(
-        text,
-        &[
-            ("Apple Inc.", ORG),
-            ("Apple", ORG),
-            ("U.S.", LOC),
-            ("United States", LOC),
-        ],
-    );
-    let entities = run(text, &spans);
-    assert_eq!(
-        names(&entities),
-        ["Apple Inc. (ORG)", "United States (LOC)"]
-    );
-    assert_eq!(mention_texts(&entities[1]), ["U.S.", "United States"]);
-}
-
-#[test]
-fn acronyms_by_initials_or_by_brackets() {
-    let text = "The ICJ sat. The International Court of Justice ruled. The Kurdistan \
-                Workers' Party (PKK) and the PKK's allies objected.";
-    let spans = tag(
-        text,
-        &[
-            ("International Court of Justice", ORG),
-            ("ICJ", ORG),
-            ("Kurdistan Workers' Party", ORG),
-            ("PKK", ORG),
-        ],
-    );
-    let entities = run(text, &spans);
-    assert_eq!(
-        names(&entities),
-        [
-            "International Court of Justice (ORG)",
-            "Kurdistan Workers' Party (ORG)"
-        ]
-    );
-    assert_eq!(
-        mention_texts(&entities[1]),
-        ["Kurdistan Workers' Party", "PKK", "PKK"]
-    );
-}
-
-#[test]
-fn trailing_and_generic_short_forms_but_not_other_places() {
-    let text = "Gaza Strip, Gaza, the Türkiye-Qatar High Strategic Committee, the High \
-                Strategic Committee, South Africa, Africa, West Bank, West, Hamas Political \
-                Bureau, Hamas.";
-    let spans = tag(
-        text,
-        &[
-            ("Gaza Strip", LOC),
-            ("Gaza", LOC),
-            ("Türkiye-Qatar High Strategic Committee", ORG),
-            ("High Strategic Committee", ORG),
-            ("South Africa", LOC),
-            ("Africa", LOC),
-            ("West Bank", LOC),
-            ("West", LOC),
-            ("Hamas Political Bureau", ORG),
-            ("Hamas", ORG),
-        ],
-    );
-    let entities = run(text, &spans);
-    assert_eq!(
-        names(&entities),
-        [
-            "Gaza Strip (LOC)",
-            "Türkiye-Qatar High Strategic Committee (ORG)",
-            "South Africa (LOC)",
-            "Africa (LOC)",
-            "West Bank (LOC)",
-            "West (LOC)",
-            "Hamas Political Bureau (ORG)",
-            "Hamas (ORG)",
-        ]
-    );
-    assert_eq!(entities[0].mentions.len(), 2);
-    assert_eq!(entities[1].mentions.len(), 2);
-}
-
-#[test]
-fn short_forms_need_the_same_type() {
-    let text = "Qatar Foundation is based in Qatar.";
-    let spans = tag(text, &[("Qatar Foundation", ORG), ("Qatar", LOC)]);
-    let entities = run(text, &spans);
-    assert_eq!(names(&entities), ["Qatar Foundation (ORG)", "Qatar (LOC)"]);
-}
-
-#[test]
-fn fathers_are_not_their_sons() {
-    let text = "Tamim bin Hamad Al Thani succeeded Hamad Al Thani. Donald Trump Jr. \
-                praised Donald Trump; Trump Jr. spoke, then Trump.";
-    let spans = tag(
-        text,
-        &[
-            ("Tamim bin Hamad Al Thani", PER),
-            ("Hamad Al Thani", PER),
-            ("Donald Trump Jr.", PER),
-            ("Donald Trump", PER),
-            ("Trump Jr.", PER),
-            ("Trump", PER),
-        ],
-    );
-    let entities = run(text, &spans);
-    assert_eq!(
-        names(&entities),
-        [
-            "Tamim bin Hamad Al Thani (PER)",
-            "Hamad Al Thani (PER)",
-            "Donald Trump Jr. (PER)",
-            "Donald Trump (PER)",
-        ]
-    );
-    assert_eq!(
-        mention_texts(&entities[2]),
-        ["Donald Trump Jr.", "Trump Jr."]
-    );
-    assert_eq!(mention_texts(&entities[3]), ["Donald Trump", "Trump"]);
-}
-
-#[test]
-fn type_disagreement_is_voted_by_confidence() {
-    let text = "Hamas said. Hamas added. Hamas denied.";
-    let spans = vec![
-        span_of(text, "Hamas", 0, ORG, 0.9),
-        span_of(text, "Hamas", 1, MISC, 0.4),
-        span_of(text, "Hamas", 2, ORG, 0.9),
-    ];
-    let entities = run(text, &spans);
-    assert_eq!(names(&entities), ["Hamas (ORG)"]);
-    assert_eq!(entities[0].mentions.len(), 3);
-    let expected = 0.9 * (1.8 / 2.2);
-    assert!((entities[0].confidence - expected).abs() < 1e-9);
-}
-
-#[test]
 fn confidence_follows_the_tagger() {
     let text = "Doha and Ankara.";
     let spans = vec![
@@ -701,97 +481,265 @@ fn many_mentions_stay_fast() {
     assert!(entities.iter().all(|e| e.mentions.len() == 2));
 }
 
-#[test]
-fn name_split_at_a_particle_is_joined() {
-    let text = "She met Sheikha Moza bint Nasser Al Missned and Ludwig van Beethoven. \
-                Sheikha Moza spoke; Donald Trump jr spoke too.";
-    let spans = vec![
-        span_of(text, "Sheikha Moza", 0, PER, 0.8),
-        span_of(text, "Nasser Al Missned", 0, PER, 0.9),
-        span_of(text, "Ludwig", 0, PER, 0.7),
-        span_of(text, "Beethoven", 0, PER, 0.95),
-        span_of(text, "Sheikha Moza", 1, PER, 0.9),
-        span_of(text, "Donald Trump", 0, PER, 0.9),
-        span_of(text, "spoke too", 0, PER, 0.1),
-    ];
-    let entities = run(text, &spans);
-    assert_eq!(
-        names(&entities),
-        [
+/// How a rule's tagger output is made.
+enum Spans {
+    /// Every whole-word occurrence of each surface, as [`tag`] marks them.
+    Surfaces(&'static [(&'static str, EntityType)]),
+    /// The `nth` occurrence of each needle, with its confidence ([`span_of`]).
+    At(&'static [(&'static str, usize, EntityType, f64)]),
+}
+
+/// What a rule checks of one resolved entity, by its index.
+enum Check {
+    /// Its mentions' texts.
+    Mentions(usize, &'static [&'static str]),
+    /// How many mentions it has.
+    MentionCount(usize, usize),
+    /// Where its first mention starts.
+    FirstStart(usize, usize),
+    /// Its confidence, within a tolerance.
+    Confidence(usize, f64, f64),
+}
+
+/// One rule of resolution on a small made-up text.
+struct Rule {
+    /// What the text shows, for failure messages.
+    about: &'static str,
+    text: &'static str,
+    spans: Spans,
+    /// Every entity resolved, in order, as `name (TYPE)`.
+    names: &'static [&'static str],
+    checks: &'static [Check],
+}
+
+use Check::*;
+use Spans::*;
+
+const RULES: &[Rule] = &[
+    Rule {
+        about: "titles are outside names and mentions",
+        text: "Prime Minister Keir Starmer met Dr. Jane Goodall and Mr. Starmer thanked \
+               the Prime Minister of Spain.",
+        spans: At(&[
+            ("Prime Minister Keir Starmer", 0, PER, 0.9),
+            ("Dr. Jane Goodall", 0, PER, 0.8),
+            ("Mr. Starmer", 0, PER, 0.7),
+            ("Prime Minister", 1, PER, 0.4),
+        ]),
+        names: &["Keir Starmer (PER)", "Jane Goodall (PER)"],
+        checks: &[
+            Mentions(0, &["Keir Starmer", "Starmer"]),
+            FirstStart(0, "Prime Minister ".len()),
+        ],
+    },
+    Rule {
+        about: "names with and without accents are one",
+        text: "Recep Tayyip Erdoğan spoke in Türkiye. Erdogan later left Turkiye.",
+        spans: Surfaces(&[
+            ("Recep Tayyip Erdoğan", PER),
+            ("Erdogan", PER),
+            ("Türkiye", LOC),
+            ("Turkiye", LOC),
+        ]),
+        names: &["Recep Tayyip Erdoğan (PER)", "Türkiye (LOC)"],
+        checks: &[Mentions(0, &["Recep Tayyip Erdoğan", "Erdogan"])],
+    },
+    Rule {
+        about: "a styled honorific is kept only when never dropped",
+        text: "King Charles met Sheikh Tamim. King Charles then left; Tamim stayed.",
+        spans: Surfaces(&[("King Charles", PER), ("Sheikh Tamim", PER), ("Tamim", PER)]),
+        names: &["King Charles (PER)", "Tamim (PER)"],
+        checks: &[Mentions(1, &["Sheikh Tamim", "Tamim"])],
+    },
+    Rule {
+        about: "possessives and quotes are not part of mentions",
+        text: "“Hamas’ leaders” met Erdoğan’s aides and the Palestinians' envoy at 'Doha'.",
+        spans: At(&[
+            ("“Hamas’", 0, ORG, 0.9),
+            ("Erdoğan’s", 0, PER, 0.9),
+            ("the Palestinians'", 0, MISC, 0.9),
+            ("'Doha'.", 0, LOC, 0.9),
+        ]),
+        names: &[
+            "Hamas (ORG)",
+            "Erdoğan (PER)",
+            "Palestinians (MISC)",
+            "Doha (LOC)",
+        ],
+        checks: &[FirstStart(0, 1)],
+    },
+    Rule {
+        about: "abbreviation full stops stay",
+        text: "Apple Inc. sued the U.S. government. Apple said the United States erred.",
+        spans: Surfaces(&[
+            ("Apple Inc.", ORG),
+            ("Apple", ORG),
+            ("U.S.", LOC),
+            ("United States", LOC),
+        ]),
+        names: &["Apple Inc. (ORG)", "United States (LOC)"],
+        checks: &[Mentions(1, &["U.S.", "United States"])],
+    },
+    Rule {
+        about: "acronyms by initials or by brackets",
+        text: "The ICJ sat. The International Court of Justice ruled. The Kurdistan \
+               Workers' Party (PKK) and the PKK's allies objected.",
+        spans: Surfaces(&[
+            ("International Court of Justice", ORG),
+            ("ICJ", ORG),
+            ("Kurdistan Workers' Party", ORG),
+            ("PKK", ORG),
+        ]),
+        names: &[
+            "International Court of Justice (ORG)",
+            "Kurdistan Workers' Party (ORG)",
+        ],
+        checks: &[Mentions(1, &["Kurdistan Workers' Party", "PKK", "PKK"])],
+    },
+    Rule {
+        about: "trailing and generic short forms, but not other places",
+        text: "Gaza Strip, Gaza, the Türkiye-Qatar High Strategic Committee, the High \
+               Strategic Committee, South Africa, Africa, West Bank, West, Hamas Political \
+               Bureau, Hamas.",
+        spans: Surfaces(&[
+            ("Gaza Strip", LOC),
+            ("Gaza", LOC),
+            ("Türkiye-Qatar High Strategic Committee", ORG),
+            ("High Strategic Committee", ORG),
+            ("South Africa", LOC),
+            ("Africa", LOC),
+            ("West Bank", LOC),
+            ("West", LOC),
+            ("Hamas Political Bureau", ORG),
+            ("Hamas", ORG),
+        ]),
+        names: &[
+            "Gaza Strip (LOC)",
+            "Türkiye-Qatar High Strategic Committee (ORG)",
+            "South Africa (LOC)",
+            "Africa (LOC)",
+            "West Bank (LOC)",
+            "West (LOC)",
+            "Hamas Political Bureau (ORG)",
+            "Hamas (ORG)",
+        ],
+        checks: &[MentionCount(0, 2), MentionCount(1, 2)],
+    },
+    Rule {
+        about: "short forms need the same type",
+        text: "Qatar Foundation is based in Qatar.",
+        spans: Surfaces(&[("Qatar Foundation", ORG), ("Qatar", LOC)]),
+        names: &["Qatar Foundation (ORG)", "Qatar (LOC)"],
+        checks: &[],
+    },
+    Rule {
+        about: "fathers are not their sons",
+        text: "Tamim bin Hamad Al Thani succeeded Hamad Al Thani. Donald Trump Jr. \
+               praised Donald Trump; Trump Jr. spoke, then Trump.",
+        spans: Surfaces(&[
+            ("Tamim bin Hamad Al Thani", PER),
+            ("Hamad Al Thani", PER),
+            ("Donald Trump Jr.", PER),
+            ("Donald Trump", PER),
+            ("Trump Jr.", PER),
+            ("Trump", PER),
+        ]),
+        names: &[
+            "Tamim bin Hamad Al Thani (PER)",
+            "Hamad Al Thani (PER)",
+            "Donald Trump Jr. (PER)",
+            "Donald Trump (PER)",
+        ],
+        checks: &[
+            Mentions(2, &["Donald Trump Jr.", "Trump Jr."]),
+            Mentions(3, &["Donald Trump", "Trump"]),
+        ],
+    },
+    Rule {
+        about: "type disagreement is voted by confidence",
+        text: "Hamas said. Hamas added. Hamas denied.",
+        spans: At(&[
+            ("Hamas", 0, ORG, 0.9),
+            ("Hamas", 1, MISC, 0.4),
+            ("Hamas", 2, ORG, 0.9),
+        ]),
+        names: &["Hamas (ORG)"],
+        checks: &[MentionCount(0, 3), Confidence(0, 0.9 * (1.8 / 2.2), 1e-9)],
+    },
+    Rule {
+        about: "a name split at a particle is joined",
+        text: "She met Sheikha Moza bint Nasser Al Missned and Ludwig van Beethoven. \
+               Sheikha Moza spoke; Donald Trump jr spoke too.",
+        spans: At(&[
+            ("Sheikha Moza", 0, PER, 0.8),
+            ("Nasser Al Missned", 0, PER, 0.9),
+            ("Ludwig", 0, PER, 0.7),
+            ("Beethoven", 0, PER, 0.95),
+            ("Sheikha Moza", 1, PER, 0.9),
+            ("Donald Trump", 0, PER, 0.9),
+            ("spoke too", 0, PER, 0.1),
+        ]),
+        names: &[
             "Sheikha Moza bint Nasser Al Missned (PER)",
             "Ludwig van Beethoven (PER)",
             "Donald Trump (PER)",
             "spoke too (PER)",
-        ]
-    );
-    assert_eq!(
-        mention_texts(&entities[0]),
-        ["Sheikha Moza bint Nasser Al Missned", "Sheikha Moza"]
-    );
-    // The joined span is as sure as its less sure half.
-    assert!((entities[1].confidence - 0.7).abs() < 1e-12);
-}
-
-#[test]
-fn hyphenated_names_given_alone_elsewhere_are_split() {
-    let text = "Israel struck. The Israel-Palestine conflict and Austria-Hungary's \
-                legacy; Palestine replied. Smith-Jones, Smith and Jones met.";
-    let spans = vec![
-        span_of(text, "Israel", 0, LOC, 0.9),
-        span_of(text, "Israel-Palestine", 0, MISC, 0.6),
-        span_of(text, "Austria-Hungary", 0, LOC, 0.8),
-        span_of(text, "Palestine", 1, LOC, 0.7),
-        span_of(text, "Smith-Jones", 0, PER, 0.9),
-        span_of(text, "Smith", 1, PER, 0.9),
-        span_of(text, "Jones", 1, PER, 0.9),
-    ];
-    let entities = run(text, &spans);
-    assert_eq!(
-        names(&entities),
-        [
+        ],
+        checks: &[
+            Mentions(0, &["Sheikha Moza bint Nasser Al Missned", "Sheikha Moza"]),
+            // The joined span is as sure as its less sure half.
+            Confidence(1, 0.7, 1e-12),
+        ],
+    },
+    Rule {
+        about: "hyphenated names given alone elsewhere are split",
+        text: "Israel struck. The Israel-Palestine conflict and Austria-Hungary's \
+               legacy; Palestine replied. Smith-Jones, Smith and Jones met.",
+        spans: At(&[
+            ("Israel", 0, LOC, 0.9),
+            ("Israel-Palestine", 0, MISC, 0.6),
+            ("Austria-Hungary", 0, LOC, 0.8),
+            ("Palestine", 1, LOC, 0.7),
+            ("Smith-Jones", 0, PER, 0.9),
+            ("Smith", 1, PER, 0.9),
+            ("Jones", 1, PER, 0.9),
+        ]),
+        names: &[
             "Israel (LOC)",
             "Palestine (LOC)",
             "Austria-Hungary (LOC)",
             "Smith-Jones (PER)",
-        ]
-    );
-    // A person's double-barrelled name stays whole.
-    assert_eq!(entities[3].mentions.len(), 3);
-    assert_eq!(mention_texts(&entities[0]), ["Israel", "Israel"]);
-    assert_eq!(mention_texts(&entities[1]), ["Palestine", "Palestine"]);
-    assert!((entities[1].confidence - 0.7).abs() < 1e-12);
-}
-
-#[test]
-fn a_form_voted_another_type_joins_a_full_form_that_tips_the_vote() {
-    let text = "Ismail Haniyeh arrived. Haniyeh spoke. Haniyeh left. Israel Katz said \
-                Israel, Israel and Israel would respond. Israel waited.";
-    let spans = vec![
-        span_of(text, "Ismail Haniyeh", 0, PER, 0.99),
-        span_of(text, "Haniyeh", 1, ORG, 0.68),
-        span_of(text, "Haniyeh", 2, PER, 0.53),
-        span_of(text, "Israel Katz", 0, PER, 0.95),
-        span_of(text, "Israel", 1, LOC, 0.9),
-        span_of(text, "Israel", 2, LOC, 0.9),
-        span_of(text, "Israel", 3, LOC, 0.9),
-        span_of(text, "Israel", 4, PER, 0.3),
-    ];
-    let entities = run(text, &spans);
-    assert_eq!(
-        names(&entities),
-        ["Ismail Haniyeh (PER)", "Israel Katz (PER)", "Israel (LOC)"]
-    );
-    assert_eq!(entities[0].mentions.len(), 3);
-    assert_eq!(entities[2].mentions.len(), 4);
-}
-
-#[test]
-fn brackets_only_alias_what_they_abbreviate() {
-    let text = "Doug Flach (U.S.) beat Dallas Cowboys. The Party of Democratic Action (SDA) \
-                met at The Oval (London). Hizbollah (Party of God) and Panama City, Panama.";
-    let spans = tag(
-        text,
-        &[
+        ],
+        checks: &[
+            // A person's double-barrelled name stays whole.
+            MentionCount(3, 3),
+            Mentions(0, &["Israel", "Israel"]),
+            Mentions(1, &["Palestine", "Palestine"]),
+            Confidence(1, 0.7, 1e-12),
+        ],
+    },
+    Rule {
+        about: "a form voted another type joins a full form that tips the vote",
+        text: "Ismail Haniyeh arrived. Haniyeh spoke. Haniyeh left. Israel Katz said \
+               Israel, Israel and Israel would respond. Israel waited.",
+        spans: At(&[
+            ("Ismail Haniyeh", 0, PER, 0.99),
+            ("Haniyeh", 1, ORG, 0.68),
+            ("Haniyeh", 2, PER, 0.53),
+            ("Israel Katz", 0, PER, 0.95),
+            ("Israel", 1, LOC, 0.9),
+            ("Israel", 2, LOC, 0.9),
+            ("Israel", 3, LOC, 0.9),
+            ("Israel", 4, PER, 0.3),
+        ]),
+        names: &["Ismail Haniyeh (PER)", "Israel Katz (PER)", "Israel (LOC)"],
+        checks: &[MentionCount(0, 3), MentionCount(2, 4)],
+    },
+    Rule {
+        about: "brackets only alias what they abbreviate",
+        text: "Doug Flach (U.S.) beat Dallas Cowboys. The Party of Democratic Action (SDA) \
+               met at The Oval (London). Hizbollah (Party of God) and Panama City, Panama.",
+        spans: Surfaces(&[
             ("Doug Flach", PER),
             ("U.S.", LOC),
             ("Dallas Cowboys", ORG),
@@ -803,12 +751,8 @@ fn brackets_only_alias_what_they_abbreviate() {
             ("Party of God", ORG),
             ("Panama City", LOC),
             ("Panama", LOC),
-        ],
-    );
-    let entities = run(text, &spans);
-    assert_eq!(
-        names(&entities),
-        [
+        ]),
+        names: &[
             "Doug Flach (PER)",
             "U.S. (LOC)",
             "Dallas Cowboys (ORG)",
@@ -818,11 +762,42 @@ fn brackets_only_alias_what_they_abbreviate() {
             "Party of God (ORG)",
             "Panama City (LOC)",
             "Panama (LOC)",
-        ]
-    );
-    assert_eq!(
-        mention_texts(&entities[3]),
-        ["Party of Democratic Action", "SDA"]
-    );
-    assert_eq!(mention_texts(&entities[6]), ["Hizbollah", "Party of God"]);
+        ],
+        checks: &[
+            Mentions(3, &["Party of Democratic Action", "SDA"]),
+            Mentions(6, &["Hizbollah", "Party of God"]),
+        ],
+    },
+];
+
+#[test]
+fn rules_on_made_up_texts() {
+    for rule in RULES {
+        let spans = match rule.spans {
+            Surfaces(surfaces) => tag(rule.text, surfaces),
+            At(needles) => needles
+                .iter()
+                .map(|&(needle, nth, kind, confidence)| {
+                    span_of(rule.text, needle, nth, kind, confidence)
+                })
+                .collect(),
+        };
+        let entities = run(rule.text, &spans);
+        let about = rule.about;
+        assert_eq!(names(&entities), rule.names, "{about}");
+        for check in rule.checks {
+            match *check {
+                Mentions(i, texts) => assert_eq!(mention_texts(&entities[i]), texts, "{about}"),
+                MentionCount(i, n) => assert_eq!(entities[i].mentions.len(), n, "{about}"),
+                FirstStart(i, start) => {
+                    assert_eq!(entities[i].mentions[0].start, start, "{about}")
+                }
+                Confidence(i, expected, tolerance) => assert!(
+                    (entities[i].confidence - expected).abs() < tolerance,
+                    "{about}: {}",
+                    entities[i].confidence
+                ),
+            }
+        }
+    }
 }

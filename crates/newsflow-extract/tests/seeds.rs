@@ -2,6 +2,10 @@
 //! each article expects, with their fullest names and types.
 
 use newsflow_extract::{Entity, EntityType, Extractor};
+use seed::seed;
+
+#[path = "common/seed.rs"]
+mod seed;
 
 const PER: EntityType = EntityType::Person;
 const ORG: EntityType = EntityType::Organisation;
@@ -9,12 +13,7 @@ const LOC: EntityType = EntityType::Location;
 const MISC: EntityType = EntityType::Miscellaneous;
 
 fn entities(name: &str) -> Vec<Entity> {
-    let path = format!(
-        "{}/../../fixtures/articles/{name}.txt",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    Extractor::bundled().unwrap().entities(&text)
+    Extractor::bundled().unwrap().entities(&seed(name))
 }
 
 /// Asserts that every expected entity is found under that name and type.

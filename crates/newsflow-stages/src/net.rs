@@ -1,6 +1,6 @@
-//! What the HTTP stages share: bearer tokens from the config or the
-//! environment, the outgoing HTTP client, and short excerpts of responses for
-//! error messages.
+//! What the network stages share: bearer tokens from the config or the
+//! environment, the outgoing HTTP client, short excerpts of responses for
+//! error messages, and errors with their causes on one line.
 
 use newsflow_core::BoxError;
 use std::time::Duration;

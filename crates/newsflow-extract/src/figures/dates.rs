@@ -4,7 +4,7 @@ use super::lexicon;
 use super::{Draft, Line};
 use crate::numbers::lexer::Gap;
 use crate::numbers::{Found, NumberKind};
-use crate::{FigureKind, FigureValue, Qualifier};
+use crate::{FigureKind, FigureValue};
 
 impl<'a> Line<'a> {
     /// A number written as one run of digits ("7", "2023"): its digits.
@@ -51,18 +51,8 @@ impl<'a> Line<'a> {
     /// numbers it used.
     pub(super) fn date(&self, k: usize) -> Option<(Draft, usize)> {
         let f = &self.found[k];
-        let draft = |first: usize, end: usize, value: Option<String>| Draft {
-            first,
-            end,
-            value: value.map(FigureValue::Date),
-            kind: FigureKind::Date,
-            unit: None,
-            qualifier: Qualifier::Exact,
-            event: None,
-            subject: None,
-            range: None,
-            of: None,
-            against: None,
+        let draft = |first: usize, end: usize, value: Option<String>| {
+            Draft::new(first, end, value.map(FigureValue::Date), FigureKind::Date)
         };
         // A year right after a number `f`, separated by a comma or nothing.
         let year_after = |f: &Found| -> Option<(u32, usize)> {

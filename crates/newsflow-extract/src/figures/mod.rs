@@ -77,6 +77,26 @@ struct Draft {
     against: Option<f64>,
 }
 
+impl Draft {
+    /// A figure over tokens `first..end` with only its value and kind:
+    /// exact, with no unit, event, subject, range, whole or second side.
+    fn new(first: usize, end: usize, value: Option<FigureValue>, kind: FigureKind) -> Draft {
+        Draft {
+            first,
+            end,
+            value,
+            kind,
+            unit: None,
+            qualifier: Qualifier::Exact,
+            event: None,
+            subject: None,
+            range: None,
+            of: None,
+            against: None,
+        }
+    }
+}
+
 impl<'a> Line<'a> {
     fn tok(&self, i: usize) -> Option<&'a Token> {
         self.tokens.get(i)
@@ -195,17 +215,9 @@ impl<'a> Line<'a> {
         };
         let number = Some(FigureValue::Number(f.value));
         let mut draft = Draft {
-            first,
-            end: f.end,
-            value: number,
-            kind: FigureKind::Count,
-            unit: None,
             qualifier,
-            event: None,
-            subject: None,
             range,
-            of: None,
-            against: None,
+            ..Draft::new(first, f.end, number, FigureKind::Count)
         };
         match f.kind {
             NumberKind::Fraction => return None,

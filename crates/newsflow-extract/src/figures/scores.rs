@@ -51,17 +51,13 @@ impl<'a> Line<'a> {
             return None;
         }
         let draft = Draft {
-            first: a.first,
-            end: b.end,
-            value: Some(FigureValue::Number(x)),
-            kind: FigureKind::Score,
-            unit: None,
-            qualifier: Qualifier::Exact,
-            event: None,
-            subject: None,
-            range: None,
-            of: None,
             against: Some(y),
+            ..Draft::new(
+                a.first,
+                b.end,
+                Some(FigureValue::Number(x)),
+                FigureKind::Score,
+            )
         };
         Some((draft, 2))
     }
@@ -130,17 +126,16 @@ impl<'a> Line<'a> {
         let subject = self.subject_after(b.end, 2.0);
         let event = self.event_of(first, subject.map_or(b.end, |(_, e)| e), subject);
         let draft = Draft {
-            first,
-            end: b.end,
-            value: Some(FigureValue::Number(a.value)),
-            kind: FigureKind::Ratio,
-            unit: None,
             qualifier,
             event,
             subject,
-            range: None,
             of: Some(b.value),
-            against: None,
+            ..Draft::new(
+                first,
+                b.end,
+                Some(FigureValue::Number(a.value)),
+                FigureKind::Ratio,
+            )
         };
         Some((draft, 2))
     }
@@ -165,17 +160,16 @@ impl<'a> Line<'a> {
             .qualifier_before(f.first)
             .unwrap_or((Qualifier::Exact, f.first));
         Some(Draft {
-            first,
-            end: f.end,
-            value: Some(FigureValue::Number(part)),
-            kind: FigureKind::Ratio,
-            unit: None,
             qualifier,
             event: self.event_of(first, subject.map_or(f.end, |(_, e)| e), subject),
             subject,
-            range: None,
             of: Some(of),
-            against: None,
+            ..Draft::new(
+                first,
+                f.end,
+                Some(FigureValue::Number(part)),
+                FigureKind::Ratio,
+            )
         })
     }
 

@@ -83,13 +83,20 @@ pub struct NumberMention {
 /// Every number mentioned in `text`, in order. Never panics; linear time.
 pub fn recognise(text: &str) -> Vec<NumberMention> {
     let mut mentions = Vec::new();
+    for_each_scanned_line(text, |tokens, found| {
+        mentions.extend(found.iter().map(|f| f.mention(tokens)));
+    });
+    mentions
+}
+
+/// Calls `visit` with each line's tokens and the numbers found in them.
+fn for_each_scanned_line(text: &str, mut visit: impl FnMut(&[Token], &[Found])) {
     let mut found = Vec::new();
     lexer::for_each_line(text, |tokens| {
         found.clear();
         scan(tokens, text, &mut found);
-        mentions.extend(found.iter().map(|f| f.mention(tokens)));
+        visit(tokens, &found);
     });
-    mentions
 }
 
 /// A word or sign that names a percentage without giving one: "a small
@@ -111,10 +118,7 @@ pub struct PercentReference {
 /// linear time.
 pub fn percent_references(text: &str) -> Vec<PercentReference> {
     let mut references = Vec::new();
-    let mut found = Vec::new();
-    lexer::for_each_line(text, |tokens| {
-        found.clear();
-        scan(tokens, text, &mut found);
+    for_each_scanned_line(text, |tokens, found| {
         // Mentions are in order and do not overlap, so one cursor tells
         // whether a token belongs to a number ("12 percent").
         let mut mentions = found.iter().peekable();
@@ -155,10 +159,7 @@ pub struct UnitReference {
 /// Never panics; linear time.
 pub fn unit_references(text: &str) -> Vec<UnitReference> {
     let mut references = Vec::new();
-    let mut found = Vec::new();
-    lexer::for_each_line(text, |tokens| {
-        found.clear();
-        scan(tokens, text, &mut found);
+    for_each_scanned_line(text, |tokens, found| {
         let mut mentions = found.iter().peekable();
         for (i, token) in tokens.iter().enumerate() {
             while mentions.next_if(|m| m.end <= i).is_some() {}

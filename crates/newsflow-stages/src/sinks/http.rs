@@ -161,13 +161,7 @@ impl Sink for WebhookSink {
         let mut body = Vec::new();
         for record in batch.iter() {
             body.push(if body.is_empty() { b'[' } else { b',' });
-            serde_json::to_writer(&mut body, record).map_err(|e| {
-                SinkError::fatal(format!(
-                    "cannot encode {} as JSON: {e}",
-                    record.article_id().unwrap_or("a record")
-                ))
-                .with_source(e)
-            })?;
+            super::encode(record, &mut body)?;
         }
         body.push(b']');
         match self.post(Bytes::from(body)).await {

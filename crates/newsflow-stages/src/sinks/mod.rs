@@ -15,16 +15,22 @@ use std::ops::Range;
 /// Appends each record to `buffer` as one JSON line.
 pub(crate) fn encode_lines(batch: &[Record], buffer: &mut Vec<u8>) -> Result<(), SinkError> {
     for record in batch {
-        serde_json::to_writer(&mut *buffer, record).map_err(|e| {
-            SinkError::fatal(format!(
-                "cannot encode {} as JSON: {e}",
-                record.article_id().unwrap_or("a record")
-            ))
-            .with_source(e)
-        })?;
+        encode(record, buffer)?;
         buffer.push(b'\n');
     }
     Ok(())
+}
+
+/// Appends `record` to `buffer` as JSON; a record that cannot be encoded
+/// stops the sink.
+pub(crate) fn encode(record: &Record, buffer: &mut Vec<u8>) -> Result<(), SinkError> {
+    serde_json::to_writer(&mut *buffer, record).map_err(|e| {
+        SinkError::fatal(format!(
+            "cannot encode {} as JSON: {e}",
+            record.article_id().unwrap_or("a record")
+        ))
+        .with_source(e)
+    })
 }
 
 /// Finds the records of a batch a database refuses alone, by halving: the

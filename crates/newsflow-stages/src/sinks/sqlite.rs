@@ -11,8 +11,9 @@
 //! blocking threads.
 
 use super::schema::{
-    assemble, raw_encoding_label, Migration, Rows, StoredArticle, StoredEntity, StoredFigure,
-    StoredMention, SQLITE_MIGRATIONS, SQLITE_TABLES,
+    assemble, raw_encoding_label, stored_article, stored_entity, stored_figure, stored_mention,
+    Migration, Rows, SELECT_ENTITIES, SELECT_FIGURES, SELECT_MENTIONS, SQLITE_MIGRATIONS,
+    SQLITE_TABLES,
 };
 use super::Bisection;
 use chrono::{DateTime, Utc};
@@ -345,25 +346,7 @@ pub fn load_article(conn: &Connection, id: &str) -> Result<Option<Article>, BoxE
                 metadata, body, extra, entity_count, figure_count
              FROM articles WHERE id = ?1",
             [id],
-            |r| {
-                Ok((
-                    r.get::<_, Option<String>>(3)?,
-                    StoredArticle {
-                        id: r.get(0)?,
-                        title: r.get(1)?,
-                        url: r.get(2)?,
-                        published_at: None,
-                        published_at_offset: r.get(4)?,
-                        source: r.get(5)?,
-                        language: r.get(6)?,
-                        metadata: r.get(7)?,
-                        body: r.get(8)?,
-                        extra: r.get(9)?,
-                        entity_count: r.get(10)?,
-                        figure_count: r.get(11)?,
-                    },
-                ))
-            },
+            |r| Ok((r.get::<_, Option<String>>(3)?, stored_article!(r.get, None))),
         )
         .optional()?;
     let Some((published_at, mut stored)) = stored else {
@@ -376,63 +359,22 @@ pub fn load_article(conn: &Connection, id: &str) -> Result<Option<Article>, BoxE
                 .map_err(|e| format!("`published_at` `{text}` is not RFC 3339: {e}"))
         })
         .transpose()?;
-    let entities = conn
-        .prepare(
-            "SELECT idx, name, type, confidence FROM entities WHERE article_id = ?1 ORDER BY idx",
-        )?
-        .query_map([id], |r| {
-            Ok(StoredEntity {
-                idx: r.get(0)?,
-                name: r.get(1)?,
-                kind: r.get(2)?,
-                confidence: r.get(3)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mentions = conn
-        .prepare(
-            "SELECT entity_idx, text, start_offset, end_offset, field FROM mentions
-             WHERE article_id = ?1 ORDER BY entity_idx, idx",
-        )?
-        .query_map([id], |r| {
-            Ok(StoredMention {
-                entity_idx: r.get(0)?,
-                text: r.get(1)?,
-                start: r.get(2)?,
-                end: r.get(3)?,
-                field: r.get(4)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let figures = conn
-        .prepare(
-            "SELECT text, start_offset, end_offset, value_number, value_text, kind, unit,
-                qualifier, event, subject, value_low, value_high, value_of, value_against,
-                base_value, base_unit
-             FROM figures WHERE article_id = ?1 ORDER BY idx",
-        )?
-        .query_map([id], |r| {
-            Ok(StoredFigure {
-                text: r.get(0)?,
-                start: r.get(1)?,
-                end: r.get(2)?,
-                value_number: r.get(3)?,
-                value_text: r.get(4)?,
-                kind: r.get(5)?,
-                unit: r.get(6)?,
-                qualifier: r.get(7)?,
-                event: r.get(8)?,
-                subject: r.get(9)?,
-                low: r.get(10)?,
-                high: r.get(11)?,
-                of: r.get(12)?,
-                against: r.get(13)?,
-                base_value: r.get(14)?,
-                base_unit: r.get(15)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let entities = children(conn, SELECT_ENTITIES, id, |r| Ok(stored_entity!(r.get)))?;
+    let mentions = children(conn, SELECT_MENTIONS, id, |r| Ok(stored_mention!(r.get)))?;
+    let figures = children(conn, SELECT_FIGURES, id, |r| Ok(stored_figure!(r.get)))?;
     Ok(Some(assemble(stored, entities, mentions, figures)?))
+}
+
+/// The rows `sql` selects for the article `id`, each read by `read`.
+fn children<T>(
+    conn: &Connection,
+    sql: &str,
+    id: &str,
+    read: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Vec<T>> {
+    let mut statement = conn.prepare(sql)?;
+    let rows = statement.query_map([id], read)?.collect();
+    rows
 }
 
 #[cfg(test)]

@@ -11,10 +11,11 @@ use serde::Deserialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// `type = "enrich"`: adds both `entities` and `figures`.
+/// `type = "enrich"` (`FIGURES`) and `type = "entities"`: the modes that
+/// read with a model, so they take the same options.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EnrichConfig {
+pub struct ModelConfig<const FIGURES: bool> {
     /// A model file written by `newsflow train ner`; the bundled model when absent.
     #[serde(default)]
     pub model: Option<PathBuf>,
@@ -24,18 +25,11 @@ pub struct EnrichConfig {
     pub languages: LanguageGate,
 }
 
+/// `type = "enrich"`: adds both `entities` and `figures`.
+pub type EnrichConfig = ModelConfig<true>;
+
 /// `type = "entities"`: adds `entities` (names, with every mention).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EntitiesConfig {
-    /// A model file written by `newsflow train ner`; the bundled model when absent.
-    #[serde(default)]
-    pub model: Option<PathBuf>,
-    /// The languages to enrich (default `["en"]`, what the bundled model
-    /// reads); an article in another is passed on without entities.
-    #[serde(default = "english")]
-    pub languages: LanguageGate,
-}
+pub type EntitiesConfig = ModelConfig<false>;
 
 /// `type = "figures"`: adds `figures` (the numbers the article reports).
 #[derive(Debug, Clone, Deserialize)]
@@ -51,36 +45,21 @@ fn english() -> LanguageGate {
     LanguageGate::new(&["en".to_owned()]).expect("en is a language")
 }
 
-impl TransformConfig for EnrichConfig {
+impl<const FIGURES: bool> TransformConfig for ModelConfig<FIGURES> {
     fn build(&self, cx: &BuildContext) -> Result<Arc<dyn Transform>, BoxError> {
-        Ok(Arc::new(Enrich {
-            entities: Some(shared_extractor(self.model.as_ref())?),
-            figures: true,
-            languages: self.languages.clone(),
-            skipped: cx.skipped.clone(),
-        }))
-    }
-}
-
-impl TransformConfig for EntitiesConfig {
-    fn build(&self, cx: &BuildContext) -> Result<Arc<dyn Transform>, BoxError> {
-        Ok(Arc::new(Enrich {
-            entities: Some(shared_extractor(self.model.as_ref())?),
-            figures: false,
-            languages: self.languages.clone(),
-            skipped: cx.skipped.clone(),
-        }))
+        let extractor = shared_extractor(self.model.as_ref())?;
+        Ok(Enrich::shared(
+            Some(extractor),
+            FIGURES,
+            &self.languages,
+            cx,
+        ))
     }
 }
 
 impl TransformConfig for FiguresConfig {
     fn build(&self, cx: &BuildContext) -> Result<Arc<dyn Transform>, BoxError> {
-        Ok(Arc::new(Enrich {
-            entities: None,
-            figures: true,
-            languages: self.languages.clone(),
-            skipped: cx.skipped.clone(),
-        }))
+        Ok(Enrich::shared(None, true, &self.languages, cx))
     }
 }
 
@@ -92,6 +71,22 @@ struct Enrich {
     languages: LanguageGate,
     /// Articles passed on unenriched, for `/metrics`.
     skipped: Counter,
+}
+
+impl Enrich {
+    fn shared(
+        entities: Option<Arc<Extractor>>,
+        figures: bool,
+        languages: &LanguageGate,
+        cx: &BuildContext,
+    ) -> Arc<dyn Transform> {
+        Arc::new(Enrich {
+            entities,
+            figures,
+            languages: languages.clone(),
+            skipped: cx.skipped.clone(),
+        })
+    }
 }
 
 impl Transform for Enrich {

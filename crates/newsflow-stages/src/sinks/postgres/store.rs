@@ -8,6 +8,7 @@ use base64::Engine;
 use newsflow_core::{Article, DeadLetter, RawEncoding, Record, Refusal};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Transaction};
 
 /// A dead letter made storable: PostgreSQL text cannot hold U+0000, so raw
@@ -202,6 +203,14 @@ fn column<'r, T, U>(rows: &'r [T], field: impl Fn(&'r T) -> U) -> Vec<U> {
     rows.iter().map(field).collect()
 }
 
+/// A statement's parameters: one array per value, each read from every row
+/// of `$chunk` (named `$row`), in the order of the statement's columns.
+macro_rules! columns {
+    ($chunk:expr, $row:ident => $($value:expr),+ $(,)?) => {
+        [$(&column($chunk, |$row| $value) as &(dyn ToSql + Sync)),+]
+    };
+}
+
 /// Whether PostgreSQL refused a statement for its data (a bad value, a
 /// constraint, a limit): the same records would be refused again.
 pub(super) fn is_data_error(e: &tokio_postgres::Error) -> bool {
@@ -242,24 +251,10 @@ pub(super) async fn store(
     letters: &[LetterRow<'_>],
 ) -> Result<(), Failure> {
     for chunk in chunks(&rows.articles, article_bytes) {
-        tx.execute(
-            UPSERT_ARTICLES,
-            &[
-                &column(chunk, |a| a.id),
-                &column(chunk, |a| a.title),
-                &column(chunk, |a| a.url),
-                &column(chunk, |a| a.published_at),
-                &column(chunk, |a| a.published_at_offset),
-                &column(chunk, |a| a.source),
-                &column(chunk, |a| a.language),
-                &column(chunk, |a| a.metadata.as_deref()),
-                &column(chunk, |a| a.body),
-                &column(chunk, |a| a.extra.as_str()),
-                &column(chunk, |a| a.entity_count),
-                &column(chunk, |a| a.figure_count),
-            ],
-        )
-        .await?;
+        let values = columns!(chunk, a => a.id, a.title, a.url, a.published_at,
+            a.published_at_offset, a.source, a.language, a.metadata.as_deref(), a.body,
+            a.extra.as_str(), a.entity_count, a.figure_count);
+        tx.execute(UPSERT_ARTICLES, &values).await?;
     }
     let ids = rows.article_ids();
     for table in ["mentions", "entities", "figures"] {
@@ -267,72 +262,24 @@ pub(super) async fn store(
         tx.execute(&sql, &[&ids]).await?;
     }
     for chunk in chunks(&rows.entities, |e| 32 + e.name.len()) {
-        tx.execute(
-            INSERT_ENTITIES,
-            &[
-                &column(chunk, |e| e.article_id),
-                &column(chunk, |e| e.idx),
-                &column(chunk, |e| e.name),
-                &column(chunk, |e| e.kind),
-                &column(chunk, |e| e.confidence),
-            ],
-        )
-        .await?;
+        let values = columns!(chunk, e => e.article_id, e.idx, e.name, e.kind, e.confidence);
+        tx.execute(INSERT_ENTITIES, &values).await?;
     }
     for chunk in chunks(&rows.mentions, |m| 48 + m.text.len()) {
-        tx.execute(
-            INSERT_MENTIONS,
-            &[
-                &column(chunk, |m| m.article_id),
-                &column(chunk, |m| m.entity_idx),
-                &column(chunk, |m| m.idx),
-                &column(chunk, |m| m.text),
-                &column(chunk, |m| m.start),
-                &column(chunk, |m| m.end),
-                &column(chunk, |m| m.field),
-            ],
-        )
-        .await?;
+        let values = columns!(chunk, m => m.article_id, m.entity_idx, m.idx, m.text, m.start,
+            m.end, m.field);
+        tx.execute(INSERT_MENTIONS, &values).await?;
     }
     for chunk in chunks(&rows.figures, |f| 96 + f.text.len()) {
-        tx.execute(
-            INSERT_FIGURES,
-            &[
-                &column(chunk, |f| f.article_id),
-                &column(chunk, |f| f.idx),
-                &column(chunk, |f| f.text),
-                &column(chunk, |f| f.start),
-                &column(chunk, |f| f.end),
-                &column(chunk, |f| f.value_number),
-                &column(chunk, |f| f.value_text),
-                &column(chunk, |f| f.kind),
-                &column(chunk, |f| f.unit),
-                &column(chunk, |f| f.qualifier),
-                &column(chunk, |f| f.event),
-                &column(chunk, |f| f.subject),
-                &column(chunk, |f| f.low),
-                &column(chunk, |f| f.high),
-                &column(chunk, |f| f.of),
-                &column(chunk, |f| f.against),
-                &column(chunk, |f| f.base_value),
-                &column(chunk, |f| f.base_unit),
-            ],
-        )
-        .await?;
+        let values = columns!(chunk, f => f.article_id, f.idx, f.text, f.start, f.end,
+            f.value_number, f.value_text, f.kind, f.unit, f.qualifier, f.event, f.subject, f.low,
+            f.high, f.of, f.against, f.base_value, f.base_unit);
+        tx.execute(INSERT_FIGURES, &values).await?;
     }
     for chunk in chunks(letters, |d| 64 + d.raw.len() + d.reason.len()) {
-        tx.execute(
-            INSERT_DEAD_LETTERS,
-            &[
-                &column(chunk, |d| &*d.stage),
-                &column(chunk, |d| d.location.as_deref()),
-                &column(chunk, |d| &*d.reason),
-                &column(chunk, |d| d.article_id.as_deref()),
-                &column(chunk, |d| &*d.raw),
-                &column(chunk, |d| d.raw_encoding),
-            ],
-        )
-        .await?;
+        let values = columns!(chunk, d => &*d.stage, d.location.as_deref(), &*d.reason,
+            d.article_id.as_deref(), &*d.raw, d.raw_encoding);
+        tx.execute(INSERT_DEAD_LETTERS, &values).await?;
     }
     Ok(())
 }

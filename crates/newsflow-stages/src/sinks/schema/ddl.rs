@@ -3,11 +3,153 @@
 
 use super::Migration;
 
+// The columns several statements below repeat, written once: each
+// migration's text stays what it was when it shipped.
+
+// The SQLite `figures` columns of version 1 (before version 2).
+macro_rules! sqlite_figures_columns_v1 {
+    () => {
+        r#"    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    value_number REAL,
+    value_text TEXT,
+    kind TEXT NOT NULL,
+    unit TEXT,
+    qualifier TEXT NOT NULL,
+    event TEXT,
+    subject TEXT,
+"#
+    };
+}
+
+// The SQLite `figures` columns version 2 added.
+macro_rules! sqlite_figures_columns_v2 {
+    () => {
+        r#"    value_low REAL,
+    value_high REAL,
+    value_of REAL,
+    value_against REAL,
+    base_value REAL,
+    base_unit TEXT,
+"#
+    };
+}
+
+// The SQLite `mentions` columns of version 1 (before version 3).
+macro_rules! sqlite_mentions_columns_v1 {
+    () => {
+        r#"    article_id TEXT NOT NULL,
+    entity_idx INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+"#
+    };
+}
+
+// The `mentions` keys, the same in both dialects (PostgreSQL dropped them in version 2).
+macro_rules! mentions_keys {
+    () => {
+        r#"    PRIMARY KEY (article_id, entity_idx, idx),
+    FOREIGN KEY (article_id, entity_idx) REFERENCES entities (article_id, idx) ON DELETE CASCADE
+"#
+    };
+}
+
+// The SQLite `mentions` columns and keys since version 3.
+macro_rules! sqlite_mentions_table_v3 {
+    () => {
+        concat!(
+            sqlite_mentions_columns_v1!(),
+            "    field TEXT,\n",
+            mentions_keys!()
+        )
+    };
+}
+
+// The PostgreSQL `articles` columns after `id`.
+macro_rules! postgres_articles_columns {
+    () => {
+        r#"    title text,
+    url text,
+    published_at timestamptz,
+    published_at_offset integer,
+    source text,
+    language text,
+    metadata jsonb,
+    body text NOT NULL,
+    extra jsonb NOT NULL DEFAULT '{}',
+    entity_count bigint,
+    figure_count bigint,
+    ingested_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+"#
+    };
+}
+
+// The PostgreSQL `dead_letters` columns and the closing of its table.
+macro_rules! postgres_dead_letters_columns {
+    () => {
+        r#"    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    stage text NOT NULL,
+    location text,
+    reason text NOT NULL,
+    article_id text,
+    raw text NOT NULL,
+    raw_encoding text NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now()
+);
+"#
+    };
+}
+
+// The PostgreSQL dead-letter identity index, after `CREATE UNIQUE INDEX [IF NOT EXISTS] `.
+macro_rules! postgres_dead_letters_identity {
+    () => {
+        r#"dead_letters_identity
+    ON dead_letters (md5(stage), md5(coalesce(location, '')), md5(reason), md5(raw));
+"#
+    };
+}
+
+// The PostgreSQL `figures` columns of version 1 after `article_id` (no trailing comma).
+macro_rules! postgres_figures_columns_v1 {
+    () => {
+        r#"    idx integer NOT NULL,
+    text text NOT NULL,
+    start_offset bigint NOT NULL,
+    end_offset bigint NOT NULL,
+    value_number double precision,
+    value_text text,
+    kind text NOT NULL,
+    unit text,
+    qualifier text NOT NULL,
+    event text,
+    subject text"#
+    };
+}
+
+// The PostgreSQL `mentions` columns of version 1 after `article_id` (no trailing comma).
+macro_rules! postgres_mentions_columns_v1 {
+    () => {
+        r#"    entity_idx integer NOT NULL,
+    idx integer NOT NULL,
+    text text NOT NULL,
+    start_offset bigint NOT NULL,
+    end_offset bigint NOT NULL"#
+    };
+}
+
 /// The SQLite layout: every table and index, created when missing.
 /// Timestamps are RFC 3339 text in UTC with nine fraction digits, so they
 /// sort as text; JSON columns are text checked by `json_valid`. SQLite has
 /// no limit on key sizes.
-pub const SQLITE_TABLES: &str = r#"
+pub const SQLITE_TABLES: &str = concat!(
+    r#"
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY NOT NULL,
     title TEXT,
@@ -35,36 +177,14 @@ CREATE TABLE IF NOT EXISTS entities (
 );
 CREATE INDEX IF NOT EXISTS entities_name ON entities (name, type);
 CREATE TABLE IF NOT EXISTS mentions (
-    article_id TEXT NOT NULL,
-    entity_idx INTEGER NOT NULL,
-    idx INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    start_offset INTEGER NOT NULL,
-    end_offset INTEGER NOT NULL,
-    field TEXT,
-    PRIMARY KEY (article_id, entity_idx, idx),
-    FOREIGN KEY (article_id, entity_idx) REFERENCES entities (article_id, idx) ON DELETE CASCADE
-);
+"#,
+    sqlite_mentions_table_v3!(),
+    r#");
 CREATE TABLE IF NOT EXISTS figures (
-    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    start_offset INTEGER NOT NULL,
-    end_offset INTEGER NOT NULL,
-    value_number REAL,
-    value_text TEXT,
-    kind TEXT NOT NULL,
-    unit TEXT,
-    qualifier TEXT NOT NULL,
-    event TEXT,
-    subject TEXT,
-    value_low REAL,
-    value_high REAL,
-    value_of REAL,
-    value_against REAL,
-    base_value REAL,
-    base_unit TEXT,
-    PRIMARY KEY (article_id, idx)
+"#,
+    sqlite_figures_columns_v1!(),
+    sqlite_figures_columns_v2!(),
+    r#"    PRIMARY KEY (article_id, idx)
 );
 CREATE INDEX IF NOT EXISTS figures_kind ON figures (kind);
 CREATE TABLE IF NOT EXISTS dead_letters (
@@ -80,7 +200,8 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 CREATE UNIQUE INDEX IF NOT EXISTS dead_letters_identity
     ON dead_letters (stage, ifnull(location, ''), reason, raw);
 CREATE INDEX IF NOT EXISTS dead_letters_article_id ON dead_letters (article_id);
-"#;
+"#
+);
 
 /// SQLite migrations. Version 1 creates the current layout; version 2 gives
 /// an older `figures` table the range, ratio, score and base-unit columns,
@@ -94,43 +215,19 @@ pub const SQLITE_MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 2,
-        sql: r#"
+        sql: concat!(
+            r#"
 CREATE TABLE IF NOT EXISTS figures (
-    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    start_offset INTEGER NOT NULL,
-    end_offset INTEGER NOT NULL,
-    value_number REAL,
-    value_text TEXT,
-    kind TEXT NOT NULL,
-    unit TEXT,
-    qualifier TEXT NOT NULL,
-    event TEXT,
-    subject TEXT,
-    PRIMARY KEY (article_id, idx)
+"#,
+            sqlite_figures_columns_v1!(),
+            r#"    PRIMARY KEY (article_id, idx)
 );
 ALTER TABLE figures RENAME TO figures_v1;
 CREATE TABLE figures (
-    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    start_offset INTEGER NOT NULL,
-    end_offset INTEGER NOT NULL,
-    value_number REAL,
-    value_text TEXT,
-    kind TEXT NOT NULL,
-    unit TEXT,
-    qualifier TEXT NOT NULL,
-    event TEXT,
-    subject TEXT,
-    value_low REAL,
-    value_high REAL,
-    value_of REAL,
-    value_against REAL,
-    base_value REAL,
-    base_unit TEXT,
-    PRIMARY KEY (article_id, idx)
+"#,
+            sqlite_figures_columns_v1!(),
+            sqlite_figures_columns_v2!(),
+            r#"    PRIMARY KEY (article_id, idx)
 );
 INSERT INTO figures (article_id, idx, text, start_offset, end_offset, value_number, value_text,
     kind, unit, qualifier, event, subject)
@@ -138,39 +235,30 @@ INSERT INTO figures (article_id, idx, text, start_offset, end_offset, value_numb
         kind, unit, qualifier, event, subject
     FROM figures_v1;
 DROP TABLE figures_v1;
-"#,
+"#
+        ),
     },
     // Mentions found in the title (issue 10): `field` is 'title', NULL for
     // the body.
     Migration {
         version: 3,
-        sql: r#"
+        sql: concat!(
+            r#"
 CREATE TABLE IF NOT EXISTS mentions (
-    article_id TEXT NOT NULL,
-    entity_idx INTEGER NOT NULL,
-    idx INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    start_offset INTEGER NOT NULL,
-    end_offset INTEGER NOT NULL,
-    PRIMARY KEY (article_id, entity_idx, idx),
-    FOREIGN KEY (article_id, entity_idx) REFERENCES entities (article_id, idx) ON DELETE CASCADE
-);
+"#,
+            sqlite_mentions_columns_v1!(),
+            mentions_keys!(),
+            r#");
 ALTER TABLE mentions RENAME TO mentions_v2;
 CREATE TABLE mentions (
-    article_id TEXT NOT NULL,
-    entity_idx INTEGER NOT NULL,
-    idx INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    start_offset INTEGER NOT NULL,
-    end_offset INTEGER NOT NULL,
-    field TEXT,
-    PRIMARY KEY (article_id, entity_idx, idx),
-    FOREIGN KEY (article_id, entity_idx) REFERENCES entities (article_id, idx) ON DELETE CASCADE
-);
+"#,
+            sqlite_mentions_table_v3!(),
+            r#");
 INSERT INTO mentions (article_id, entity_idx, idx, text, start_offset, end_offset)
     SELECT article_id, entity_idx, idx, text, start_offset, end_offset FROM mentions_v2;
 DROP TABLE mentions_v2;
-"#,
+"#
+        ),
     },
 ];
 
@@ -180,23 +268,13 @@ DROP TABLE mentions_v2;
 /// any length; the dead-letter identity hashes its text columns likewise.
 /// No foreign keys: those need B-tree keys. The sink replaces an article's
 /// entities, mentions and figures with it, in one transaction.
-pub const POSTGRES_TABLES: &str = r#"
+pub const POSTGRES_TABLES: &str = concat!(
+    r#"
 CREATE TABLE IF NOT EXISTS articles (
     id text NOT NULL,
-    title text,
-    url text,
-    published_at timestamptz,
-    published_at_offset integer,
-    source text,
-    language text,
-    metadata jsonb,
-    body text NOT NULL,
-    extra jsonb NOT NULL DEFAULT '{}',
-    entity_count bigint,
-    figure_count bigint,
-    ingested_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now()
-);
+"#,
+    postgres_articles_columns!(),
+    r#");
 CREATE UNIQUE INDEX IF NOT EXISTS articles_id_md5 ON articles (md5(id));
 CREATE INDEX IF NOT EXISTS articles_id ON articles USING hash (id);
 CREATE INDEX IF NOT EXISTS articles_published_at ON articles (published_at);
@@ -211,27 +289,17 @@ CREATE INDEX IF NOT EXISTS entities_article_id ON entities USING hash (article_i
 CREATE INDEX IF NOT EXISTS entities_name ON entities (name, type);
 CREATE TABLE IF NOT EXISTS mentions (
     article_id text NOT NULL,
-    entity_idx integer NOT NULL,
-    idx integer NOT NULL,
-    text text NOT NULL,
-    start_offset bigint NOT NULL,
-    end_offset bigint NOT NULL,
+"#,
+    postgres_mentions_columns_v1!(),
+    r#",
     field text
 );
 CREATE INDEX IF NOT EXISTS mentions_article_id ON mentions USING hash (article_id);
 CREATE TABLE IF NOT EXISTS figures (
     article_id text NOT NULL,
-    idx integer NOT NULL,
-    text text NOT NULL,
-    start_offset bigint NOT NULL,
-    end_offset bigint NOT NULL,
-    value_number double precision,
-    value_text text,
-    kind text NOT NULL,
-    unit text,
-    qualifier text NOT NULL,
-    event text,
-    subject text,
+"#,
+    postgres_figures_columns_v1!(),
+    r#",
     value_low double precision,
     value_high double precision,
     value_of double precision,
@@ -242,42 +310,26 @@ CREATE TABLE IF NOT EXISTS figures (
 CREATE INDEX IF NOT EXISTS figures_article_id ON figures USING hash (article_id);
 CREATE INDEX IF NOT EXISTS figures_kind ON figures (kind);
 CREATE TABLE IF NOT EXISTS dead_letters (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    stage text NOT NULL,
-    location text,
-    reason text NOT NULL,
-    article_id text,
-    raw text NOT NULL,
-    raw_encoding text NOT NULL,
-    received_at timestamptz NOT NULL DEFAULT now()
+"#,
+    postgres_dead_letters_columns!(),
+    "CREATE UNIQUE INDEX IF NOT EXISTS ",
+    postgres_dead_letters_identity!(),
+    r#"CREATE INDEX IF NOT EXISTS dead_letters_article ON dead_letters USING hash (article_id);
+"#
 );
-CREATE UNIQUE INDEX IF NOT EXISTS dead_letters_identity
-    ON dead_letters (md5(stage), md5(coalesce(location, '')), md5(reason), md5(raw));
-CREATE INDEX IF NOT EXISTS dead_letters_article ON dead_letters USING hash (article_id);
-"#;
 
 /// PostgreSQL migrations, run with `search_path` set to the sink's schema,
 /// before [`POSTGRES_TABLES`].
 pub const POSTGRES_MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
-        sql: r#"
+        sql: concat!(
+            r#"
 CREATE TABLE articles (
     id text PRIMARY KEY,
-    title text,
-    url text,
-    published_at timestamptz,
-    published_at_offset integer,
-    source text,
-    language text,
-    metadata jsonb,
-    body text NOT NULL,
-    extra jsonb NOT NULL DEFAULT '{}',
-    entity_count bigint,
-    figure_count bigint,
-    ingested_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now()
-);
+"#,
+            postgres_articles_columns!(),
+            r#");
 CREATE INDEX articles_published_at ON articles (published_at);
 CREATE TABLE entities (
     article_id text NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
@@ -290,44 +342,27 @@ CREATE TABLE entities (
 CREATE INDEX entities_name ON entities (name, type);
 CREATE TABLE mentions (
     article_id text NOT NULL,
-    entity_idx integer NOT NULL,
-    idx integer NOT NULL,
-    text text NOT NULL,
-    start_offset bigint NOT NULL,
-    end_offset bigint NOT NULL,
-    PRIMARY KEY (article_id, entity_idx, idx),
-    FOREIGN KEY (article_id, entity_idx) REFERENCES entities (article_id, idx) ON DELETE CASCADE
-);
+"#,
+            postgres_mentions_columns_v1!(),
+            ",\n",
+            mentions_keys!(),
+            r#");
 CREATE TABLE figures (
     article_id text NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-    idx integer NOT NULL,
-    text text NOT NULL,
-    start_offset bigint NOT NULL,
-    end_offset bigint NOT NULL,
-    value_number double precision,
-    value_text text,
-    kind text NOT NULL,
-    unit text,
-    qualifier text NOT NULL,
-    event text,
-    subject text,
+"#,
+            postgres_figures_columns_v1!(),
+            r#",
     PRIMARY KEY (article_id, idx)
 );
 CREATE INDEX figures_kind ON figures (kind);
 CREATE TABLE dead_letters (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    stage text NOT NULL,
-    location text,
-    reason text NOT NULL,
-    article_id text,
-    raw text NOT NULL,
-    raw_encoding text NOT NULL,
-    received_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE UNIQUE INDEX dead_letters_identity
-    ON dead_letters (md5(stage), md5(coalesce(location, '')), md5(reason), md5(raw));
-CREATE INDEX dead_letters_article_id ON dead_letters (article_id);
 "#,
+            postgres_dead_letters_columns!(),
+            "CREATE UNIQUE INDEX ",
+            postgres_dead_letters_identity!(),
+            r#"CREATE INDEX dead_letters_article_id ON dead_letters (article_id);
+"#
+        ),
     },
     // Any id: the B-tree keys on raw ids refused one over about 2.7 kB
     // (SQLSTATE 54000), dead letters included. Their replacements (md5 and

@@ -339,6 +339,89 @@ pub(crate) struct StoredFigure {
     pub base_unit: Option<String>,
 }
 
+// Reading the rows back, for both drivers. Their row types share no trait
+// (rusqlite's `get` and tokio-postgres's `try_get` take different `FromSql`
+// bounds), so the column lists are macros: `$get` names the driver's
+// getter.
+
+/// An `articles` row, selected in field order, as a [`StoredArticle`], with
+/// `published_at` read by the caller (its type differs between drivers).
+macro_rules! stored_article {
+    ($row:ident . $get:ident, $published_at:expr) => {
+        $crate::sinks::schema::StoredArticle {
+            id: $row.$get(0)?,
+            title: $row.$get(1)?,
+            url: $row.$get(2)?,
+            published_at: $published_at,
+            published_at_offset: $row.$get(4)?,
+            source: $row.$get(5)?,
+            language: $row.$get(6)?,
+            metadata: $row.$get(7)?,
+            body: $row.$get(8)?,
+            extra: $row.$get(9)?,
+            entity_count: $row.$get(10)?,
+            figure_count: $row.$get(11)?,
+        }
+    };
+}
+
+/// The `SELECT`s that read an article's child rows back, in the field
+/// order of [`StoredEntity`], [`StoredMention`] and [`StoredFigure`]. `$1`,
+/// the article id, is a parameter in both dialects (SQLite binds it first).
+pub(crate) const SELECT_ENTITIES: &str =
+    "SELECT idx, name, type, confidence FROM entities WHERE article_id = $1 ORDER BY idx";
+/// See [`SELECT_ENTITIES`].
+pub(crate) const SELECT_MENTIONS: &str =
+    "SELECT entity_idx, text, start_offset, end_offset, field FROM mentions
+     WHERE article_id = $1 ORDER BY entity_idx, idx";
+/// See [`SELECT_ENTITIES`].
+pub(crate) const SELECT_FIGURES: &str =
+    "SELECT text, start_offset, end_offset, value_number, value_text, kind, unit,
+        qualifier, event, subject, value_low, value_high, value_of, value_against,
+        base_value, base_unit
+     FROM figures WHERE article_id = $1 ORDER BY idx";
+
+/// A `$ty` whose fields are read from the row's columns in turn (struct
+/// fields are evaluated in the order written).
+macro_rules! read_in_order {
+    ($row:ident . $get:ident => $ty:ident { $($field:ident),+ $(,)? }) => {{
+        let mut column = 0..;
+        $crate::sinks::schema::$ty {
+            $($field: $row.$get(column.next().unwrap_or_default())?),+
+        }
+    }};
+}
+
+/// A row of [`SELECT_ENTITIES`] as a [`StoredEntity`].
+macro_rules! stored_entity {
+    ($row:ident . $get:ident) => {
+        $crate::sinks::schema::read_in_order!($row.$get => StoredEntity {
+            idx, name, kind, confidence
+        })
+    };
+}
+
+/// A row of [`SELECT_MENTIONS`] as a [`StoredMention`].
+macro_rules! stored_mention {
+    ($row:ident . $get:ident) => {
+        $crate::sinks::schema::read_in_order!($row.$get => StoredMention {
+            entity_idx, text, start, end, field
+        })
+    };
+}
+
+/// A row of [`SELECT_FIGURES`] as a [`StoredFigure`].
+macro_rules! stored_figure {
+    ($row:ident . $get:ident) => {
+        $crate::sinks::schema::read_in_order!($row.$get => StoredFigure {
+            text, start, end, value_number, value_text, kind, unit, qualifier, event, subject,
+            low, high, of, against, base_value, base_unit
+        })
+    };
+}
+
+pub(crate) use {read_in_order, stored_article, stored_entity, stored_figure, stored_mention};
+
 /// Rebuilds the article its rows were written from.
 pub(crate) fn assemble(
     stored: StoredArticle,

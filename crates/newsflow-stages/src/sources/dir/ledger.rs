@@ -100,13 +100,7 @@ impl Ledger {
                 "compacting: forgetting files no longer in the directory"
             );
         }
-        let mut entries: Vec<Entry> = delivered
-            .iter()
-            .map(|(path, signature)| Entry {
-                path: path.clone(),
-                signature: *signature,
-            })
-            .collect();
+        let mut entries = entries_of(&delivered);
         entries.sort_by(|a, b| a.path.cmp(&b.path));
         file.rewrite(&entries)?;
         Ok(Ledger { file, delivered })
@@ -122,14 +116,8 @@ impl Ledger {
     /// delivered: appended, then synced once for all of them, so recording
     /// keeps up with sinks that commit many files a batch.
     pub(super) fn record_all(&mut self, files: &[(PathBuf, Signature)]) -> std::io::Result<()> {
-        let entries: Vec<Entry> = files
-            .iter()
-            .map(|(path, signature)| Entry {
-                path: path.clone(),
-                signature: *signature,
-            })
-            .collect();
-        self.file.append(&entries, true)?;
+        self.file
+            .append(&entries_of(files.iter().map(|(p, s)| (p, s))), true)?;
         for (key, signature) in files {
             self.delivered.insert(key.clone(), *signature);
         }
@@ -142,19 +130,35 @@ impl Ledger {
     }
 }
 
+fn entries_of<'a>(files: impl IntoIterator<Item = (&'a PathBuf, &'a Signature)>) -> Vec<Entry> {
+    files
+        .into_iter()
+        .map(|(path, signature)| Entry {
+            path: path.clone(),
+            signature: *signature,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Write;
 
-    #[test]
-    fn survives_a_reopen_and_a_torn_last_line() {
+    /// A directory `in` holding `a.txt`, and that file's signature.
+    fn one_article() -> (tempfile::TempDir, PathBuf, PathBuf, Signature) {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("in");
         std::fs::create_dir(&root).unwrap();
         let article = root.join("a.txt");
         std::fs::write(&article, "body").unwrap();
         let signature = Signature::of(&article).unwrap();
+        (dir, root, article, signature)
+    }
+
+    #[test]
+    fn survives_a_reopen_and_a_torn_last_line() {
+        let (dir, root, article, signature) = one_article();
         let state = dir.path().join("state");
         let mut ledger = Ledger::open(&state, &root, &root).unwrap();
         assert!(!ledger.is_delivered(Path::new("a.txt"), signature));
@@ -179,12 +183,7 @@ mod tests {
 
     #[test]
     fn absolute_paths_of_an_older_ledger_become_relative() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("in");
-        std::fs::create_dir(&root).unwrap();
-        let article = root.join("a.txt");
-        std::fs::write(&article, "body").unwrap();
-        let signature = Signature::of(&article).unwrap();
+        let (dir, root, article, signature) = one_article();
         let state = dir.path().join("state");
         std::fs::create_dir(&state).unwrap();
         // Written by a watcher that reported absolute paths.
