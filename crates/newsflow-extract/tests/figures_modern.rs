@@ -134,26 +134,19 @@ fn money_names_what_it_is() {
          and received $5 billion in funding. Kenya took a $2 billion loan and its $300 million \
          aid package was cut, while $1 billion was lost.",
     );
-    assert_eq!(
-        find(&figures, "$26 billion").subject.as_deref(),
-        Some("revenue")
-    );
-    assert_eq!(
-        find(&figures, "€1.2 billion").subject.as_deref(),
-        Some("net loss")
-    );
-    assert_eq!(
-        find(&figures, "$5 billion").subject.as_deref(),
-        Some("funding")
-    );
-    assert_eq!(
-        find(&figures, "$2 billion").subject.as_deref(),
-        Some("loan")
-    );
-    assert_eq!(
-        find(&figures, "$300 million").subject.as_deref(),
-        Some("aid package")
-    );
+    for (text, subject) in [
+        ("$26 billion", "revenue"),
+        ("€1.2 billion", "net loss"),
+        ("$5 billion", "funding"),
+        ("$2 billion", "loan"),
+        ("$300 million", "aid package"),
+    ] {
+        assert_eq!(
+            find(&figures, text).subject.as_deref(),
+            Some(subject),
+            "{text}"
+        );
+    }
     assert_eq!(find(&figures, "$1 billion").subject, None);
 }
 

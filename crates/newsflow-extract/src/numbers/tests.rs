@@ -10,50 +10,45 @@ fn one(text: &str) -> (String, f64, NumberKind) {
 
 #[test]
 fn digits_words_and_money() {
-    assert_eq!(
-        one("at least 34,049 died"),
-        ("34,049".into(), 34049.0, NumberKind::Cardinal)
-    );
-    assert_eq!(
-        one("two hundred and two thousand"),
+    for (text, span, value, kind) in [
         (
-            "two hundred and two thousand".into(),
+            "at least 34,049 died",
+            "34,049",
+            34049.0,
+            NumberKind::Cardinal,
+        ),
+        (
+            "two hundred and two thousand",
+            "two hundred and two thousand",
             202000.0,
-            NumberKind::Cardinal
-        )
-    );
-    assert_eq!(
-        one("paid $ 75 million ."),
-        ("$ 75 million".into(), 75e6, NumberKind::Currency("USD"))
-    );
-    assert_eq!(
-        one("rose 12% on"),
-        ("12%".into(), 12.0, NumberKind::Percent)
-    );
-    assert_eq!(
-        one("a dozen eggs"),
-        ("a dozen".into(), 12.0, NumberKind::Cardinal)
-    );
-    assert_eq!(
-        one("one and a half"),
-        ("one and a half".into(), 1.5, NumberKind::Fraction)
-    );
-    assert_eq!(
-        one("the 21st century"),
-        ("21st".into(), 21.0, NumberKind::Ordinal)
-    );
-    assert_eq!(
-        one("killed thousands of people"),
-        ("thousands".into(), 1000.0, NumberKind::Cardinal)
-    );
-    assert_eq!(
-        one("50 cents"),
-        ("50 cents".into(), 0.5, NumberKind::Currency("USD"))
-    );
-    assert_eq!(
-        one("a 29km road"),
-        ("29km".into(), 29.0, NumberKind::Measure("km"))
-    );
+            NumberKind::Cardinal,
+        ),
+        (
+            "paid $ 75 million .",
+            "$ 75 million",
+            75e6,
+            NumberKind::Currency("USD"),
+        ),
+        ("rose 12% on", "12%", 12.0, NumberKind::Percent),
+        ("a dozen eggs", "a dozen", 12.0, NumberKind::Cardinal),
+        (
+            "one and a half",
+            "one and a half",
+            1.5,
+            NumberKind::Fraction,
+        ),
+        ("the 21st century", "21st", 21.0, NumberKind::Ordinal),
+        (
+            "killed thousands of people",
+            "thousands",
+            1000.0,
+            NumberKind::Cardinal,
+        ),
+        ("50 cents", "50 cents", 0.5, NumberKind::Currency("USD")),
+        ("a 29km road", "29km", 29.0, NumberKind::Measure("km")),
+    ] {
+        assert_eq!(one(text), (span.into(), value, kind), "{text}");
+    }
 }
 
 #[test]
