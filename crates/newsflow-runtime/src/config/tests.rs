@@ -1,7 +1,7 @@
 //! Reading configs: overrides, interpolation, and problems that do not hide each other.
 
 use super::*;
-use newsflow_core::{BoxError, BuildContext, Sink, Source};
+use newsflow_core::{BoxError, BuildContext, Sink, SinkConfig, Source, SourceConfig};
 
 /// A sink type with a string, a number and a list, as real ones have.
 #[derive(Debug, Deserialize)]
