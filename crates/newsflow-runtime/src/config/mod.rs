@@ -526,16 +526,22 @@ impl Parser<'_> {
         self.typed(key, Value::Object(common))
     }
 
+    /// Records `e`: a field below `key` (or the table itself) that could
+    /// not be read.
+    fn field_problem(&mut self, key: &str, e: FieldError) {
+        let key = if e.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{key}.{}", e.path)
+        };
+        self.problem(&key, e.message);
+    }
+
     fn typed<T: serde::de::DeserializeOwned>(&mut self, key: &str, value: Value) -> Option<T> {
         match self.read(key, value, deserialize) {
             Ok(parsed) => Some(parsed),
             Err(e) => {
-                let key = if e.path.is_empty() {
-                    key.to_owned()
-                } else {
-                    format!("{key}.{}", e.path)
-                };
-                self.problem(&key, e.message);
+                self.field_problem(key, e);
                 None
             }
         }
@@ -562,18 +568,13 @@ impl Parser<'_> {
         key: &str,
         kind: &str,
         type_name: &str,
-        parsed: Option<Result<C, newsflow_core::FieldError>>,
+        parsed: Option<Result<C, FieldError>>,
         known: impl FnOnce() -> Vec<&'static str>,
     ) -> Option<C> {
         match parsed {
             Some(Ok(config)) => Some(config),
             Some(Err(e)) => {
-                let key = if e.path.is_empty() {
-                    key.to_owned()
-                } else {
-                    format!("{key}.{}", e.path)
-                };
-                self.problem(&key, e.message);
+                self.field_problem(key, e);
                 None
             }
             None => {
