@@ -279,6 +279,35 @@ fn validate_build_finds_what_run_would_refuse_at_start() {
 }
 
 #[test]
+fn validate_build_checks_the_api_address_and_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = |address: String| {
+        let config = good().replace("out/", &format!("{}/", dir.path().display()));
+        let api = format!("[api]\naddress = \"{address}\"\ntoken_env = \"NEWSFLOW_TEST_TOKEN\"\n");
+        write_config(dir.path(), &format!("{api}\n{config}"))
+    };
+    // A port another process holds, and a token variable that is not set:
+    // both found, each with its key and line.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let built = validate_build(&api(taken.local_addr().unwrap().to_string()));
+    assert_exit(
+        &built,
+        78,
+        &[
+            "pipeline.toml:2: api.address: cannot listen on",
+            "pipeline.toml:3: api.token_env: the environment variable NEWSFLOW_TEST_TOKEN is not set",
+        ],
+    );
+    let free = api(format!("127.0.0.1:{}", crate::free_port()));
+    let built = on_config(
+        &["validate", "--build"],
+        &free,
+        &[("NEWSFLOW_TEST_TOKEN", "secret")],
+    );
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+}
+
+#[test]
 fn validate_build_connects_the_sinks() {
     if !crate::postgres_available() {
         return;

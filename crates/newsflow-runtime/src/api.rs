@@ -48,17 +48,7 @@ pub(crate) async fn serve(
     status: Status,
     config: &ParsedConfig,
 ) -> Result<Api, ConfigError> {
-    let listener = tokio::net::TcpListener::bind(options.address)
-        .await
-        .map_err(|e| ConfigError {
-            file: config.file.clone(),
-            problems: vec![Problem {
-                key: "api.address".into(),
-                line: config.line_of("api.address"),
-                message: format!("cannot listen on {}: {e}", options.address),
-            }],
-        })?;
-    let token = resolve_token(options, config)?;
+    let (listener, token) = open(options, config).await?;
     tracing::info!(address = %options.address, token = token.is_some(), "serving the page at /, /metrics, /health and /ready");
     let stop = CancellationToken::new();
     let guarded = Router::new()
@@ -84,6 +74,47 @@ pub(crate) async fn serve(
         }
     });
     Ok(Api { stop, task })
+}
+
+/// What `serve` needs from outside: the address bound, and the token
+/// (from the environment, for `token_env`).
+async fn open(
+    options: &ApiOptions,
+    config: &ParsedConfig,
+) -> Result<(tokio::net::TcpListener, Option<String>), ConfigError> {
+    Ok((
+        bind(options, config).await?,
+        resolve_token(options, config)?,
+    ))
+}
+
+/// Binds `options.address`.
+async fn bind(
+    options: &ApiOptions,
+    config: &ParsedConfig,
+) -> Result<tokio::net::TcpListener, ConfigError> {
+    tokio::net::TcpListener::bind(options.address)
+        .await
+        .map_err(|e| ConfigError {
+            file: config.file.clone(),
+            problems: vec![Problem {
+                key: "api.address".into(),
+                line: config.line_of("api.address"),
+                message: format!("cannot listen on {}: {e}", options.address),
+            }],
+        })
+}
+
+/// What `serve` would refuse at start (`validate --build`): an address
+/// that cannot be bound, a `token_env` that is not set. Binds and lets go.
+pub(crate) async fn check(options: &ApiOptions, config: &ParsedConfig) -> Vec<Problem> {
+    let bound = bind(options, config).await.err();
+    let token = resolve_token(options, config).err();
+    bound
+        .into_iter()
+        .chain(token)
+        .flat_map(|e| e.problems)
+        .collect()
 }
 
 /// The token `options` asks for, read from the environment for `token_env`.

@@ -147,14 +147,18 @@ impl Builder<'_> {
 const START_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Builds every stage of `pipeline` (directories checked, files opened,
-/// ports bound) and starts every sink once (connecting, creating or
-/// migrating tables), without running anything: what `run` would refuse at
-/// start, found first (`newsflow validate --build`). A sink that cannot start
+/// ports bound), checks the `[api]` address and token, and starts every
+/// sink once (connecting, creating or migrating tables), without running
+/// anything: what `run` would refuse at start, found first (`newsflow
+/// validate --build`). A sink that cannot start
 /// now, even for a reason `run` would wait out, is a problem here.
 pub async fn check_build(pipeline: &Pipeline) -> Result<(), ConfigError> {
     let config = &pipeline.config;
     let mut built = build(config, &|_| true)?;
     let mut problems = Vec::new();
+    if let Some(options) = &config.api {
+        problems.extend(api::check(options, config).await);
+    }
     let sinks = built.sinks.values_mut().chain(built.dead_letter.as_mut());
     for (sink, cx) in sinks {
         let message = match tokio::time::timeout(START_CHECK_TIMEOUT, sink.start()).await {
