@@ -71,3 +71,38 @@ impl ProgressDisplay {
         eprintln!("{done} articles in {elapsed:.1} s ({rate:.0}/s), {failed} failed");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newsflow_core::StageKey;
+
+    fn stage(key: StageKey, received: u64, backlog: u64, settled: u64) -> StageSnapshot {
+        StageSnapshot {
+            kind: key.kind(),
+            key,
+            ready: true,
+            received,
+            emitted: received,
+            failed: 0,
+            dropped: 0,
+            queue: None,
+            backlog,
+            skipped: 0,
+            redelivered: 0,
+            settled,
+        }
+    }
+
+    #[test]
+    fn the_bar_counts_the_sources_settled_of_what_they_know() {
+        let stages = [
+            stage(StageKey::source("a"), 3, 2, 1),
+            stage(StageKey::source("b"), 4, 0, 4),
+            // Other stages' counts are the same articles again.
+            stage(StageKey::transform("t"), 7, 0, 0),
+            stage(StageKey::sink("s"), 5, 0, 0),
+        ];
+        assert_eq!(counts(&stages), (5, 9));
+    }
+}

@@ -131,14 +131,20 @@ async fn replay(
     let (files, _) = list(tree, &cx.name).await?;
     tracing::info!(source = %cx.name, files = files.len(), dir = %tree.shown_root().display(), "replaying");
     for (read_before, entry) in files.iter().enumerate() {
-        // The file being read counts by its articles as they are emitted.
-        backlog.set((files.len() - read_before - 1) as u64);
+        let unread = (files.len() - read_before) as u64;
+        backlog.set(unread);
         if cx.shutdown.is_cancelled() {
             tracing::info!(source = %cx.name, "stopped before the end of the directory");
             break;
         }
         let shown = tree.shown(&entry.key);
-        let read = read_file(&cx, entry, &shown, limit, &mut || cx.delivery()).await;
+        // From its first article on, the file counts by its articles.
+        let mut delivery = || {
+            backlog.set(unread - 1);
+            cx.delivery()
+        };
+        let read = read_file(&cx, entry, &shown, limit, &mut delivery).await;
+        backlog.set(unread - 1);
         let sent = match read {
             Ok(_) => Ok(()),
             Err(Failure::Closed) => Err(Closed),
