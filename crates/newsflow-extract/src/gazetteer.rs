@@ -241,6 +241,8 @@ const FOLD_BUFFER: usize = 128;
 struct WordEntry {
     /// Lists the token is an entry of, alone.
     lists: ListSet,
+    /// Lists of the multi-word entries the token is the first word of.
+    opens: ListSet,
     /// Its id in the phrase trie's alphabet, or `NO_PHRASE_TOKEN`.
     phrase_token: u32,
 }
@@ -310,6 +312,7 @@ impl Gazetteers {
             }
             return;
         };
+        self.word_entry(first).opens |= lists;
         let mut node = self.phrase_step_insert(0, first);
         let mut length = 1;
         for token in tokens {
@@ -323,6 +326,7 @@ impl Gazetteers {
     fn word_entry(&mut self, word: &'static str) -> &mut WordEntry {
         self.words.entry(word).or_insert(WordEntry {
             lists: ListSet::EMPTY,
+            opens: ListSet::EMPTY,
             phrase_token: NO_PHRASE_TOKEN,
         })
     }
@@ -395,6 +399,19 @@ impl Gazetteers {
         }
         let titled = title_case_of_capitals(word, false, &mut buffer)?;
         self.words.get(titled).copied()
+    }
+
+    /// Whether `word` is in any list, alone or as a word of a multi-word
+    /// entry ("State" of "Secretary of State").
+    pub fn knows(&self, word: &str) -> bool {
+        self.lookup(word).is_some()
+    }
+
+    /// The lists of the multi-word entries `word` is the first word of
+    /// ("Ford" opens the company "Ford Motor").
+    pub fn opens(&self, word: &str) -> ListSet {
+        self.lookup(word)
+            .map_or(ListSet::EMPTY, |entry| entry.opens)
     }
 
     /// The lists `word` (one token) is an entry of, alone.

@@ -736,6 +736,19 @@ const RULES: &[Rule] = &[
         checks: &[MentionCount(0, 3), MentionCount(2, 4)],
     },
     Rule {
+        about: "a surname read as an organisation is the person named in full, a company is not",
+        text: "Pep Guardiola smiled. Guardiola told reporters. Bill Ford said Ford would \
+               sell cars.",
+        spans: Surfaces(&[
+            ("Pep Guardiola", PER),
+            ("Guardiola", ORG),
+            ("Bill Ford", PER),
+            ("Ford", ORG),
+        ]),
+        names: &["Pep Guardiola (PER)", "Bill Ford (PER)", "Ford (ORG)"],
+        checks: &[MentionCount(0, 2), MentionCount(1, 1)],
+    },
+    Rule {
         about: "brackets only alias what they abbreviate",
         text: "Doug Flach (U.S.) beat Dallas Cowboys. The Party of Democratic Action (SDA) \
                met at The Oval (London). Hizbollah (Party of God) and Panama City, Panama.",

@@ -10,9 +10,11 @@
 #[cfg(feature = "train")]
 pub mod conll;
 mod features;
+mod given_names;
 pub mod labels;
 mod model;
 mod place_pairs;
+mod products;
 mod quoted;
 pub mod tokenize;
 #[cfg(feature = "train")]
@@ -227,9 +229,11 @@ fn tag_tokens(
             .collect();
         split_joined_names(tokens, &mut found);
         join_name_particles(tokens, &mut found);
+        given_names::join_unknown_given_names(tokens, s.clone(), &mut found);
         type_datelines(tokens, s.clone(), &mut found);
         add_regnal_numbers(tokens, s.end, &mut found);
         type_places_by_noun(tokens, s.start, &mut found);
+        products::type_products_by_noun(tokens, s.clone(), &mut found);
         quoted::join_titles(tokens, s.clone(), &mut found);
         out.extend(found);
     }

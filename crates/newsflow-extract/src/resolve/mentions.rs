@@ -87,6 +87,39 @@ fn is_joining_particle(gap: &str) -> bool {
         })
 }
 
+/// Retypes as a person a one-word organisation mention that is the surname
+/// of a person the article names in full ("Pep Guardiola" ... "Guardiola
+/// told"), when the word is a known surname and no known company: the
+/// tagger types an unseen name by its look, and a surname that looks like
+/// a football club's stays one after the article has said whose it is.
+/// A company named after a family ("Dell", "Ford" of "Ford Motor") is in
+/// the company list and keeps its type.
+pub(super) fn type_surnames_of_named_people(mentions: &mut [CleanMention]) {
+    let surnames: Vec<String> = mentions
+        .iter()
+        .filter(|m| m.kind == EntityType::Person && m.words.len() >= 2)
+        .filter_map(|m| m.words.last().cloned())
+        .collect();
+    if surnames.is_empty() {
+        return;
+    }
+    let lists = crate::gazetteer::bundled();
+    for mention in mentions.iter_mut() {
+        if mention.kind != EntityType::Organisation || mention.words.len() != 1 {
+            continue;
+        }
+        let company = crate::gazetteer::ListSet::COMPANY;
+        let known = lists.word_lists(&mention.core);
+        if known.contains(crate::gazetteer::ListSet::SURNAME)
+            && !known.contains(company)
+            && !lists.opens(&mention.core).contains(company)
+            && surnames.contains(&mention.words[0])
+        {
+            mention.kind = EntityType::Person;
+        }
+    }
+}
+
 /// Replaces a non-person mention that joins with hyphens names the article
 /// also gives on their own ("Israel-Palestine", "Türkiye-Qatar") by one
 /// mention per name: it names two entities side by side, not a third one.

@@ -17,7 +17,10 @@
 //!    ("Sheikha Moza" bint "Nasser Al Missned") are one name. A non-person
 //!    span that hyphenates names the article also gives alone
 //!    ("Israel-Palestine") is one mention per name, each typed as the
-//!    article's own mentions of it vote.
+//!    article's own mentions of it vote. A one-word organisation that is a
+//!    known surname, and no known company, of a person the article names in
+//!    full is that person ("Guardiola" after "Pep Guardiola"; "Ford" stays
+//!    the company).
 //! 3. **Styled honorifics** ("Sheikh", "Sheikha", "King", "Prince", "Pope",
 //!    "Sir"...) before a person's name, inside the span or just before it,
 //!    stay in the mention but are set aside when comparing names. They stay
@@ -52,7 +55,9 @@
 //!    another type is still short for a full form when some of its mentions
 //!    were tagged with the full form's type and the full form's own
 //!    confidence then tips the vote ("Haniyeh" as ORG 0.68 and PER 0.53,
-//!    "Ismail Haniyeh" as PER 0.99).
+//!    "Ismail Haniyeh" as PER 0.99). A one-word organisation that is a known
+//!    surname and no known company is short for a person of that surname
+//!    ("Guardiola" after "Pep Guardiola"; "Ford" stays the company).
 //! 6. **Ambiguous short mentions** (a surname two full forms share) go to the
 //!    candidate named most recently before the mention, else to the one named
 //!    soonest after it. "Named" means a mention that identifies that entity
@@ -74,7 +79,7 @@ mod words;
 use crate::{Entity, TaggedSpan};
 use entities::{assign_mentions, build_entities, full_form_candidates};
 use forms::{bracket_aliases, SurfaceForms};
-use mentions::{clean_mentions, split_juxtaposed_names};
+use mentions::{clean_mentions, split_juxtaposed_names, type_surnames_of_named_people};
 
 /// Groups tagged mentions of one entity under its fullest name.
 ///
@@ -83,7 +88,8 @@ use mentions::{clean_mentions, split_juxtaposed_names};
 /// mentions in order; see the module documentation for the rules.
 pub fn resolve(text: &str, spans: &[TaggedSpan]) -> Vec<Entity> {
     let spans = disjoint_spans(text.chars().count(), spans);
-    let mentions = split_juxtaposed_names(clean_mentions(text, &spans));
+    let mut mentions = split_juxtaposed_names(clean_mentions(text, &spans));
+    type_surnames_of_named_people(&mut mentions);
     if mentions.is_empty() {
         return Vec::new();
     }
