@@ -44,8 +44,8 @@ fn name_shaped(word: &str) -> bool {
         && chars.all(char::is_lowercase)
 }
 
-/// Joins an unknown, name-shaped word to the one-word span of a known
-/// surname right after it, as one person.
+/// Joins an unknown, name-shaped word to the one-word person or
+/// organisation span of a known surname right after it, as one person.
 pub(super) fn join_unknown_given_names(
     tokens: &[&str],
     sentence: std::ops::Range<usize>,
@@ -54,7 +54,12 @@ pub(super) fn join_unknown_given_names(
     let lists = gazetteer::bundled();
     for k in 0..spans.len() {
         let span = spans[k].0;
-        if span.end - span.start != 1 || span.start < sentence.start + 2 {
+        // A place keeps the capitalised word before it ("Downtown Houston",
+        // "Old Trafford"): that word is part of a place name, not a first name.
+        let person_or_organisation =
+            matches!(span.kind, EntityType::Person | EntityType::Organisation);
+        if span.end - span.start != 1 || span.start < sentence.start + 2 || !person_or_organisation
+        {
             continue;
         }
         let given = span.start - 1;
