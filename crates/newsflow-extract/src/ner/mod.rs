@@ -11,6 +11,7 @@
 pub mod conll;
 mod features;
 mod given_names;
+mod holidays;
 pub mod labels;
 mod model;
 mod place_pairs;
@@ -227,6 +228,7 @@ fn tag_tokens(
                 (shifted, c)
             })
             .collect();
+        holidays::drop_holidays(tokens, &mut found);
         split_joined_names(tokens, &mut found);
         join_name_particles(tokens, &mut found);
         given_names::join_unknown_given_names(tokens, s.clone(), &mut found);

@@ -1,5 +1,6 @@
 //! Products named between an owner and what they are: "its Blackwell
-//! chips", "Pfizer's Paxlovid pills", "their Leopard tanks".
+//! chips", "Pfizer's Paxlovid pills", "their Leopard tanks", "its Stacks
+//! token".
 //!
 //! CoNLL-2003 types a product's name MISC. The tagger, going by the words
 //! of the name, often reads a product it has never seen as the person or
@@ -63,6 +64,12 @@ const PRODUCT_NOUNS: &[&str] = &[
     "tanks",
     "chatbot",
     "chatbots",
+    "token",
+    "tokens",
+    "coin",
+    "coins",
+    "stablecoin",
+    "stablecoins",
 ];
 
 /// Possessive determiners and clitics naming an owner or maker.
