@@ -9,6 +9,7 @@
 
 #[cfg(feature = "train")]
 pub mod conll;
+mod cues;
 mod features;
 mod given_names;
 mod holidays;
@@ -239,6 +240,7 @@ fn tag_tokens(
         quoted::join_titles(tokens, s.clone(), &mut found);
         out.extend(found);
     }
+    cues::type_organisations_by_cue(tokens, &mut out);
     out
 }
 

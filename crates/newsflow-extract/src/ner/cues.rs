@@ -1,0 +1,174 @@
+//! Organisations told by the words around them, across the article:
+//! "fashion retailer Ted Baker", "London-listed Energean", "Snam, which
+//! makes most of its revenue", "Energean said it".
+//!
+//! A company the tagger never saw is typed by the look of its name, and a
+//! name like "Ted Baker", "Moncler" or "Energean" looks like a person's.
+//! News introduces a company with the noun of its trade right before the
+//! name, or a "-based"/"-listed" modifier, and refers to it with "which" and
+//! "it"; a person gets "who" and "he" or "she". Once one mention carries
+//! such a cue, every other mention of the same name in the article that
+//! the tagger typed the same way is retyped with it, since an article does
+//! not switch between a person and a company of one name.
+
+use super::TokenSpan;
+use crate::EntityType;
+
+/// Lower-case nouns of trades and kinds of organisation that, right before
+/// a name, say it is an organisation's ("drugmaker Pfizer").
+const ORGANISATION_NOUNS: &[&str] = &[
+    "company",
+    "firm",
+    "group",
+    "conglomerate",
+    "maker",
+    "carmaker",
+    "automaker",
+    "drugmaker",
+    "chipmaker",
+    "retailer",
+    "lender",
+    "bank",
+    "insurer",
+    "airline",
+    "operator",
+    "provider",
+    "producer",
+    "miner",
+    "supplier",
+    "manufacturer",
+    "developer",
+    "startup",
+    "start-up",
+    "brand",
+    "broadcaster",
+    "publisher",
+    "utility",
+    "refiner",
+    "distributor",
+    "outfit",
+];
+
+/// Endings of a hyphenated modifier that only an organisation takes
+/// ("London-listed", "California-based").
+const ORGANISATION_MODIFIER_ENDINGS: &[&str] = &[
+    "-based",
+    "-listed",
+    "-owned",
+    "-headquartered",
+    "-registered",
+    "-backed",
+];
+
+/// Whether the words before `span` introduce an organisation.
+fn cue_before(tokens: &[&str], span: &TokenSpan) -> bool {
+    let Some(before) = span.start.checked_sub(1).map(|i| tokens[i]) else {
+        return false;
+    };
+    ORGANISATION_NOUNS.contains(&before)
+        || ORGANISATION_MODIFIER_ENDINGS.iter().any(|ending| {
+            before.len() > ending.len() && before.to_ascii_lowercase().ends_with(ending)
+        })
+}
+
+/// Whether the words after `span` refer to it as a thing: ", which" or
+/// "said it". A ", which" after a titled name ("a son of President
+/// Suharto, which plans") more often belongs to a noun before the title.
+fn cue_after(tokens: &[&str], span: &TokenSpan) -> bool {
+    let next = |k: usize| tokens.get(span.end + k).copied();
+    let titled = span.start > 0
+        && crate::gazetteer::bundled()
+            .word_lists(tokens[span.start - 1])
+            .contains(crate::gazetteer::ListSet::TITLE);
+    match (next(0), next(1)) {
+        (Some(","), Some("which")) => !titled,
+        (Some("said"), Some("it")) => true,
+        _ => false,
+    }
+}
+
+/// Retypes as organisations the person, place and MISC names that a cue
+/// marks as organisations, and every other mention of the same words in
+/// the article that the tagger typed as that cued mention was.
+pub(super) fn type_organisations_by_cue(tokens: &[&str], spans: &mut [(TokenSpan, f64)]) {
+    let mut cued: Vec<(&[&str], EntityType)> = Vec::new();
+    for (span, _) in spans.iter() {
+        let words = &tokens[span.start..span.end];
+        let marked = match span.kind {
+            EntityType::Person => cue_before(tokens, span) || cue_after(tokens, span),
+            EntityType::Location | EntityType::Miscellaneous => cue_before(tokens, span),
+            EntityType::Organisation => false,
+        };
+        if marked && !cued.contains(&(words, span.kind)) {
+            cued.push((words, span.kind));
+        }
+    }
+    if cued.is_empty() {
+        return;
+    }
+    for (span, _) in spans.iter_mut() {
+        let words = &tokens[span.start..span.end];
+        if cued.contains(&(words, span.kind)) {
+            span.kind = EntityType::Organisation;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(start: usize, end: usize, kind: EntityType) -> (TokenSpan, f64) {
+        (TokenSpan { start, end, kind }, 0.5)
+    }
+
+    #[test]
+    fn a_trade_noun_types_every_mention_of_the_name() {
+        let tokens = [
+            "retailer", "Ted", "Baker", "fell", ".", "Ted", "Baker", "lost", ".", "Ted", "Smith",
+            "said", ".",
+        ];
+        let mut spans = vec![
+            span(1, 3, EntityType::Person),
+            span(5, 7, EntityType::Person),
+            span(9, 11, EntityType::Person),
+        ];
+        type_organisations_by_cue(&tokens, &mut spans);
+        let kinds: Vec<EntityType> = spans.iter().map(|(s, _)| s.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                EntityType::Organisation,
+                EntityType::Organisation,
+                EntityType::Person
+            ]
+        );
+    }
+
+    #[test]
+    fn which_and_said_it_mark_a_thing_not_a_person() {
+        for tokens in [
+            ["Snam", ",", "which", "makes", "pipes"],
+            ["Energean", "said", "it", "would", "buy"],
+            ["London-listed", "Energean", "rose", "2", "%"],
+        ] {
+            let at = usize::from(tokens[0] == "London-listed");
+            let mut spans = vec![span(at, at + 1, EntityType::Person)];
+            type_organisations_by_cue(&tokens, &mut spans);
+            assert_eq!(spans[0].0.kind, EntityType::Organisation, "{tokens:?}");
+        }
+    }
+
+    #[test]
+    fn a_person_and_a_country_keep_their_types() {
+        // "who" is a person's; a country says things too.
+        let tokens = ["Smith", ",", "who", "said", "China", "said", "it", "would"];
+        let mut spans = vec![
+            span(0, 1, EntityType::Person),
+            span(4, 5, EntityType::Location),
+        ];
+        type_organisations_by_cue(&tokens, &mut spans);
+        assert_eq!(spans[0].0.kind, EntityType::Person);
+        assert_eq!(spans[1].0.kind, EntityType::Location);
+    }
+}
