@@ -7,13 +7,18 @@
 //! transitions picks the labels ([`Model`]). Each span's confidence is the
 //! probability of its labels under a softmax of the model's scores.
 
+mod camel_case;
+mod company_led;
 #[cfg(feature = "train")]
 pub mod conll;
+mod coordination;
 mod cues;
+mod dateline_credit;
 mod features;
 mod given_names;
 mod holidays;
 pub mod labels;
+mod measured_numbers;
 mod model;
 mod place_pairs;
 mod products;
@@ -201,10 +206,8 @@ fn tag_tokens(
     for s in sentences {
         let path = &decoded.path[s.clone()];
         let spans = labels::decode(path);
-        if spans.is_empty() {
-            continue;
-        }
-        let confidences = if with_confidence {
+        // A sentence without spans still goes through the rules: some add names.
+        let confidences = if with_confidence && !spans.is_empty() {
             let scores = model::SpanScores {
                 emissions: &decoded.emissions[s.clone()],
                 transitions: linear.transitions(last),
@@ -238,10 +241,25 @@ fn tag_tokens(
         type_places_by_noun(tokens, s.start, &mut found);
         products::type_products_by_noun(tokens, s.clone(), &mut found);
         quoted::join_titles(tokens, s.clone(), &mut found);
+        news_name_rules(tokens, s.clone(), &mut found);
         out.extend(found);
     }
     cues::type_organisations_by_cue(tokens, &mut out);
     out
+}
+
+/// The rules for names the 1996 training text cannot know and for wire
+/// conventions (each in its own module, which says why): a dateline's
+/// credit is an agency, camel-case words are names, a person's name that
+/// opens with a known company is the company's, a number measuring the word
+/// after it ends the name before it, and coordinated names agree (last, so
+/// that it sees the other rules' names and types).
+fn news_name_rules(tokens: &[&str], sentence: Range<usize>, spans: &mut Vec<(TokenSpan, f64)>) {
+    dateline_credit::type_dateline_credit(tokens, sentence.clone(), spans);
+    camel_case::tag_camel_case(tokens, sentence.clone(), spans);
+    company_led::type_company_led(tokens, spans, is_company);
+    measured_numbers::trim_measured_numbers(tokens, spans);
+    coordination::agree_coordinated(tokens, sentence, spans, is_company);
 }
 
 /// Whether `words` spell one entry of the company list.
