@@ -21,7 +21,7 @@ mod holidays;
 pub mod labels;
 mod measured_numbers;
 mod model;
-mod national_bodies;
+mod place_led;
 mod place_pairs;
 mod products;
 mod quoted;
@@ -237,7 +237,7 @@ fn tag_tokens(
         holidays::drop_holidays(tokens, &mut found);
         split_joined_names(tokens, &mut found);
         join_name_particles(tokens, &mut found);
-        national_bodies::join_national_bodies(tokens, &mut found);
+        place_led::join_place_led_organisations(&mut found);
         given_names::join_unknown_given_names(tokens, s.clone(), &mut found);
         type_datelines(tokens, s.clone(), &mut found);
         add_regnal_numbers(tokens, s.end, &mut found);
