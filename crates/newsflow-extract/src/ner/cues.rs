@@ -1,6 +1,7 @@
 //! Organisations told by the words around them, across the article:
 //! "fashion retailer Ted Baker", "London-listed Energean", "Snam, which
-//! makes most of its revenue", "Energean said it".
+//! makes most of its revenue", "Energean said it", and a team named after
+//! its place ("West Virginia recorded an 80-71 win").
 //!
 //! A company the tagger never saw is typed by the look of its name, and a
 //! name like "Ted Baker", "Moncler" or "Energean" looks like a person's.
@@ -13,6 +14,7 @@
 
 use super::TokenSpan;
 use crate::EntityType;
+use std::ops::Range;
 
 /// Lower-case nouns of trades and kinds of organisation that, right before
 /// a name, say it is an organisation's ("drugmaker Pfizer").
@@ -87,16 +89,76 @@ fn cue_after(tokens: &[&str], span: &TokenSpan) -> bool {
     }
 }
 
+/// Words of a match's result next to a team: after it ("West Virginia
+/// recorded an 80-71 win") or before it ("a win over host Georgetown").
+const RESULT_WORDS_AFTER: &[&str] = &[
+    "beat", "beats", "defeated", "edged", "routed", "crushed", "thrashed", "downed", "won", "lost",
+    "drew", "recorded", "rallied", "held",
+];
+const RESULT_WORDS_BEFORE: &[&str] = &[
+    "beat", "over", "against", "host", "visiting", "defeated", "to", "edged", "routed",
+];
+
+/// Whether `token` is a match score ("80-71", "3-1").
+fn is_score(token: &str) -> bool {
+    token.split_once('-').is_some_and(|(a, b)| {
+        let goals = |s: &str| (1..=3).contains(&s.len()) && s.bytes().all(|c| c.is_ascii_digit());
+        goals(a) && goals(b)
+    })
+}
+
+/// Whether `words` spell a country ("New Zealand", "The Netherlands").
+fn is_country(words: &[&str]) -> bool {
+    let lists = crate::gazetteer::bundled();
+    let country = crate::gazetteer::ListSet::COUNTRY;
+    let words = match words {
+        ["The" | "the", rest @ ..] if !rest.is_empty() => rest,
+        _ => words,
+    };
+    match words {
+        [word] => lists.word_lists(word).contains(country),
+        _ => lists
+            .phrase_matches(words)
+            .iter()
+            .any(|m| m.start == 0 && m.end == words.len() && m.lists.contains(country)),
+    }
+}
+
+/// Whether a place that is no country plays a match in its sentence: a
+/// result word next to it and a score in the sentence. CoNLL-2003 types a
+/// team named after its city, state or college as an organisation, while
+/// a country's national side stays a place.
+fn plays_a_match(tokens: &[&str], sentences: &[Range<usize>], span: &TokenSpan) -> bool {
+    let after = tokens
+        .get(span.end)
+        .is_some_and(|t| RESULT_WORDS_AFTER.contains(t));
+    let before = span.start > 0 && RESULT_WORDS_BEFORE.contains(&tokens[span.start - 1]);
+    if !(after || before) {
+        return false;
+    }
+    let country = is_country(&tokens[span.start..span.end]);
+    let at = sentences.partition_point(|s| s.end <= span.start);
+    let sentence = sentences.get(at).cloned().unwrap_or(0..tokens.len());
+    !country && tokens[sentence].iter().any(|t| is_score(t))
+}
+
 /// Retypes as organisations the person, place and MISC names that a cue
 /// marks as organisations, and every other mention of the same words in
 /// the article that the tagger typed as that cued mention was.
-pub(super) fn type_organisations_by_cue(tokens: &[&str], spans: &mut [(TokenSpan, f64)]) {
+pub(super) fn type_organisations_by_cue(
+    tokens: &[&str],
+    sentences: &[Range<usize>],
+    spans: &mut [(TokenSpan, f64)],
+) {
     let mut cued: Vec<(&[&str], EntityType)> = Vec::new();
     for (span, _) in spans.iter() {
         let words = &tokens[span.start..span.end];
         let marked = match span.kind {
             EntityType::Person => cue_before(tokens, span) || cue_after(tokens, span),
-            EntityType::Location | EntityType::Miscellaneous => cue_before(tokens, span),
+            EntityType::Location => {
+                cue_before(tokens, span) || plays_a_match(tokens, sentences, span)
+            }
+            EntityType::Miscellaneous => cue_before(tokens, span),
             EntityType::Organisation => false,
         };
         if marked && !cued.contains(&(words, span.kind)) {
@@ -133,7 +195,7 @@ mod tests {
             span(5, 7, EntityType::Person),
             span(9, 11, EntityType::Person),
         ];
-        type_organisations_by_cue(&tokens, &mut spans);
+        type_organisations_by_cue(&tokens, &[0..tokens.len()], &mut spans);
         let kinds: Vec<EntityType> = spans.iter().map(|(s, _)| s.kind).collect();
         assert_eq!(
             kinds,
@@ -154,9 +216,48 @@ mod tests {
         ] {
             let at = usize::from(tokens[0] == "London-listed");
             let mut spans = vec![span(at, at + 1, EntityType::Person)];
-            type_organisations_by_cue(&tokens, &mut spans);
+            type_organisations_by_cue(&tokens, &[0..tokens.len()], &mut spans);
             assert_eq!(spans[0].0.kind, EntityType::Organisation, "{tokens:?}");
         }
+    }
+
+    #[test]
+    fn a_team_named_after_a_place_is_an_organisation_but_a_country_is_not() {
+        let tokens = [
+            "West",
+            "Virginia",
+            "recorded",
+            "an",
+            "80-71",
+            "win",
+            "over",
+            "host",
+            "Georgetown",
+            ".",
+            "New",
+            "Zealand",
+            "beat",
+            "Wales",
+            "3-1",
+            ".",
+            "Georgetown",
+            "is",
+            "old",
+            ".",
+        ];
+        let mut spans = vec![
+            span(0, 2, EntityType::Location),
+            span(8, 9, EntityType::Location),
+            span(10, 12, EntityType::Location),
+            span(13, 14, EntityType::Location),
+            span(16, 17, EntityType::Location),
+        ];
+        let sentences = [0..10, 10..16, 16..20];
+        type_organisations_by_cue(&tokens, &sentences, &mut spans);
+        let kinds: Vec<EntityType> = spans.iter().map(|(s, _)| s.kind).collect();
+        let (org, loc) = (EntityType::Organisation, EntityType::Location);
+        // National sides stay places; the college is the team in the whole article.
+        assert_eq!(kinds, [org, org, loc, loc, org]);
     }
 
     #[test]
@@ -167,7 +268,7 @@ mod tests {
             span(0, 1, EntityType::Person),
             span(4, 5, EntityType::Location),
         ];
-        type_organisations_by_cue(&tokens, &mut spans);
+        type_organisations_by_cue(&tokens, &[0..tokens.len()], &mut spans);
         assert_eq!(spans[0].0.kind, EntityType::Person);
         assert_eq!(spans[1].0.kind, EntityType::Location);
     }

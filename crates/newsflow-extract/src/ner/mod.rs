@@ -247,7 +247,7 @@ fn tag_tokens(
         news_name_rules(tokens, s.clone(), &mut found);
         out.extend(found);
     }
-    cues::type_organisations_by_cue(tokens, &mut out);
+    cues::type_organisations_by_cue(tokens, sentences, &mut out);
     out
 }
 
