@@ -7,6 +7,7 @@
 //! transitions picks the labels ([`Model`]). Each span's confidence is the
 //! probability of its labels under a softmax of the model's scores.
 
+mod bylines;
 mod camel_case;
 mod company_led;
 #[cfg(feature = "train")]
@@ -240,6 +241,7 @@ fn tag_tokens(
         place_led::join_place_led_organisations(&mut found);
         given_names::join_unknown_given_names(tokens, s.clone(), &mut found);
         type_datelines(tokens, s.clone(), &mut found);
+        bylines::type_bylines(tokens, &mut found);
         add_regnal_numbers(tokens, s.end, &mut found);
         type_places_by_noun(tokens, s.start, &mut found);
         products::type_products_by_noun(tokens, s.clone(), &mut found);
