@@ -1,7 +1,8 @@
 //! Organisations told by the words around them, across the article:
 //! "fashion retailer Ted Baker", "London-listed Energean", "Snam, which
 //! makes most of its revenue", "Energean said it", and a team named after
-//! its place ("West Virginia recorded an 80-71 win").
+//! its place ("West Virginia recorded an 80-71 win"); a lone last word of
+//! an organisation named in full is that organisation ("Sachs").
 //!
 //! A company the tagger never saw is typed by the look of its name, and a
 //! name like "Ted Baker", "Moncler" or "Energean" looks like a person's.
@@ -165,6 +166,24 @@ pub(super) fn type_organisations_by_cue(
             cued.push((words, span.kind));
         }
     }
+    // A one-word person that is the last word of a longer organisation of
+    // the article is that organisation ("Chargers" of "Los Angeles
+    // Chargers", "Sachs" of "Goldman Sachs").
+    for (span, _) in spans.iter() {
+        let word = &tokens[span.start..span.end];
+        let ends_an_organisation = spans.iter().any(|(other, _)| {
+            other.kind == EntityType::Organisation
+                && other.end - other.start >= 2
+                && tokens[other.end - 1..other.end] == *word
+        });
+        if span.kind == EntityType::Person
+            && word.len() == 1
+            && ends_an_organisation
+            && !cued.contains(&(word, span.kind))
+        {
+            cued.push((word, span.kind));
+        }
+    }
     if cued.is_empty() {
         return;
     }
@@ -258,6 +277,17 @@ mod tests {
         let (org, loc) = (EntityType::Organisation, EntityType::Location);
         // National sides stay places; the college is the team in the whole article.
         assert_eq!(kinds, [org, org, loc, loc, org]);
+    }
+
+    #[test]
+    fn the_last_word_of_an_organisation_alone_is_that_organisation() {
+        let tokens = ["Goldman", "Sachs", "rose", ".", "Sachs", "said", "."];
+        let mut spans = vec![
+            span(0, 2, EntityType::Organisation),
+            span(4, 5, EntityType::Person),
+        ];
+        type_organisations_by_cue(&tokens, &[0..4, 4..7], &mut spans);
+        assert_eq!(spans[1].0.kind, EntityType::Organisation);
     }
 
     #[test]
