@@ -1,5 +1,6 @@
 //! Organisations told by the words around them, across the article:
-//! "fashion retailer Ted Baker", "London-listed Energean", "Snam, which
+//! "fashion retailer Ted Baker", "London-listed Energean", "Stone Island,
+//! an Italian casualwear brand", "Snam, which
 //! makes most of its revenue", "Energean said it", and a team named after
 //! its place ("West Virginia recorded an 80-71 win"); a lone last word of
 //! an organisation named in full is that organisation ("Sachs").
@@ -86,8 +87,25 @@ fn cue_after(tokens: &[&str], span: &TokenSpan) -> bool {
     match (next(0), next(1)) {
         (Some(","), Some("which")) => !titled,
         (Some("said"), Some("it")) => true,
+        (Some(","), Some("a" | "an" | "the")) => appositive_organisation(&tokens[span.end + 2..]),
         _ => false,
     }
+}
+
+/// Words that may follow the head noun of an appositive.
+const AFTER_HEAD: &[&str] = &[
+    ",", ".", ";", ")", "that", "which", "with", "in", "based", "for", "of", "and", "whose",
+];
+
+/// Whether `words`, after ", a", is a short noun phrase headed by an
+/// organisation noun ("an Italian casualwear brand ,"): the noun must end
+/// the phrase, so "a company spokesman" is a person.
+fn appositive_organisation(words: &[&str]) -> bool {
+    words
+        .windows(2)
+        .take(5)
+        .take_while(|pair| !AFTER_HEAD.contains(&pair[0]))
+        .any(|pair| ORGANISATION_NOUNS.contains(&pair[0]) && AFTER_HEAD.contains(&pair[1]))
 }
 
 /// Words of a match's result next to a team: after it ("West Virginia
@@ -288,6 +306,35 @@ mod tests {
         ];
         type_organisations_by_cue(&tokens, &[0..4, 4..7], &mut spans);
         assert_eq!(spans[1].0.kind, EntityType::Organisation);
+    }
+
+    #[test]
+    fn an_appositive_headed_by_an_organisation_noun() {
+        let tokens = [
+            "Stone",
+            "Island",
+            ",",
+            "an",
+            "Italian",
+            "casualwear",
+            "brand",
+            ",",
+            "and",
+            "Ann",
+            "Lee",
+            ",",
+            "a",
+            "company",
+            "spokeswoman",
+            ",",
+        ];
+        let mut spans = vec![
+            span(0, 2, EntityType::Person),
+            span(9, 11, EntityType::Person),
+        ];
+        type_organisations_by_cue(&tokens, &[0..tokens.len()], &mut spans);
+        assert_eq!(spans[0].0.kind, EntityType::Organisation);
+        assert_eq!(spans[1].0.kind, EntityType::Person);
     }
 
     #[test]
