@@ -63,7 +63,6 @@ fn seed_000_spouses_summit() {
 }
 
 #[test]
-#[ignore = "known miss since the 2020s retraining: an unquoted campaign name read as an organisation's"]
 fn seed_000_campaign_name_is_misc() {
     let found = entities("000_556abafe27730ed2");
     assert_found(&found, &[("United for Peace in Palestine", MISC)]);

@@ -9,6 +9,7 @@
 
 mod bylines;
 mod camel_case;
+mod capitals;
 mod company_led;
 mod compounds;
 #[cfg(feature = "train")]
@@ -190,6 +191,15 @@ fn tag_tokens(
         sentences
     } else {
         std::slice::from_ref(&whole)
+    };
+    let recased = capitals::recase_capital_lines(tokens, sentences);
+    let recased_words: Vec<&str>;
+    let tokens = match &recased {
+        Some(words) => {
+            recased_words = words.iter().map(String::as_str).collect();
+            &recased_words[..]
+        }
+        None => tokens,
     };
     features::extract(tokens, sentences, buffer);
     let linear = model.linear();
