@@ -124,6 +124,6 @@ mod tests {
             ]
         );
         // A headline in capitals, first, is read as it is.
-        assert!(recase_capital_lines(&tokens[6..], &[0..9]).is_none());
+        assert!(recase_capital_lines(&tokens[6..], std::slice::from_ref(&(0..9))).is_none());
     }
 }

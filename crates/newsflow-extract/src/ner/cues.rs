@@ -232,7 +232,11 @@ mod tests {
             span(5, 7, EntityType::Person),
             span(9, 11, EntityType::Person),
         ];
-        type_organisations_by_cue(&tokens, &[0..tokens.len()], &mut spans);
+        type_organisations_by_cue(
+            &tokens,
+            std::slice::from_ref(&(0..tokens.len())),
+            &mut spans,
+        );
         let kinds: Vec<EntityType> = spans.iter().map(|(s, _)| s.kind).collect();
         assert_eq!(
             kinds,
@@ -253,7 +257,11 @@ mod tests {
         ] {
             let at = usize::from(tokens[0] == "London-listed");
             let mut spans = vec![span(at, at + 1, EntityType::Person)];
-            type_organisations_by_cue(&tokens, &[0..tokens.len()], &mut spans);
+            type_organisations_by_cue(
+                &tokens,
+                std::slice::from_ref(&(0..tokens.len())),
+                &mut spans,
+            );
             assert_eq!(spans[0].0.kind, EntityType::Organisation, "{tokens:?}");
         }
     }
@@ -332,7 +340,11 @@ mod tests {
             span(0, 2, EntityType::Person),
             span(9, 11, EntityType::Person),
         ];
-        type_organisations_by_cue(&tokens, &[0..tokens.len()], &mut spans);
+        type_organisations_by_cue(
+            &tokens,
+            std::slice::from_ref(&(0..tokens.len())),
+            &mut spans,
+        );
         assert_eq!(spans[0].0.kind, EntityType::Organisation);
         assert_eq!(spans[1].0.kind, EntityType::Person);
     }
@@ -345,7 +357,11 @@ mod tests {
             span(0, 1, EntityType::Person),
             span(4, 5, EntityType::Location),
         ];
-        type_organisations_by_cue(&tokens, &[0..tokens.len()], &mut spans);
+        type_organisations_by_cue(
+            &tokens,
+            std::slice::from_ref(&(0..tokens.len())),
+            &mut spans,
+        );
         assert_eq!(spans[0].0.kind, EntityType::Person);
         assert_eq!(spans[1].0.kind, EntityType::Location);
     }
