@@ -24,13 +24,19 @@ const CONFIDENCE: f64 = 0.5;
 /// Scottish or Irish surname ("McCarthy", "MacLeod"), which the tagger knows
 /// as names of people.
 pub fn is_camel_case(token: &str) -> bool {
-    let chars: Vec<char> = token.chars().collect();
-    chars.len() >= 4
-        && chars.iter().all(|c| c.is_alphabetic())
-        && chars
-            .windows(2)
-            .any(|w| w[0].is_lowercase() && w[1].is_uppercase())
-        && chars.iter().position(|c| c.is_uppercase()) <= Some(1)
+    // Every token of every text passes here: no allocation.
+    let mut inner_capital = false;
+    let mut previous_lower = false;
+    for c in token.chars() {
+        if !c.is_alphabetic() {
+            return false;
+        }
+        inner_capital |= previous_lower && c.is_uppercase();
+        previous_lower = c.is_lowercase();
+    }
+    token.chars().count() >= 4
+        && inner_capital
+        && token.chars().position(char::is_uppercase) <= Some(1)
         && !token.starts_with("Mc")
         && !token.starts_with("Mac")
 }

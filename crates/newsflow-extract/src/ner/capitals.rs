@@ -20,12 +20,14 @@ fn in_capitals(word: &str) -> bool {
 /// Whether a sentence is a line in capitals: four words or more, 80% of
 /// them in capitals.
 fn capital_line(words: &[&str]) -> bool {
-    let wordy: Vec<&&str> = words
-        .iter()
-        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
-        .collect();
-    let capitals = wordy.iter().filter(|w| in_capitals(w)).count();
-    wordy.len() >= 4 && capitals * 5 >= wordy.len() * 4
+    let (mut wordy, mut capitals) = (0, 0);
+    for w in words {
+        if w.chars().filter(|c| c.is_alphabetic()).count() >= 2 {
+            wordy += 1;
+            capitals += usize::from(!w.chars().any(char::is_lowercase));
+        }
+    }
+    wordy >= 4 && capitals * 5 >= wordy * 4
 }
 
 /// `word` title-cased part by part ("THOMAS-GREENFIELD" ->

@@ -70,9 +70,9 @@ fn cue_before(tokens: &[&str], span: &TokenSpan) -> bool {
         return false;
     };
     ORGANISATION_NOUNS.contains(&before)
-        || ORGANISATION_MODIFIER_ENDINGS.iter().any(|ending| {
-            before.len() > ending.len() && before.to_ascii_lowercase().ends_with(ending)
-        })
+        || ORGANISATION_MODIFIER_ENDINGS
+            .iter()
+            .any(|ending| before.len() > ending.len() && before.ends_with(ending))
 }
 
 /// Whether the words after `span` refer to it as a thing: ", which" or
@@ -187,16 +187,16 @@ pub(super) fn type_organisations_by_cue(
     // A one-word person that is the last word of a longer organisation of
     // the article is that organisation ("Chargers" of "Los Angeles
     // Chargers", "Sachs" of "Goldman Sachs").
+    let organisation_ends: Vec<&str> = spans
+        .iter()
+        .filter(|(s, _)| s.kind == EntityType::Organisation && s.end - s.start >= 2)
+        .map(|(s, _)| tokens[s.end - 1])
+        .collect();
     for (span, _) in spans.iter() {
         let word = &tokens[span.start..span.end];
-        let ends_an_organisation = spans.iter().any(|(other, _)| {
-            other.kind == EntityType::Organisation
-                && other.end - other.start >= 2
-                && tokens[other.end - 1..other.end] == *word
-        });
         if span.kind == EntityType::Person
             && word.len() == 1
-            && ends_an_organisation
+            && organisation_ends.contains(&word[0])
             && !cued.contains(&(word, span.kind))
         {
             cued.push((word, span.kind));
