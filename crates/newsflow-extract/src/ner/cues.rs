@@ -76,8 +76,9 @@ fn cue_before(tokens: &[&str], span: &TokenSpan) -> bool {
 }
 
 /// Whether the words after `span` refer to it as a thing: ", which" or
-/// "said it". A ", which" after a titled name ("a son of President
-/// Suharto, which plans") more often belongs to a noun before the title.
+/// "said it". After a titled name the cue more often belongs elsewhere: a
+/// noun before the title ("a son of President Suharto, which plans") or no
+/// thing at all ("President Erdoğan said it is vital").
 fn cue_after(tokens: &[&str], span: &TokenSpan) -> bool {
     let next = |k: usize| tokens.get(span.end + k).copied();
     let titled = span.start > 0
@@ -86,7 +87,7 @@ fn cue_after(tokens: &[&str], span: &TokenSpan) -> bool {
             .contains(crate::gazetteer::ListSet::TITLE);
     match (next(0), next(1)) {
         (Some(","), Some("which")) => !titled,
-        (Some("said"), Some("it")) => true,
+        (Some("said"), Some("it")) => !titled,
         (Some(","), Some("a" | "an" | "the")) => appositive_organisation(&tokens[span.end + 2..]),
         _ => false,
     }
@@ -347,6 +348,14 @@ mod tests {
         );
         assert_eq!(spans[0].0.kind, EntityType::Organisation);
         assert_eq!(spans[1].0.kind, EntityType::Person);
+    }
+
+    #[test]
+    fn said_it_after_a_titled_name_is_no_cue() {
+        let tokens = ["President", "Erdogan", "said", "it", "is", "vital"];
+        let mut spans = vec![span(1, 2, EntityType::Person)];
+        type_organisations_by_cue(&tokens, std::slice::from_ref(&(0..6)), &mut spans);
+        assert_eq!(spans[0].0.kind, EntityType::Person);
     }
 
     #[test]
