@@ -12,11 +12,6 @@ use super::labels::TokenSpan;
 use crate::EntityType;
 use std::ops::Range;
 
-/// The confidence given to a name found by its spelling alone: the tagger
-/// did not vouch for it, so it weighs less than a confident tagger's span
-/// when the mentions of an entity vote on its type.
-const CONFIDENCE: f64 = 0.5;
-
 /// Whether `token` is written in camel case: letters only (codes such as
 /// the "3aIRuz7" of a short link are no names), at least one upper-case
 /// letter right after a lower-case one, a capital first or second ("iPhone",
@@ -62,32 +57,18 @@ fn is_capitalised(token: &str) -> bool {
 /// name ("DreamHack Masters", "FaZe Clan") the tagger missed, whose extent
 /// and type the word alone does not tell.
 pub fn tag_camel_case(tokens: &[&str], sentence: Range<usize>, spans: &mut Vec<(TokenSpan, f64)>) {
-    let mut added = false;
-    for i in sentence.clone() {
-        let alone = (i == sentence.start || !is_capitalised(tokens[i - 1]))
-            && (i + 1 == sentence.end || !is_capitalised(tokens[i + 1]));
-        if !alone
-            || !is_camel_case(tokens[i])
-            || spans.iter().any(|(s, _)| s.start <= i && i < s.end)
-        {
-            continue;
-        }
-        let kind = if product_cue(&tokens[sentence.start..i]) {
-            EntityType::Miscellaneous
+    let (start, end) = (sentence.start, sentence.end);
+    super::lone_words::tag_lone_words(sentence, spans, |i| {
+        let alone = (i == start || !is_capitalised(tokens[i - 1]))
+            && (i + 1 == end || !is_capitalised(tokens[i + 1]));
+        if !alone || !is_camel_case(tokens[i]) {
+            None
+        } else if product_cue(&tokens[start..i]) {
+            Some(EntityType::Miscellaneous)
         } else {
-            EntityType::Organisation
-        };
-        let span = TokenSpan {
-            start: i,
-            end: i + 1,
-            kind,
-        };
-        spans.push((span, CONFIDENCE));
-        added = true;
-    }
-    if added {
-        spans.sort_by_key(|(s, _)| s.start);
-    }
+            Some(EntityType::Organisation)
+        }
+    });
 }
 
 #[cfg(test)]

@@ -9,9 +9,6 @@ use super::labels::TokenSpan;
 use crate::EntityType;
 use std::ops::Range;
 
-/// The confidence given to a compound typed by its form alone.
-const CONFIDENCE: f64 = 0.5;
-
 /// Participles and nouns that, after a name and a hyphen, make an
 /// adjective of it.
 const SUFFIXES: &[&str] = &[
@@ -54,24 +51,9 @@ pub(super) fn tag_name_compounds(
     sentence: Range<usize>,
     spans: &mut Vec<(TokenSpan, f64)>,
 ) {
-    let mut added = false;
-    for i in sentence {
-        if is_name_compound(tokens[i]) && !spans.iter().any(|(s, _)| s.start <= i && i < s.end) {
-            let kind = EntityType::Miscellaneous;
-            spans.push((
-                TokenSpan {
-                    start: i,
-                    end: i + 1,
-                    kind,
-                },
-                CONFIDENCE,
-            ));
-            added = true;
-        }
-    }
-    if added {
-        spans.sort_by_key(|(s, _)| s.start);
-    }
+    super::lone_words::tag_lone_words(sentence, spans, |i| {
+        is_name_compound(tokens[i]).then_some(EntityType::Miscellaneous)
+    });
 }
 
 #[cfg(test)]

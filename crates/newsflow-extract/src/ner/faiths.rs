@@ -11,10 +11,6 @@ use crate::gazetteer::{self, ListSet};
 use crate::EntityType;
 use std::ops::Range;
 
-/// The confidence given to a word typed by the list alone: the tagger did
-/// not vouch for it.
-const CONFIDENCE: f64 = 0.5;
-
 /// Tags as MISC each untagged, capitalised word of `sentence` that is a
 /// religion's or a people's word ("Muslim", "Shi'ite", "Kurdish").
 pub(super) fn tag_faith_words(
@@ -24,36 +20,19 @@ pub(super) fn tag_faith_words(
 ) {
     let lists = gazetteer::bundled();
     let words = ListSet::RELIGION.union(ListSet::DEMONYM);
-    let mut added = false;
-    for i in sentence {
+    super::lone_words::tag_lone_words(sentence, spans, |i| {
         let token = tokens[i];
         let capitalised = token.chars().next().is_some_and(char::is_uppercase)
             && token.chars().skip(1).any(char::is_lowercase);
-        if !capitalised
-            || lists.word_lists(token).bits() & words.bits() == 0
-            || spans.iter().any(|(s, _)| s.start <= i && i < s.end)
-        {
-            continue;
-        }
-        let kind = EntityType::Miscellaneous;
-        spans.push((
-            TokenSpan {
-                start: i,
-                end: i + 1,
-                kind,
-            },
-            CONFIDENCE,
-        ));
-        added = true;
-    }
-    if added {
-        spans.sort_by_key(|(s, _)| s.start);
-    }
+        let listed = lists.word_lists(token).bits() & words.bits() != 0;
+        (capitalised && listed).then_some(EntityType::Miscellaneous)
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ner::lone_words::RULE_CONFIDENCE;
 
     #[test]
     fn an_untagged_faith_word_is_misc() {
@@ -77,6 +56,6 @@ mod tests {
             end: 3,
             kind: EntityType::Miscellaneous,
         };
-        assert_eq!(spans, vec![(muslim, CONFIDENCE), (place, 0.9)]);
+        assert_eq!(spans, vec![(muslim, RULE_CONFIDENCE), (place, 0.9)]);
     }
 }

@@ -22,6 +22,7 @@ mod features;
 mod given_names;
 mod holidays;
 pub mod labels;
+mod lone_words;
 mod measured_numbers;
 mod model;
 mod place_led;
