@@ -217,10 +217,7 @@ pub(super) fn type_organisations_by_cue(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn span(start: usize, end: usize, kind: EntityType) -> (TokenSpan, f64) {
-        (TokenSpan { start, end, kind }, 0.5)
-    }
+    use crate::ner::test_span as span;
 
     #[test]
     fn a_trade_noun_types_every_mention_of_the_name() {

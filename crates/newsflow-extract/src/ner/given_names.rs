@@ -86,10 +86,7 @@ pub(super) fn join_unknown_given_names(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn span(start: usize, end: usize, kind: EntityType) -> (TokenSpan, f64) {
-        (TokenSpan { start, end, kind }, 0.5)
-    }
+    use crate::ner::test_span as span;
 
     #[test]
     fn an_unknown_first_name_before_a_surname_makes_a_person() {

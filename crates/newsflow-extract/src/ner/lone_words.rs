@@ -35,3 +35,9 @@ pub(super) fn tag_lone_words(
         spans.sort_by_key(|(s, _)| s.start);
     }
 }
+
+/// A span of middling confidence, for the tests of the rules.
+#[cfg(test)]
+pub(super) fn test_span(start: usize, end: usize, kind: EntityType) -> (TokenSpan, f64) {
+    (TokenSpan { start, end, kind }, 0.5)
+}

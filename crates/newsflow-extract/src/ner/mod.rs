@@ -43,6 +43,8 @@ pub use model::Model;
 use crate::{Entity, TaggedSpan};
 use features::FeatureBuffer;
 use labels::LABELS;
+#[cfg(test)]
+use lone_words::test_span;
 use std::ops::Range;
 use std::path::Path;
 

@@ -110,10 +110,7 @@ pub(super) fn type_products_by_noun(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn span(start: usize, end: usize, kind: EntityType) -> (TokenSpan, f64) {
-        (TokenSpan { start, end, kind }, 0.5)
-    }
+    use crate::ner::test_span as span;
 
     #[test]
     fn a_name_between_a_possessive_and_a_product_noun_is_a_product() {
