@@ -144,8 +144,72 @@ fn is_country(words: &[&str]) -> bool {
     }
 }
 
+/// Whether a team's record of wins and losses follows the span in
+/// parentheses ("New England ( 6-6 ) improved to .500").
+fn record_after(tokens: &[&str], span: &TokenSpan) -> bool {
+    let next = |k: usize| tokens.get(span.end + k).copied();
+    next(0) == Some("(") && next(1).is_some_and(is_score) && next(2) == Some(")")
+}
+
+/// Lower-case nouns of the people who speak for or run an organisation:
+/// between a name and a person's name they make the first name the
+/// organisation's ("KPK spokesman Ali Fikri", "Sentix Managing Director
+/// Patrick Hussy").
+const STAFF_NOUNS: &[&str] = &[
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "head",
+    "chief",
+    "chairman",
+    "chairwoman",
+    "director",
+    "ceo",
+    "founder",
+    "economist",
+    "analyst",
+    "strategist",
+];
+
+/// Whether a staff title (one to three words, each a staff noun or a word
+/// of a title) comes between `span` and the start of a person's name, and the
+/// span's words are no place or name a list knows (a country's or a
+/// leader's spokesman is no sign of an organisation).
+fn staff_after(tokens: &[&str], span: &TokenSpan, person_starts: &[usize]) -> bool {
+    let lists = crate::gazetteer::bundled();
+    let is_title = |word: &str| {
+        STAFF_NOUNS.contains(&word.to_lowercase().as_str())
+            || lists
+                .word_lists(word)
+                .contains(crate::gazetteer::ListSet::TITLE)
+            || lists.opens(word).contains(crate::gazetteer::ListSet::TITLE)
+    };
+    let title_words = tokens[span.end..]
+        .iter()
+        .take(3)
+        .take_while(|w| is_title(w))
+        .count();
+    let places = crate::gazetteer::ListSet::COUNTRY
+        | crate::gazetteer::ListSet::CITY
+        | crate::gazetteer::ListSet::CAPITAL
+        | crate::gazetteer::ListSet::REGION
+        | crate::gazetteer::ListSet::DEMONYM;
+    let known = places | crate::gazetteer::ListSet::GIVEN_NAME | crate::gazetteer::ListSet::SURNAME;
+    let words = &tokens[span.start..span.end];
+    let known_place = lists
+        .phrase_matches(words)
+        .iter()
+        .any(|m| m.start == 0 && m.end == words.len() && (m.lists.bits() & places.bits()) != 0);
+    title_words > 0
+        && person_starts.contains(&(span.end + title_words))
+        && !known_place
+        && words
+            .iter()
+            .all(|w| (lists.word_lists(w).bits() & known.bits()) == 0)
+}
+
 /// Whether a place that is no country plays a match in its sentence: a
-/// result word next to it and a score in the sentence. CoNLL-2003 types a
+/// result word next to it and a score in the sentence, or its record. CoNLL-2003 types a
 /// team named after its city, state or college as an organisation, while
 /// a country's national side stays a place.
 fn plays_a_match(tokens: &[&str], sentences: &[Range<usize>], span: &TokenSpan) -> bool {
@@ -153,6 +217,9 @@ fn plays_a_match(tokens: &[&str], sentences: &[Range<usize>], span: &TokenSpan) 
         .get(span.end)
         .is_some_and(|t| RESULT_WORDS_AFTER.contains(t));
     let before = span.start > 0 && RESULT_WORDS_BEFORE.contains(&tokens[span.start - 1]);
+    if record_after(tokens, span) {
+        return !is_country(&tokens[span.start..span.end]);
+    }
     if !(after || before) {
         return false;
     }
@@ -171,12 +238,28 @@ pub(super) fn type_organisations_by_cue(
     spans: &mut [(TokenSpan, f64)],
 ) {
     let mut cued: Vec<(&[&str], EntityType)> = Vec::new();
+    let person_starts: Vec<usize> = spans
+        .iter()
+        .filter(|(s, _)| s.kind == EntityType::Person)
+        .map(|(s, _)| s.start)
+        .collect();
+    // The surname of a person named in full is that person, whatever title
+    // follows it ("Netanyahu spokesman Ofir Gendelman").
+    let surnames: Vec<&str> = spans
+        .iter()
+        .filter(|(s, _)| s.kind == EntityType::Person && s.end - s.start >= 2)
+        .map(|(s, _)| tokens[s.end - 1])
+        .collect();
     for (span, _) in spans.iter() {
         let words = &tokens[span.start..span.end];
+        let staff = || {
+            staff_after(tokens, span, &person_starts)
+                && !(words.len() == 1 && surnames.contains(&words[0]))
+        };
         let marked = match span.kind {
-            EntityType::Person => cue_before(tokens, span) || cue_after(tokens, span),
+            EntityType::Person => cue_before(tokens, span) || cue_after(tokens, span) || staff(),
             EntityType::Location => {
-                cue_before(tokens, span) || plays_a_match(tokens, sentences, span)
+                cue_before(tokens, span) || plays_a_match(tokens, sentences, span) || staff()
             }
             EntityType::Miscellaneous => cue_before(tokens, span),
             EntityType::Organisation => false,
