@@ -2,8 +2,10 @@
 //! "fashion retailer Ted Baker", "London-listed Energean", "Stone Island,
 //! an Italian casualwear brand", "Snam, which
 //! makes most of its revenue", "Energean said it", and a team named after
-//! its place ("West Virginia recorded an 80-71 win"); a lone last word of
-//! an organisation named in full is that organisation ("Sachs").
+//! its place ("West Virginia recorded an 80-71 win", "New England ( 6-6 )");
+//! a name before a staff title and a person ("KPK spokesman Ali Fikri");
+//! a lone last word of an organisation named in full is that organisation
+//! ("Sachs").
 //!
 //! A company the tagger never saw is typed by the look of its name, and a
 //! name like "Ted Baker", "Moncler" or "Energean" looks like a person's.
@@ -453,5 +455,89 @@ mod tests {
         );
         assert_eq!(spans[0].0.kind, EntityType::Person);
         assert_eq!(spans[1].0.kind, EntityType::Location);
+    }
+
+    fn kinds_after(tokens: &[&str], mut spans: Vec<(TokenSpan, f64)>) -> Vec<EntityType> {
+        type_organisations_by_cue(tokens, std::slice::from_ref(&(0..tokens.len())), &mut spans);
+        spans.iter().map(|(s, _)| s.kind).collect()
+    }
+
+    #[test]
+    fn a_staff_title_before_a_person_marks_an_organisation() {
+        let tokens = [
+            "said",
+            "KPK",
+            "spokesman",
+            "Ali",
+            "Fikri",
+            ".",
+            "KPK",
+            "found",
+            "it",
+            ".",
+        ];
+        let spans = vec![
+            span(1, 2, EntityType::Location),
+            span(3, 5, EntityType::Person),
+            span(6, 7, EntityType::Location),
+        ];
+        use EntityType::{Location, Organisation, Person};
+        assert_eq!(
+            kinds_after(&tokens, spans),
+            [Organisation, Person, Organisation]
+        );
+    }
+
+    #[test]
+    fn a_leaders_or_a_countrys_spokesman_marks_nothing() {
+        use EntityType::{Location, Person};
+        let tokens = [
+            "Benjamin",
+            "Netanyahu",
+            "met",
+            ".",
+            "Netanyahu",
+            "spokesman",
+            "Ofir",
+            "Gendelman",
+            "said",
+            ".",
+            "New",
+            "Zealand",
+            "Prime",
+            "Minister",
+            "Jacinda",
+            "Ardern",
+            "spoke",
+        ];
+        let spans = vec![
+            span(0, 2, Person),
+            span(4, 5, Person),
+            span(6, 8, Person),
+            span(10, 12, Location),
+            span(14, 16, Person),
+        ];
+        assert_eq!(
+            kinds_after(&tokens, spans),
+            [Person, Person, Person, Location, Person]
+        );
+    }
+
+    #[test]
+    fn a_record_in_parentheses_marks_a_team_but_not_a_country() {
+        use EntityType::{Location, Organisation};
+        let tokens = [
+            "New", "England", "(", "6-6", ")", "improved", ".", "New", "England", "led", ".",
+            "Brazil", "(", "3-0", ")", "won", ".",
+        ];
+        let spans = vec![
+            span(0, 2, Location),
+            span(7, 9, Location),
+            span(11, 12, Location),
+        ];
+        assert_eq!(
+            kinds_after(&tokens, spans),
+            [Organisation, Organisation, Location]
+        );
     }
 }
