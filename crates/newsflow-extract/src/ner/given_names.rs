@@ -14,7 +14,7 @@ use crate::gazetteer::{self, ListSet};
 use crate::EntityType;
 
 /// Capitalised words of the calendar, which no name list holds.
-const CALENDAR: &[&str] = &[
+pub(super) const CALENDAR: &[&str] = &[
     "Monday",
     "Tuesday",
     "Wednesday",

@@ -25,6 +25,7 @@ pub mod labels;
 mod lone_words;
 mod measured_numbers;
 mod model;
+mod organisation_of;
 mod place_led;
 mod place_pairs;
 mod platforms;
@@ -255,6 +256,7 @@ fn tag_tokens(
         split_joined_names(tokens, &mut found);
         join_name_particles(tokens, &mut found);
         place_led::join_place_led_organisations(&mut found);
+        organisation_of::extend_organisations_of(tokens, s.clone(), &mut found);
         given_names::join_unknown_given_names(tokens, s.clone(), &mut found);
         type_datelines(tokens, s.clone(), &mut found);
         bylines::type_bylines(tokens, &mut found);
