@@ -17,6 +17,7 @@ pub mod conll;
 mod coordination;
 mod cues;
 mod dateline_credit;
+mod diseases;
 mod faiths;
 mod features;
 mod given_names;
@@ -276,17 +277,18 @@ fn tag_tokens(
 /// The rules for names the 1996 training text cannot know and for wire
 /// conventions (each in its own module, which says why): a dateline's
 /// credit is an agency, camel-case words are names, words of faiths and
-/// peoples, compounds like "London-listed" and networks posted on are
-/// MISC, a person's name that opens with a known company is the
-/// company's, a number measuring the word after it ends the name before
-/// it, and coordinated names agree (last, so that it sees the other rules'
-/// names and types).
+/// peoples, compounds like "London-listed", networks posted on and
+/// named diseases are MISC, a person's name that opens with a known
+/// company is the company's, a number measuring the word after it ends the
+/// name before it, and coordinated names agree (last, so that it sees the
+/// other rules' names and types).
 fn news_name_rules(tokens: &[&str], sentence: Range<usize>, spans: &mut Vec<(TokenSpan, f64)>) {
     dateline_credit::type_dateline_credit(tokens, sentence.clone(), spans);
     camel_case::tag_camel_case(tokens, sentence.clone(), spans);
     faiths::tag_faith_words(tokens, sentence.clone(), spans);
     compounds::tag_name_compounds(tokens, sentence.clone(), spans);
     platforms::type_platforms(tokens, sentence.clone(), spans);
+    diseases::tag_diseases(tokens, sentence.clone(), spans);
     company_led::type_company_led(tokens, spans, is_company);
     measured_numbers::trim_measured_numbers(tokens, spans);
     coordination::agree_coordinated(tokens, sentence, spans, is_company);
