@@ -265,6 +265,7 @@ fn tag_tokens(
         ruler_titles::trim_ruler_titles(tokens, &mut found);
         drop_trailing_possessives(tokens, &mut found);
         type_places_by_noun(tokens, s.start, &mut found);
+        type_places_by_country(tokens, &mut found);
         products::type_products_by_noun(tokens, s.clone(), &mut found);
         quoted::join_titles(tokens, s.clone(), &mut found);
         news_name_rules(tokens, s.clone(), &mut found);
@@ -490,6 +491,38 @@ fn type_places_by_noun(tokens: &[&str], sentence_start: usize, spans: &mut [(Tok
     }
 }
 
+/// Types as a place a name written before its country or state, as a place
+/// is located ("in Liverpool , Britain", "Cleveland , Tennessee , part
+/// of"): the tagger takes a city that has a football club for the club.
+/// A list of countries ("Toyota , Japan and ...") is no such address.
+fn type_places_by_country(tokens: &[&str], spans: &mut [(TokenSpan, f64)]) {
+    let lists = crate::gazetteer::bundled();
+    let is_country_or_state = |span: &TokenSpan| {
+        let words = &tokens[span.start..span.end];
+        let wanted = crate::gazetteer::ListSet::COUNTRY | crate::gazetteer::ListSet::REGION;
+        span.kind == crate::EntityType::Location
+            && match words {
+                [word] => lists.word_lists(word).bits() & wanted.bits() != 0,
+                _ => lists.phrase_matches(words).iter().any(|m| {
+                    m.start == 0 && m.end == words.len() && m.lists.bits() & wanted.bits() != 0
+                }),
+            }
+            && !matches!(tokens.get(span.end), Some(&("and" | "or")))
+    };
+    for k in 0..spans.len().saturating_sub(1) {
+        let (span, next) = (spans[k].0, spans[k + 1].0);
+        let located = matches!(
+            span.kind,
+            crate::EntityType::Organisation | crate::EntityType::Person
+        ) && tokens.get(span.end) == Some(&",")
+            && next.start == span.end + 1
+            && is_country_or_state(&next);
+        if located {
+            spans[k].0.kind = crate::EntityType::Location;
+        }
+    }
+}
+
 /// A decoded document: every token's label scores and best label.
 #[derive(Default)]
 struct Decoded {
@@ -545,6 +578,40 @@ fn decode_keys(scorer: &Linear, sentences: &[Range<usize>], buffers: &[&FeatureB
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_before_its_country_is_a_place_but_not_in_a_list_of_countries() {
+        use crate::EntityType::{Location, Organisation};
+        let tokens = [
+            "seen",
+            "in",
+            "Liverpool",
+            ",",
+            "Britain",
+            ",",
+            "May",
+            "26",
+            ".",
+            "Toyota",
+            ",",
+            "Japan",
+            "and",
+            "Korea",
+        ];
+        let mut spans = vec![
+            test_span(2, 3, Organisation),
+            test_span(4, 5, Location),
+            test_span(9, 10, Organisation),
+            test_span(11, 12, Location),
+            test_span(13, 14, Location),
+        ];
+        type_places_by_country(&tokens, &mut spans);
+        let kinds: Vec<crate::EntityType> = spans.iter().map(|(s, _)| s.kind).collect();
+        assert_eq!(
+            kinds,
+            [Location, Location, Organisation, Location, Location]
+        );
+    }
 
     #[test]
     fn regnal_numbers() {
