@@ -7,9 +7,11 @@
 //! transitions picks the labels ([`Model`]). Each span's confidence is the
 //! probability of its labels under a softmax of the model's scores.
 
+mod administrations;
 mod bylines;
 mod camel_case;
 mod capitals;
+mod common_acronyms;
 mod company_led;
 mod compounds;
 #[cfg(feature = "train")]
@@ -254,6 +256,8 @@ fn tag_tokens(
             })
             .collect();
         holidays::drop_holidays(tokens, &mut found);
+        common_acronyms::drop_common_acronyms(tokens, &mut found);
+        administrations::name_leaders_of_administrations(tokens, &mut found);
         split_joined_names(tokens, &mut found);
         join_name_particles(tokens, &mut found);
         place_led::join_place_led_organisations(&mut found);
