@@ -33,6 +33,32 @@ fn split(word: &str) -> Option<usize> {
     pair.then(|| first.chars().count())
 }
 
+/// Whether `word` is an acronym of two to four capitals ("EU", "UN").
+fn is_acronym(word: &str) -> bool {
+    (2..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// Types MISC each one-word span that joins two places, or a place and an
+/// acronym ("EU-UK relations", "UAE-Israel trade"), as CoNLL-2003 types
+/// "Israel-PLO" and "Iraq-U.N.": the word names a relation between them,
+/// not either. The tagger, seeing a known organisation or place in it,
+/// takes it for that. (Output still splits a pair of places into both.)
+pub(super) fn type_place_pairs(tokens: &[&str], spans: &mut [(super::TokenSpan, f64)]) {
+    for (span, _) in spans.iter_mut() {
+        if span.end - span.start != 1 || span.kind == EntityType::Person {
+            continue;
+        }
+        let word = tokens[span.start];
+        let Some((first, second)) = word.split_once(['-', '\u{2010}', '\u{2011}']) else {
+            continue;
+        };
+        let part = |w: &str| is_place(w) || is_acronym(w);
+        if part(first) && part(second) && (is_place(first) || is_place(second)) && !is_place(word) {
+            span.kind = EntityType::Miscellaneous;
+        }
+    }
+}
+
 /// The spans a tagged span stands for: two LOC spans with its confidence
 /// when it is one word (`word`, at code-point offsets of `span`) that pairs
 /// two places, else the span itself.
@@ -86,6 +112,26 @@ mod tests {
                 ("Israel", EntityType::Location)
             ]
         );
+    }
+
+    #[test]
+    fn a_pair_with_a_place_is_misc_in_the_tags() {
+        let tokens = [
+            "EU-UK",
+            "relations",
+            "in",
+            "Guinea-Bissau",
+            "at",
+            "Hewlett-Packard",
+        ];
+        let mut spans: Vec<_> = [0, 3, 5]
+            .into_iter()
+            .map(|at| crate::ner::test_span(at, at + 1, EntityType::Organisation))
+            .collect();
+        type_place_pairs(&tokens, &mut spans);
+        let kinds: Vec<EntityType> = spans.iter().map(|(s, _)| s.kind).collect();
+        use EntityType::{Miscellaneous, Organisation};
+        assert_eq!(kinds, [Miscellaneous, Organisation, Organisation]);
     }
 
     #[test]
