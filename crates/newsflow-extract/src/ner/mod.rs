@@ -271,12 +271,12 @@ fn tag_tokens(
         type_places_by_noun(tokens, s.start, &mut found);
         type_places_by_country(tokens, &mut found);
         place_pairs::type_place_pairs(tokens, &mut found);
-        products::type_products_by_noun(tokens, s.clone(), &mut found);
         quoted::join_titles(tokens, s.clone(), &mut found);
         news_name_rules(tokens, s.clone(), &mut found);
         out.extend(found);
     }
     cues::type_organisations_by_cue(tokens, sentences, &mut out);
+    products::type_products_by_noun(tokens, &mut out);
     out
 }
 

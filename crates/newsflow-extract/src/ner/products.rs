@@ -87,21 +87,23 @@ const POSSESSIVES: &[&str] = &[
 
 /// Types as MISC a name that stands between a possessive and a product
 /// noun ("its Blackwell chips"), unless the name is a known company's
-/// ("its Boeing jets": the maker, not the product).
-pub(super) fn type_products_by_noun(
-    tokens: &[&str],
-    sentence: std::ops::Range<usize>,
-    spans: &mut [(TokenSpan, f64)],
-) {
-    for (span, _) in spans.iter_mut() {
-        let cued = span.start > sentence.start
-            && span.end < sentence.end
+/// ("its Boeing jets": the maker, not the product), and every other
+/// mention of that name in the article ("the Stacks token", "issuing
+/// Stacks tokens"), which names the same product.
+pub(super) fn type_products_by_noun(tokens: &[&str], spans: &mut [(TokenSpan, f64)]) {
+    let mut products: Vec<&[&str]> = Vec::new();
+    for (span, _) in spans.iter() {
+        let words = &tokens[span.start..span.end];
+        let cued = span.start > 0
+            && span.end < tokens.len()
             && POSSESSIVES.contains(&tokens[span.start - 1])
             && PRODUCT_NOUNS.contains(&tokens[span.end]);
-        if cued
-            && span.kind != EntityType::Miscellaneous
-            && !super::is_company(&tokens[span.start..span.end])
-        {
+        if cued && !products.contains(&words) && !super::is_company(words) {
+            products.push(words);
+        }
+    }
+    for (span, _) in spans.iter_mut() {
+        if products.contains(&&tokens[span.start..span.end]) {
             span.kind = EntityType::Miscellaneous;
         }
     }
@@ -127,8 +129,22 @@ mod tests {
             span(0, 1, EntityType::Organisation),
             span(3, 4, EntityType::Person),
         ];
-        type_products_by_noun(&tokens, 0..tokens.len(), &mut spans);
+        type_products_by_noun(&tokens, &mut spans);
         assert_eq!(spans[0].0.kind, EntityType::Organisation);
+        assert_eq!(spans[1].0.kind, EntityType::Miscellaneous);
+    }
+
+    #[test]
+    fn every_mention_of_the_product_follows() {
+        let tokens = [
+            "its", "Stacks", "token", "rose", ".", "The", "Stacks", "token", "trades", ".",
+        ];
+        let mut spans = vec![
+            span(1, 2, EntityType::Organisation),
+            span(6, 7, EntityType::Organisation),
+        ];
+        type_products_by_noun(&tokens, &mut spans);
+        assert_eq!(spans[0].0.kind, EntityType::Miscellaneous);
         assert_eq!(spans[1].0.kind, EntityType::Miscellaneous);
     }
 
@@ -136,7 +152,7 @@ mod tests {
     fn a_known_company_before_a_product_noun_stays_a_company() {
         let tokens = ["Ryanair", "said", "its", "Boeing", "jets", "were", "late"];
         let mut spans = vec![span(3, 4, EntityType::Organisation)];
-        type_products_by_noun(&tokens, 0..tokens.len(), &mut spans);
+        type_products_by_noun(&tokens, &mut spans);
         assert_eq!(spans[0].0.kind, EntityType::Organisation);
     }
 
@@ -145,7 +161,7 @@ mod tests {
         // "Blackwell chips" alone could be a company's chips.
         let tokens = ["the", "Blackwell", "chips", "sold"];
         let mut spans = vec![span(1, 2, EntityType::Organisation)];
-        type_products_by_noun(&tokens, 0..tokens.len(), &mut spans);
+        type_products_by_noun(&tokens, &mut spans);
         assert_eq!(spans[0].0.kind, EntityType::Organisation);
     }
 }
