@@ -28,6 +28,7 @@ pub mod labels;
 mod lone_words;
 mod measured_numbers;
 mod model;
+mod name_parts;
 mod organisation_of;
 mod place_led;
 mod place_pairs;
@@ -275,6 +276,8 @@ fn tag_tokens(
         news_name_rules(tokens, s.clone(), &mut found);
         out.extend(found);
     }
+    // Before the cues, so that a cue of an organisation has the last word.
+    name_parts::type_name_parts(tokens, &mut out);
     cues::type_organisations_by_cue(tokens, sentences, &mut out);
     products::type_products_by_noun(tokens, &mut out);
     out
