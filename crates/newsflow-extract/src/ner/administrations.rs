@@ -3,22 +3,29 @@
 //! ("Clinton" I-PER, "administration" O).
 //!
 //! With a capital "Administration" the tagger takes the pair for an
-//! organisation's name. A two-word span of a name the name lists know and
-//! "Administration" is that person; longer names keep their words ("Food
-//! and Drug Administration").
+//! organisation's name. A two-word span of "Administration" after a name
+//! the name lists know, or a word of a person named in the article
+//! ("Benjamin Netanyahu ... the Netanyahu administration"), is that
+//! person; longer names keep their words ("Food and Drug Administration").
 
 use super::TokenSpan;
 use crate::gazetteer::{self, ListSet};
 use crate::EntityType;
 
-/// Narrows each "<leader> Administration" span to the leader, a person.
+/// Narrows each "<leader> Administration" span of the article to the
+/// leader, a person.
 pub(super) fn name_leaders_of_administrations(tokens: &[&str], spans: &mut [(TokenSpan, f64)]) {
     let lists = gazetteer::bundled();
     let names = ListSet::GIVEN_NAME | ListSet::SURNAME;
+    let people: Vec<&str> = spans
+        .iter()
+        .filter(|(s, _)| s.kind == EntityType::Person)
+        .flat_map(|(s, _)| tokens[s.start..s.end].iter().copied())
+        .collect();
     for (span, _) in spans.iter_mut() {
         let leader = match &tokens[span.start..span.end] {
             [name, "Administration" | "administration"] => {
-                lists.word_lists(name).bits() & names.bits() != 0
+                lists.word_lists(name).bits() & names.bits() != 0 || people.contains(name)
             }
             _ => false,
         };
@@ -57,5 +64,23 @@ mod tests {
             got,
             [(1, 2, EntityType::Person), (4, 6, EntityType::Organisation)]
         );
+    }
+
+    #[test]
+    fn a_leader_named_in_the_article_is_named() {
+        let tokens = [
+            "Benjamin",
+            "Netanyahu",
+            "and",
+            "the",
+            "Netanyahu",
+            "administration",
+        ];
+        let mut spans = vec![
+            span(0, 2, EntityType::Person),
+            span(4, 6, EntityType::Organisation),
+        ];
+        name_leaders_of_administrations(&tokens, &mut spans);
+        assert_eq!((spans[1].0.end, spans[1].0.kind), (5, EntityType::Person));
     }
 }

@@ -258,7 +258,6 @@ fn tag_tokens(
             .collect();
         holidays::drop_holidays(tokens, &mut found);
         common_acronyms::drop_common_acronyms(tokens, &mut found);
-        administrations::name_leaders_of_administrations(tokens, &mut found);
         split_joined_names(tokens, &mut found);
         join_name_particles(tokens, &mut found);
         place_led::join_place_led_organisations(&mut found);
@@ -276,6 +275,7 @@ fn tag_tokens(
         news_name_rules(tokens, s.clone(), &mut found);
         out.extend(found);
     }
+    administrations::name_leaders_of_administrations(tokens, &mut out);
     // Before the cues, so that a cue of an organisation has the last word.
     name_parts::type_name_parts(tokens, &mut out);
     cues::type_organisations_by_cue(tokens, sentences, &mut out);
