@@ -34,8 +34,14 @@ const PLATFORMS: &[&str] = &[
 
 /// Whether the words are a platform named right after "on".
 fn posted_on(tokens: &[&str], span: &Range<usize>) -> bool {
-    let name = tokens[span.clone()].join(" ");
-    span.start > 0 && tokens[span.start - 1] == "on" && PLATFORMS.contains(&name.as_str())
+    // "on" first: this runs for every word of every sentence.
+    if span.start == 0 || tokens[span.start - 1] != "on" {
+        return false;
+    }
+    match &tokens[span.clone()] {
+        [word] => PLATFORMS.contains(word),
+        words => PLATFORMS.contains(&words.join(" ").as_str()),
+    }
 }
 
 /// Types as MISC each platform named right after "on" in `sentence`,
