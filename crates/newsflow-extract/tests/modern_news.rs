@@ -314,6 +314,34 @@ fn health_story() {
 }
 
 #[test]
+fn an_agency_by_its_spokesman_and_a_network_posted_on() {
+    let text = "JAKARTA (Reuters) - Indonesia's anti-graft agency on Tuesday named a former \
+                trade minister as a suspect in a sugar import case, KPK spokesman Budi \
+                Prasetyo told reporters. KPK investigators searched his home in Bogor, West \
+                Java, and seized documents. Activists said on Twitter that the case showed \
+                the KPK was still willing to pursue senior officials. Prasetyo said the \
+                suspect had been questioned for nine hours.";
+    let found = assert_entities(
+        text,
+        &[
+            ("Jakarta", LOC),
+            ("Indonesia", LOC),
+            ("KPK", ORG),
+            ("Budi Prasetyo", PER),
+            ("Bogor", LOC),
+            ("West Java", LOC),
+            ("Twitter", MISC),
+        ],
+    );
+    let kpk = found.iter().find(|e| e.name == "KPK").expect("KPK");
+    assert_eq!(
+        kpk.mentions.len(),
+        3,
+        "every mention of the agency: {kpk:?}"
+    );
+}
+
+#[test]
 #[ignore = "known misses: unknown companies typed by their look (\"Clearnomics\" LOC, \"Bavarian Nordic\" MISC)"]
 fn unknown_companies_in_context() {
     let found = entities(
