@@ -486,12 +486,12 @@ mod tests {
             "it",
             ".",
         ];
-        let spans = vec![
-            span(1, 2, EntityType::Location),
-            span(3, 5, EntityType::Person),
-            span(6, 7, EntityType::Location),
-        ];
         use EntityType::{Location, Organisation, Person};
+        let spans = vec![
+            span(1, 2, Location),
+            span(3, 5, Person),
+            span(6, 7, Location),
+        ];
         assert_eq!(
             kinds_after(&tokens, spans),
             [Organisation, Person, Organisation]
