@@ -420,6 +420,20 @@ impl Gazetteers {
             .map_or(ListSet::EMPTY, |entry| entry.lists)
     }
 
+    /// Whether `words`, whole, are an entry of one of `lists` ("New
+    /// Zealand" of the countries, "Ford" of the companies).
+    pub fn spells(&self, words: &[&str], lists: ListSet) -> bool {
+        let any = |found: ListSet| found.bits() & lists.bits() != 0;
+        match words {
+            [] => false,
+            [word] => any(self.word_lists(word)),
+            _ => self
+                .phrase_matches(words)
+                .iter()
+                .any(|m| m.start == 0 && m.end == words.len() && any(m.lists)),
+        }
+    }
+
     /// Multi-token entries spelled by `tokens`, leftmost-longest and
     /// non-overlapping: at each position the longest entry starting there
     /// wins, and matching resumes after it. Single-token entries are left to

@@ -131,19 +131,11 @@ fn is_score(token: &str) -> bool {
 
 /// Whether `words` spell a country ("New Zealand", "The Netherlands").
 fn is_country(words: &[&str]) -> bool {
-    let lists = crate::gazetteer::bundled();
-    let country = crate::gazetteer::ListSet::COUNTRY;
     let words = match words {
         ["The" | "the", rest @ ..] if !rest.is_empty() => rest,
         _ => words,
     };
-    match words {
-        [word] => lists.word_lists(word).contains(country),
-        _ => lists
-            .phrase_matches(words)
-            .iter()
-            .any(|m| m.start == 0 && m.end == words.len() && m.lists.contains(country)),
-    }
+    crate::gazetteer::bundled().spells(words, crate::gazetteer::ListSet::COUNTRY)
 }
 
 /// Whether a team's record of wins and losses follows the span in
@@ -198,21 +190,13 @@ fn staff_after(tokens: &[&str], span: &TokenSpan, person_starts: &[usize]) -> bo
         | crate::gazetteer::ListSet::DEMONYM;
     let known = places | crate::gazetteer::ListSet::GIVEN_NAME | crate::gazetteer::ListSet::SURNAME;
     let words = &tokens[span.start..span.end];
-    let known_place = lists
-        .phrase_matches(words)
-        .iter()
-        .any(|m| m.start == 0 && m.end == words.len() && (m.lists.bits() & places.bits()) != 0);
+    let known_place = lists.spells(words, places);
     title_words > 0
         && person_starts.contains(&(span.end + title_words))
         && !known_place
         && words
             .iter()
             .all(|w| (lists.word_lists(w).bits() & known.bits()) == 0)
-}
-
-/// Whether `words` are one acronym of two or more capitals ("KPK").
-fn is_acronym(words: &[&str]) -> bool {
-    matches!(words, [word] if word.len() >= 2 && word.bytes().all(|b| b.is_ascii_uppercase()))
 }
 
 /// Whether a place that is no country plays a match in its sentence: a
@@ -271,7 +255,7 @@ pub(super) fn type_organisations_by_cue(
             EntityType::Location => {
                 cue_before(tokens, span)
                     || plays_a_match(tokens, sentences, span)
-                    || (is_acronym(words) && staff())
+                    || (matches!(words, [word] if super::is_acronym(word)) && staff())
             }
             EntityType::Miscellaneous => cue_before(tokens, span),
             EntityType::Organisation => false,

@@ -37,7 +37,7 @@ pub(super) const CALENDAR: &[&str] = &[
 ];
 
 /// Whether `word` looks like a name: a capital, then lower-case letters.
-fn name_shaped(word: &str) -> bool {
+pub(super) fn name_shaped(word: &str) -> bool {
     let mut chars = word.chars();
     chars.next().is_some_and(char::is_uppercase)
         && word.chars().count() >= 2

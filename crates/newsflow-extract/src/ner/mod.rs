@@ -303,18 +303,14 @@ fn news_name_rules(tokens: &[&str], sentence: Range<usize>, spans: &mut Vec<(Tok
     coordination::agree_coordinated(tokens, sentence, spans, is_company);
 }
 
+/// Whether `word` is an acronym of two or more capitals ("KPK", "EU").
+fn is_acronym(word: &str) -> bool {
+    word.len() >= 2 && word.bytes().all(|b| b.is_ascii_uppercase())
+}
+
 /// Whether `words` spell one entry of the company list.
 fn is_company(words: &[&str]) -> bool {
-    let gazetteers = crate::gazetteer::bundled();
-    let company = crate::gazetteer::ListSet::COMPANY;
-    match words {
-        [] => false,
-        [word] => gazetteers.word_lists(word).contains(company),
-        _ => gazetteers
-            .phrase_matches(words)
-            .iter()
-            .any(|m| m.start == 0 && m.end == words.len() && m.lists.contains(company)),
-    }
+    crate::gazetteer::bundled().spells(words, crate::gazetteer::ListSet::COMPANY)
 }
 
 /// Cuts spans that join two names: at a free-standing slash ("Pfizer /
@@ -506,15 +502,9 @@ fn type_places_by_noun(tokens: &[&str], sentence_start: usize, spans: &mut [(Tok
 fn type_places_by_country(tokens: &[&str], spans: &mut [(TokenSpan, f64)]) {
     let lists = crate::gazetteer::bundled();
     let is_country_or_state = |span: &TokenSpan| {
-        let words = &tokens[span.start..span.end];
         let wanted = crate::gazetteer::ListSet::COUNTRY | crate::gazetteer::ListSet::REGION;
         span.kind == crate::EntityType::Location
-            && match words {
-                [word] => lists.word_lists(word).bits() & wanted.bits() != 0,
-                _ => lists.phrase_matches(words).iter().any(|m| {
-                    m.start == 0 && m.end == words.len() && m.lists.bits() & wanted.bits() != 0
-                }),
-            }
+            && lists.spells(&tokens[span.start..span.end], wanted)
             && !matches!(tokens.get(span.end), Some(&("and" | "or")))
     };
     for k in 0..spans.len().saturating_sub(1) {

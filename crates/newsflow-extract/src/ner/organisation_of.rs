@@ -68,15 +68,16 @@ pub(super) fn extend_organisations_of(
     spans: &mut Vec<(TokenSpan, f64)>,
 ) {
     let lists = gazetteer::bundled();
+    // A name stops at a person, so no person's span is ever dropped here.
+    let person_starts: Vec<usize> = spans
+        .iter()
+        .filter(|(s, _)| s.kind == EntityType::Person)
+        .map(|(s, _)| s.start)
+        .collect();
     let mut k = 0;
     while k < spans.len() {
         let span = spans[k].0;
         let head = tokens[span.end - 1];
-        let person_starts: Vec<usize> = spans
-            .iter()
-            .filter(|(s, _)| s.kind == EntityType::Person)
-            .map(|(s, _)| s.start)
-            .collect();
         let end = (span.kind == EntityType::Organisation
             && lists.word_lists(head).contains(ListSet::ORG_KEYWORD))
         .then(|| name_end(tokens, &sentence, span.end, &person_starts))

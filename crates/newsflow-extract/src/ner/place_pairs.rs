@@ -33,11 +33,6 @@ fn split(word: &str) -> Option<usize> {
     pair.then(|| first.chars().count())
 }
 
-/// Whether `word` is an acronym of two to four capitals ("EU", "UN").
-fn is_acronym(word: &str) -> bool {
-    (2..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_uppercase())
-}
-
 /// Types MISC each one-word span that joins two places, or a place and an
 /// acronym ("EU-UK relations", "UAE-Israel trade"), as CoNLL-2003 types
 /// "Israel-PLO" and "Iraq-U.N.": the word names a relation between them,
@@ -52,7 +47,8 @@ pub(super) fn type_place_pairs(tokens: &[&str], spans: &mut [(super::TokenSpan, 
         let Some((first, second)) = word.split_once(['-', '\u{2010}', '\u{2011}']) else {
             continue;
         };
-        let part = |w: &str| is_place(w) || is_acronym(w);
+        // An acronym of up to four capitals ("EU", "UN").
+        let part = |w: &str| is_place(w) || (w.len() <= 4 && super::is_acronym(w));
         if part(first) && part(second) && (is_place(first) || is_place(second)) && !is_place(word) {
             span.kind = EntityType::Miscellaneous;
         }

@@ -10,6 +10,7 @@
 //! word of an organisation or a place ("Queen Elizabeth Hospital", "Prince
 //! Edward Island"), keep their words.
 
+use super::given_names::name_shaped;
 use super::TokenSpan;
 use crate::gazetteer::{self, ListSet};
 use crate::EntityType;
@@ -19,14 +20,6 @@ const RULER_TITLES: &[&str] = &[
     "King", "Queen", "Prince", "Princess", "Emperor", "Empress", "Sheikh", "Sheikha", "Emir",
     "Sultan",
 ];
-
-/// Whether `word` is a capital followed by lower-case letters ("Anne").
-fn name_shaped(word: &str) -> bool {
-    let mut chars = word.chars();
-    chars.next().is_some_and(char::is_uppercase)
-        && word.chars().count() >= 2
-        && chars.all(char::is_lowercase)
-}
 
 /// How many tokens of the title open the span: "Crown Prince" is two.
 fn title_length(words: &[&str]) -> usize {
